@@ -1,0 +1,44 @@
+/*
+ * str.h - small string helpers: escaping for display, base64, trimming,
+ * case-insensitive compare.
+ */
+#ifndef POPCONN_STR_H
+#define POPCONN_STR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "popconn/err.h"
+
+/* str.c */
+/*
+ * Copy len bytes of server or user text into a printable string: control
+ * characters (C0, DEL, and C1 when they arrive as bytes 0x80-0x9f that do
+ * not belong to valid UTF-8) become \xNN, backslash becomes "\\".  Valid
+ * UTF-8 is kept.  Caller frees.
+ */
+char		*str_escape(const char *s, size_t len);
+/* 1 when s (len bytes) holds a byte that str_escape would change. */
+int		 str_needs_escape(const char *s, size_t len);
+/* ASCII case-insensitive equality; NULLs compare equal to "". */
+int		 str_ieq(const char *a, const char *b);
+/* Trim ASCII white space on both ends, in place; returns s. */
+char		*str_trim(char *s);
+/*
+ * Parse a base-10 integer in [min, max] that fills the whole string.
+ * PC_E_INVALID otherwise.
+ */
+enum pc_err	 str_to_int(const char *s, long min, long max, long *out);
+
+/* Base64 (RFC 4648, with padding). */
+/* Caller frees; never NULL. */
+char		*b64_encode(const void *data, size_t len);
+/*
+ * Strict decode: rejects characters outside the alphabet, bad padding and
+ * non-zero trailing bits.  *out is NUL-terminated (not counted in *outlen)
+ * and the caller frees it.  PC_E_INVALID on bad input, *out untouched.
+ */
+enum pc_err	 b64_decode(const char *s, size_t len, unsigned char **out,
+		    size_t *outlen);
+
+#endif
