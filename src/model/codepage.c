@@ -1,0 +1,108 @@
+/*
+ * codepage.c - the Windows code pages the codepage field accepts, each with
+ * the iconv name glibc knows it by.  Unknown code pages are rejected rather
+ * than guessed.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "popconn/codepage.h"
+#include "popconn/str.h"
+
+static const struct codepage codepage_table[] = {
+	{ 65001, "utf-8", "UTF-8", "Unicode (UTF-8)" },
+	{ 20127, "us-ascii", "ASCII", "US-ASCII" },
+	{ 28591, "iso-8859-1", "ISO-8859-1", "Western European (ISO)" },
+	{ 28592, "iso-8859-2", "ISO-8859-2", "Central European (ISO)" },
+	{ 28593, "iso-8859-3", "ISO-8859-3", "Latin 3 (ISO)" },
+	{ 28594, "iso-8859-4", "ISO-8859-4", "Baltic (ISO)" },
+	{ 28595, "iso-8859-5", "ISO-8859-5", "Cyrillic (ISO)" },
+	{ 28596, "iso-8859-6", "ISO-8859-6", "Arabic (ISO)" },
+	{ 28597, "iso-8859-7", "ISO-8859-7", "Greek (ISO)" },
+	{ 28598, "iso-8859-8", "ISO-8859-8", "Hebrew (ISO-Visual)" },
+	{ 28599, "iso-8859-9", "ISO-8859-9", "Turkish (ISO)" },
+	{ 28603, "iso-8859-13", "ISO-8859-13", "Estonian (ISO)" },
+	{ 28605, "iso-8859-15", "ISO-8859-15", "Latin 9 (ISO)" },
+	{ 1250, "windows-1250", "CP1250", "Central European (Windows)" },
+	{ 1251, "windows-1251", "CP1251", "Cyrillic (Windows)" },
+	{ 1252, "windows-1252", "CP1252", "Western European (Windows)" },
+	{ 1253, "windows-1253", "CP1253", "Greek (Windows)" },
+	{ 1254, "windows-1254", "CP1254", "Turkish (Windows)" },
+	{ 1255, "windows-1255", "CP1255", "Hebrew (Windows)" },
+	{ 1256, "windows-1256", "CP1256", "Arabic (Windows)" },
+	{ 1257, "windows-1257", "CP1257", "Baltic (Windows)" },
+	{ 1258, "windows-1258", "CP1258", "Vietnamese (Windows)" },
+	{ 874, "windows-874", "CP874", "Thai (Windows)" },
+	{ 437, "ibm437", "CP437", "OEM United States" },
+	{ 850, "ibm850", "CP850", "Western European (DOS)" },
+	{ 852, "ibm852", "CP852", "Central European (DOS)" },
+	{ 866, "cp866", "CP866", "Cyrillic (DOS)" },
+	{ 20866, "koi8-r", "KOI8-R", "Cyrillic (KOI8-R)" },
+	{ 21866, "koi8-u", "KOI8-U", "Cyrillic (KOI8-U)" },
+	{ 932, "shift_jis", "CP932", "Japanese (Shift-JIS)" },
+	{ 50220, "iso-2022-jp", "ISO-2022-JP", "Japanese (JIS)" },
+	{ 51932, "euc-jp", "EUC-JP", "Japanese (EUC)" },
+	{ 936, "gb2312", "CP936", "Chinese Simplified (GBK)" },
+	{ 54936, "gb18030", "GB18030", "Chinese Simplified (GB18030)" },
+	{ 949, "ks_c_5601-1987", "CP949", "Korean" },
+	{ 51949, "euc-kr", "EUC-KR", "Korean (EUC)" },
+	{ 950, "big5", "BIG5", "Chinese Traditional (Big5)" },
+	{ 1200, "utf-16", "UTF-16LE", "Unicode (UTF-16LE)" },
+	{ 1201, "unicodefffe", "UTF-16BE", "Unicode (UTF-16BE)" },
+};
+
+#define CODEPAGE_N ((int)(sizeof codepage_table / sizeof codepage_table[0]))
+
+const struct codepage *
+codepage_all(int *n)
+{
+	*n = CODEPAGE_N;
+	return codepage_table;
+}
+
+const struct codepage *
+codepage_by_number(int number)
+{
+	int i;
+
+	for (i = 0; i < CODEPAGE_N; i++)
+		if (codepage_table[i].number == number)
+			return &codepage_table[i];
+	return NULL;
+}
+
+enum pc_err
+codepage_parse(const char *s, int *number)
+{
+	const char *digits;
+	long v;
+	int i;
+
+	if (s == NULL || *s == '\0')
+		return PC_E_INVALID;
+	/* "65001", "cp1252", "windows-1252" all name a number. */
+	digits = s;
+	if (strncasecmp(s, "cp", 2) == 0)
+		digits = s + 2;
+	else if (strncasecmp(s, "windows-", 8) == 0)
+		digits = s + 8;
+	if (str_to_int(digits, 1, 99999, &v) == PC_OK) {
+		if (codepage_by_number((int)v) == NULL)
+			return PC_E_INVALID;
+		*number = (int)v;
+		return PC_OK;
+	}
+	for (i = 0; i < CODEPAGE_N; i++) {
+		if (str_ieq(s, codepage_table[i].name) ||
+		    str_ieq(s, codepage_table[i].iconv)) {
+			*number = codepage_table[i].number;
+			return PC_OK;
+		}
+	}
+	if (str_ieq(s, "utf8")) {
+		*number = 65001;
+		return PC_OK;
+	}
+	return PC_E_INVALID;
+}

@@ -1,0 +1,121 @@
+/*
+ * test_core.c - the core helpers: bounded buffers, escaping of hostile
+ * text, base64, integer parsing, the diagnosis table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "popconn/buf.h"
+#include "popconn/diag.h"
+#include "popconn/str.h"
+
+static void
+test_core_buf_cap(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_addstr(&b, "12345678"), PC_OK);
+	assert_int_equal(buf_addstr(&b, "9"), PC_E_INVALID);
+	assert_int_equal(b.len, 8);
+	assert_string_equal(b.data, "12345678");
+	buf_consume(&b, 3);
+	assert_string_equal(b.data, "45678");
+	assert_int_equal(buf_addf(&b, "%d", 123), PC_OK);
+	assert_string_equal(b.data, "45678123");
+	buf_cleanup(&b);
+	buf_init_secret(&b, 0);
+	assert_int_equal(buf_add(&b, "s3cret", 6), PC_OK);
+	buf_cleanup(&b);
+	assert_null(b.data);
+}
+
+static void
+test_core_escape(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = str_escape("ok \x1b[2J\x1b]0;pwn\x07 end", 19);
+	assert_null(strchr(s, 0x1b));
+	assert_null(strchr(s, 0x07));
+	assert_string_equal(s, "ok \\x1b[2J\\x1b]0;pwn\\x07 end");
+	free(s);
+	/* C1 controls as raw bytes and as UTF-8 are both escaped. */
+	s = str_escape("a\x9b" "b\xc2\x9b" "c", 6);
+	assert_string_equal(s, "a\\x9bb\\xc2\\x9bc");
+	free(s);
+	/* Valid UTF-8 is kept; NUL is escaped. */
+	s = str_escape("caf\xc3\xa9\0x", 7);
+	assert_string_equal(s, "caf\xc3\xa9\\x00x");
+	free(s);
+	assert_true(str_needs_escape("\r", 1));
+	assert_false(str_needs_escape("+OK ready", 9));
+}
+
+static void
+test_core_base64(void **state)
+{
+	unsigned char *out;
+	size_t len;
+	char *e;
+
+	(void)state;
+	e = b64_encode("\0tim\0tanstaaf", 13);
+	assert_string_equal(e, "AHRpbQB0YW5zdGFhZg==");
+	assert_int_equal(b64_decode(e, strlen(e), &out, &len), PC_OK);
+	assert_int_equal(len, 13);
+	assert_memory_equal(out, "\0tim\0tanstaaf", 13);
+	free(out);
+	free(e);
+	e = b64_encode("", 0);
+	assert_string_equal(e, "");
+	free(e);
+	assert_int_equal(b64_decode("Zm9v", 4, &out, &len), PC_OK);
+	assert_string_equal((char *)out, "foo");
+	free(out);
+	assert_int_equal(b64_decode("Zm9", 3, &out, &len), PC_E_INVALID);
+	assert_int_equal(b64_decode("Zm9*", 4, &out, &len), PC_E_INVALID);
+	assert_int_equal(b64_decode("Zg=a", 4, &out, &len), PC_E_INVALID);
+	assert_int_equal(b64_decode("Zh==", 4, &out, &len), PC_E_INVALID);
+	assert_int_equal(b64_decode("=Zm9", 4, &out, &len), PC_E_INVALID);
+}
+
+static void
+test_core_int_and_diag(void **state)
+{
+	long v;
+
+	(void)state;
+	assert_int_equal(str_to_int("42", 1, 100, &v), PC_OK);
+	assert_int_equal(v, 42);
+	assert_int_equal(str_to_int("101", 1, 100, &v), PC_E_INVALID);
+	assert_int_equal(str_to_int("4x", 1, 100, &v), PC_E_INVALID);
+	assert_int_equal(str_to_int("", 1, 100, &v), PC_E_INVALID);
+	assert_string_equal(diag_key(DIAG_STLS_INJECTION), "stls_injection");
+	assert_int_equal(diag_from_key("cert_pin_mismatch"),
+	    DIAG_CERT_PIN_MISMATCH);
+	for (int i = 0; i < DIAG__COUNT; i++) {
+		assert_int_equal(diag_from_key(diag_key((enum diag)i)), i);
+		assert_true(strlen(diag_hint((enum diag)i)) > 10);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_core_buf_cap),
+		cmocka_unit_test(test_core_escape),
+		cmocka_unit_test(test_core_base64),
+		cmocka_unit_test(test_core_int_and_diag),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
