@@ -24,7 +24,8 @@ const struct preset *presets_all(int *n);
 /* Case-insensitive lookup by key.  NULL when unknown. */
 const struct preset *presets_find(const char *key);
 /*
- * Fill address, port (marked typed), security and auth of p.  A preset for a
+ * Fill address, port, security and auth of p (the port counts as a
+ * default, not as typed).  A preset for a
  * service with no POP3 (iCloud) fails with PC_E_INVALID and *cause says so.
  */
 enum pc_err	 presets_apply(const struct preset *ps, struct profile *p,

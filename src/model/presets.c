@@ -104,8 +104,9 @@ presets_apply(const struct preset *ps, struct profile *p, char **cause)
 	}
 	xstr_replace(&p->address, ps->address);
 	p->security = ps->security;
+	/* Filled in, not typed: the port rule may still move it. */
 	p->port = ps->port;
-	p->port_typed = true;
+	p->port_typed = false;
 	p->auth = ps->auth;
 	return PC_OK;
 }

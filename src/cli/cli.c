@@ -1,0 +1,435 @@
+/*
+ * cli.c - popconn's command line: global options, the database location
+ * (--db, $POPCONN_DB, $XDG_DATA_HOME/popconn/popconn.db), the command table,
+ * exit statuses, and the helpers every command shares (secrets from standard
+ * input, FIELD=VALUE parsing, JSON output of a profile).
+ *
+ * Secrets never come from argv: they would show in ps(1) and in the shell's
+ * history.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli_int.h"
+#include "popconn/buf.h"
+#include "popconn/profile.h"
+
+static const struct cli_cmd cli_cmds[] = {
+	{ "list", "list [--group G] [--json]", "list profiles",
+	  cli_cmd_list },
+	{ "show", "show NAME [--json]", "show one profile", cli_cmd_show },
+	{ "add", "add NAME [--preset P] [FIELD=VALUE ...]",
+	  "create a profile", cli_cmd_add },
+	{ "set", "set NAME FIELD=VALUE ...", "change fields of a profile",
+	  cli_cmd_set },
+	{ "rm", "rm NAME", "delete a profile", cli_cmd_rm },
+	{ "bulk-set", "bulk-set (--group G | NAME ...) FIELD=VALUE ... "
+	  "[--dry-run]", "change fields of many profiles at once",
+	  cli_cmd_bulk_set },
+	{ "export", "export [--group G] [--format json|csv] [-o FILE] "
+	  "[--with-secrets]", "write profiles to a file", cli_cmd_export },
+	{ "import", "import FILE [--format json|csv] [--dry-run]",
+	  "read profiles from a file (all or nothing)", cli_cmd_import },
+	{ "history", "history [NAME] [--limit N]", "show the audit log",
+	  cli_cmd_history },
+	{ "presets", "presets", "list server presets", cli_cmd_presets },
+	{ "fields", "fields", "list the profile fields", cli_cmd_fields },
+	{ "codepages", "codepages", "list the accepted code pages",
+	  cli_cmd_codepages },
+};
+
+#define CLI_NCMDS ((int)(sizeof cli_cmds / sizeof cli_cmds[0]))
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("popconn: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+cli_help(FILE *f)
+{
+	int i;
+
+	fprintf(f, "usage: popconn [--db PATH] [--key PATH] [COMMAND ...]\n"
+	    "With no command, popconn opens the terminal UI.\n\n"
+	    "Commands:\n");
+	for (i = 0; i < CLI_NCMDS; i++)
+		fprintf(f, "  %-58s %s\n", cli_cmds[i].usage,
+		    cli_cmds[i].summary);
+	fprintf(f, "  %-58s %s\n", "test NAME [--json] [--quiet]",
+	    "run a test logon");
+	fprintf(f, "  %-58s %s\n", "test --group G [--jobs N] [--json]",
+	    "test a whole group");
+	fprintf(f, "\nSecret fields (password, proxy_password) are never "
+	    "taken from the command line:\nwrite password=- to read the "
+	    "value from standard input (or a prompt).\n"
+	    "Database: --db PATH, else $POPCONN_DB, else "
+	    "$XDG_DATA_HOME/popconn/popconn.db.\n"
+	    "Key file: --key PATH, else $POPCONN_KEY, else "
+	    "$XDG_CONFIG_HOME/popconn/key.\n"
+	    "Exit status: 0 ok, 1 test logon failed, 2 bad usage or input, "
+	    "3 not found, 4 database error.\n");
+}
+
+int
+cli_usage(const char *cmd)
+{
+	int i;
+
+	for (i = 0; i < CLI_NCMDS; i++) {
+		if (strcmp(cli_cmds[i].name, cmd) == 0) {
+			fprintf(stderr, "usage: popconn %s\n",
+			    cli_cmds[i].usage);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	fprintf(stderr, "usage: popconn %s\n", cmd);
+	return CLI_EXIT_USAGE;
+}
+
+int
+cli_exit_for(enum pc_err rc)
+{
+	switch (rc) {
+	case PC_OK:
+		return CLI_EXIT_OK;
+	case PC_E_INVALID:
+	case PC_E_EXISTS:
+		return CLI_EXIT_USAGE;
+	case PC_E_NOTFOUND:
+		return CLI_EXIT_NOTFOUND;
+	default:
+		return CLI_EXIT_DB;
+	}
+}
+
+/* $VAR/sub, or $HOME/fallback/sub when VAR is unset or empty. */
+static char *
+cli_xdg_path(const char *var, const char *fallback, const char *sub)
+{
+	const char *base, *home;
+
+	base = getenv(var);
+	if (base != NULL && *base == '/')
+		return xasprintf("%s/%s", base, sub);
+	home = getenv("HOME");
+	if (home == NULL || *home == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw != NULL ? pw->pw_dir : "/";
+	}
+	return xasprintf("%s/%s/%s", home, fallback, sub);
+}
+
+/* mkdir -p for the folder that holds path, mode 0700 for what it makes. */
+static int
+cli_make_parent(const char *path)
+{
+	char *dir, *p;
+	int rc = 0;
+
+	dir = xstrdup(path);
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		goto out;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			rc = -1;
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		rc = -1;
+out:
+	free(dir);
+	return rc;
+}
+
+static char *
+cli_os_user(void)
+{
+	struct passwd *pw;
+	const char *sudo;
+	char *name;
+
+	pw = getpwuid(getuid());
+	name = pw != NULL ? xstrdup(pw->pw_name) :
+	    xasprintf("uid %u", (unsigned)getuid());
+	sudo = getenv("SUDO_USER");
+	if (sudo != NULL && *sudo != '\0' && strcmp(sudo, name) != 0) {
+		char *both = xasprintf("%s (sudo from %s)", name, sudo);
+		free(name);
+		name = both;
+	}
+	return name;
+}
+
+int
+cli_open(struct cli *c)
+{
+	char *cause = NULL;
+	enum pc_err rc;
+
+	if (c->st != NULL)
+		return CLI_EXIT_OK;
+	if (cli_make_parent(c->db_path) != 0 ||
+	    cli_make_parent(c->key_path) != 0) {
+		cli_error("cannot create the folder for %s: %s", c->db_path,
+		    strerror(errno));
+		return CLI_EXIT_DB;
+	}
+	rc = store_open(&c->opts, &c->st, &cause);
+	if (rc) {
+		cli_error("%s", cause != NULL ? cause : pc_err_str(rc));
+		free(cause);
+		return rc == PC_E_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_DB;
+	}
+	return CLI_EXIT_OK;
+}
+
+enum pc_err
+cli_read_secret(const char *what, char **out)
+{
+	struct termios old, quiet;
+	struct buf b;
+	FILE *tty = NULL;
+	int ch, echo_off = 0;
+	enum pc_err rc = PC_OK;
+
+	buf_init_secret(&b, 4096);
+	if (isatty(STDIN_FILENO)) {
+		tty = fopen("/dev/tty", "r+");
+		if (tty != NULL && tcgetattr(fileno(tty), &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			if (tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0)
+				echo_off = 1;
+			fprintf(tty, "%s: ", what);
+			fflush(tty);
+		}
+	}
+	for (;;) {
+		ch = fgetc(tty != NULL ? tty : stdin);
+		if (ch == EOF || ch == '\n')
+			break;
+		if (ch == '\r')
+			continue;
+		if (buf_add(&b, &(char){ (char)ch }, 1) != PC_OK) {
+			rc = PC_E_INVALID;
+			break;
+		}
+	}
+	if (echo_off) {
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		fputc('\n', tty);
+	}
+	if (tty != NULL)
+		fclose(tty);
+	if (rc) {
+		buf_cleanup(&b);
+		cli_error("%s: longer than 4096 bytes", what);
+		return rc;
+	}
+	*out = buf_take(&b);
+	return PC_OK;
+}
+
+int
+cli_parse_assign(char *arg, const char **key, char **value)
+{
+	const struct prof_field *f;
+	char *eq;
+
+	eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg) {
+		cli_error("'%s' is not FIELD=VALUE", arg);
+		return CLI_EXIT_USAGE;
+	}
+	*eq = '\0';
+	*key = arg;
+	f = profile_field_find(arg);
+	if (f == NULL) {
+		cli_error("unknown field '%s' ('popconn fields' lists them)",
+		    arg);
+		return CLI_EXIT_USAGE;
+	}
+	if (f->type == PROF_F_SECRET && strcmp(eq + 1, "-") == 0) {
+		if (cli_read_secret(arg, value) != PC_OK)
+			return CLI_EXIT_USAGE;
+		return CLI_EXIT_OK;
+	}
+	if (f->type == PROF_F_SECRET && eq[1] != '\0') {
+		/* Wipe it from our argv copy too: /proc/PID/cmdline. */
+		explicit_bzero(eq + 1, strlen(eq + 1));
+		cli_error("%s: secrets are not accepted on the command line "
+		    "(they would show in ps and in the shell history); write "
+		    "%s=- and give the value on standard input", arg, arg);
+		return CLI_EXIT_USAGE;
+	}
+	*value = xstrdup(eq + 1);
+	return CLI_EXIT_OK;
+}
+
+int
+cli_report(enum pc_err rc, char *cause)
+{
+	if (rc)
+		cli_error("%s", cause != NULL ? cause : pc_err_str(rc));
+	free(cause);
+	return cli_exit_for(rc);
+}
+
+json_t *
+cli_profile_json(const struct profile *p)
+{
+	const struct prof_field *fl;
+	json_t *o;
+	char *v, *k;
+	int i, n;
+
+	o = json_object();
+	fl = profile_fields(&n);
+	for (i = 0; i < n; i++) {
+		v = profile_field_get(p, fl[i].key);
+		switch (fl[i].type) {
+		case PROF_F_INT:
+			if (*v == '\0')
+				json_object_set_new(o, fl[i].key, json_null());
+			else
+				json_object_set_new(o, fl[i].key,
+				    json_integer(atoll(v)));
+			break;
+		case PROF_F_BOOL:
+			json_object_set_new(o, fl[i].key,
+			    json_boolean(strcmp(v, "yes") == 0));
+			break;
+		case PROF_F_SECRET:
+			k = xasprintf("%s_set", fl[i].key);
+			json_object_set_new(o, k, json_boolean(*v != '\0'));
+			free(k);
+			break;
+		default:
+			json_object_set_new(o, fl[i].key, json_string(v));
+			break;
+		}
+		free(v);
+	}
+	json_object_set_new(o, "last_result", p->last_result != NULL ?
+	    json_string(p->last_result) : json_null());
+	json_object_set_new(o, "last_tested", json_integer(p->last_tested));
+	return o;
+}
+
+void
+cli_print_profile_json(FILE *f, const struct profile *p, int indent)
+{
+	json_t *o;
+	char *s;
+
+	o = cli_profile_json(p);
+	s = json_dumps(o, JSON_PRESERVE_ORDER | (indent ? JSON_INDENT(indent) :
+	    JSON_COMPACT));
+	fputs(s, f);
+	free(s);
+	json_decref(o);
+}
+
+static void
+cli_cleanup(struct cli *c)
+{
+	store_close(c->st);
+	free(c->db_path);
+	free(c->key_path);
+	free(c->os_user);
+}
+
+int
+cli_main(int argc, char **argv, cli_tui_cb tui)
+{
+	struct cli c;
+	const char *db = NULL, *key = NULL, *cmd;
+	int i, ret;
+
+	memset(&c, 0, sizeof c);
+	/* LEAD-TODO: profile_set_tls_available(xport_tls_versions_available()); */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			db = argv[++i];
+		else if (strncmp(argv[i], "--db=", 5) == 0)
+			db = argv[i] + 5;
+		else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+			key = argv[++i];
+		else if (strncmp(argv[i], "--key=", 6) == 0)
+			key = argv[i] + 6;
+		else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			cli_help(stdout);
+			return CLI_EXIT_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("popconn %s\n", POPCONN_VERSION);
+			return CLI_EXIT_OK;
+		} else {
+			cli_error("unknown option '%s' (try --help)", argv[i]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (db == NULL || *db == '\0')
+		db = getenv("POPCONN_DB");
+	c.db_path = db != NULL && *db != '\0' ? xstrdup(db) :
+	    cli_xdg_path("XDG_DATA_HOME", ".local/share", "popconn/popconn.db");
+	if (key == NULL || *key == '\0')
+		key = getenv("POPCONN_KEY");
+	c.key_path = key != NULL && *key != '\0' ? xstrdup(key) :
+	    cli_xdg_path("XDG_CONFIG_HOME", ".config", "popconn/key");
+	c.os_user = cli_os_user();
+	c.opts.db_path = c.db_path;
+	c.opts.key_path = c.key_path;
+	c.opts.os_user = c.os_user;
+
+	if (i == argc) {
+		if (tui == NULL) {
+			cli_error("this build has no terminal UI; try --help");
+			ret = CLI_EXIT_USAGE;
+		} else {
+			ret = cli_make_parent(c.db_path) == 0 &&
+			    cli_make_parent(c.key_path) == 0 ?
+			    tui(&c.opts) : CLI_EXIT_DB;
+		}
+		cli_cleanup(&c);
+		return ret;
+	}
+	cmd = argv[i];
+	c.argc = argc - i - 1;
+	c.argv = argv + i + 1;
+	ret = -1;
+	if (strcmp(cmd, "help") == 0) {
+		cli_help(stdout);
+		ret = CLI_EXIT_OK;
+	}
+	for (i = 0; ret < 0 && i < CLI_NCMDS; i++)
+		if (strcmp(cli_cmds[i].name, cmd) == 0)
+			ret = cli_cmds[i].exec(&c);
+	if (ret < 0) {
+		cli_error("unknown command '%s' (try --help)", cmd);
+		ret = CLI_EXIT_USAGE;
+	}
+	cli_cleanup(&c);
+	return ret;
+}

@@ -1,0 +1,510 @@
+/*
+ * cli_cmd.c - the profile commands: list, show, add, set, rm, bulk-set,
+ * history, presets, fields, codepages.  Each validates everything before it
+ * changes anything; errors name the field at fault.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli_int.h"
+#include "popconn/codepage.h"
+#include "popconn/presets.h"
+#include "popconn/profile.h"
+#include "popconn/str.h"
+
+/* Print every validation issue of p, one line each. */
+static void
+cli_print_issues(const char *name, const struct prof_issues *iss)
+{
+	int i;
+
+	for (i = 0; i < iss->n; i++)
+		cli_error("%s: %s", name, iss->v[i].message);
+}
+
+/*
+ * Apply FIELD=VALUE arguments to p.  Returns an exit status; on error p may
+ * be partly changed (callers throw it away).
+ */
+static int
+cli_apply_assigns(struct profile *p, char **args, int n)
+{
+	const char *key;
+	char *value, *cause = NULL;
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		ret = cli_parse_assign(args[i], &key, &value);
+		if (ret)
+			return ret;
+		if (profile_field_set(p, key, value, &cause) != PC_OK) {
+			cli_error("%s", cause);
+			free(cause);
+			xfree_secret(value);
+			return CLI_EXIT_USAGE;
+		}
+		xfree_secret(value);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int
+cli_validate(const struct profile *p)
+{
+	struct prof_issues iss;
+
+	if (profile_validate(p, &iss) == PC_OK)
+		return CLI_EXIT_OK;
+	cli_print_issues(p->name != NULL ? p->name : "(new profile)", &iss);
+	profile_issues_cleanup(&iss);
+	return CLI_EXIT_USAGE;
+}
+
+int
+cli_cmd_list(struct cli *c)
+{
+	struct store_list l = { NULL, 0 };
+	const char *group = NULL, *last;
+	char *cause = NULL, *gname;
+	bool json = false;
+	enum pc_err rc;
+	int i, ret;
+
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(c->argv[i], "--group") == 0 && i + 1 < c->argc)
+			group = c->argv[++i];
+		else
+			return cli_usage("list");
+	}
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	rc = store_list(c->st, group, false, &l, &cause);
+	if (rc)
+		return cli_report(rc, cause);
+	if (json) {
+		fputs("[", stdout);
+		for (i = 0; i < l.n; i++) {
+			fputs(i ? ",\n" : "\n", stdout);
+			cli_print_profile_json(stdout, l.v[i], 0);
+		}
+		fputs(l.n ? "\n]\n" : "]\n", stdout);
+	} else {
+		if (l.n > 0)
+			printf("%-24s %-14s %-26s %5s %-4s %s\n", "NAME",
+			    "GROUP", "ADDRESS", "PORT", "SEC", "LAST TEST");
+		for (i = 0; i < l.n; i++) {
+			gname = str_escape(l.v[i]->group ? l.v[i]->group : "",
+			    l.v[i]->group ? strlen(l.v[i]->group) : 0);
+			last = l.v[i]->last_result ? l.v[i]->last_result : "-";
+			printf("%-24s %-14s %-26s %5d %-4s %s\n", l.v[i]->name,
+			    *gname ? gname : "-", l.v[i]->address ?
+			    l.v[i]->address : "", l.v[i]->port,
+			    profile_security_str(l.v[i]->security), last);
+			free(gname);
+		}
+	}
+	store_list_cleanup(&l);
+	return CLI_EXIT_OK;
+}
+
+static void
+cli_show_text(const struct profile *p)
+{
+	static const char *const tabs[] = { "Common", "Connection",
+	    "Authentication", "Proxy" };
+	const struct prof_field *f;
+	const char *reason;
+	char *v;
+	int i, n, tab = -1;
+	unsigned bit;
+
+	f = profile_fields(&n);
+	for (i = 0; i < n; i++) {
+		if ((int)f[i].tab != tab) {
+			tab = (int)f[i].tab;
+			printf("%s[%s]\n", tab ? "\n" : "", tabs[tab]);
+		}
+		v = profile_field_get(p, f[i].key);
+		if (f[i].type == PROF_F_SECRET)
+			printf("  %-16s %s\n", f[i].key, *v ? "(set)" :
+			    "(not set)");
+		else if (!profile_field_applies(p, f[i].key))
+			printf("  %-16s %s%s\n", f[i].key, v,
+			    *v ? "  (not used)" : "(not used)");
+		else
+			printf("  %-16s %s\n", f[i].key, v);
+		free(v);
+	}
+	if (p->security != PROF_SEC_NONE && p->tls_verify == PROF_VERIFY_OFF)
+		printf("\nWARNING: certificate checks are off: anyone on the "
+		    "path can read the password.\n");
+	if (p->security == PROF_SEC_NONE)
+		printf("\nWARNING: no encryption%s.\n", p->allow_plaintext ?
+		    ": the password crosses the network in clear" :
+		    ": a test logon stops before sending the password");
+	for (bit = 1; p->security != PROF_SEC_NONE && bit <= PROF_TLS_13;
+	    bit <<= 1) {
+		if (!(p->tls_versions & bit))
+			continue;
+		reason = profile_tls_unavailable_reason(bit);
+		if (reason != NULL) {
+			v = profile_tls_versions_str(bit);
+			printf("NOTE: %s is unavailable: %s.\n", v, reason);
+			free(v);
+		}
+	}
+	if (p->last_tested) {
+		char when[32];
+		time_t t = (time_t)p->last_tested;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
+		    localtime(&t));
+		printf("\nLast test: %s at %s\n", p->last_result ?
+		    p->last_result : "?", when);
+	}
+}
+
+int
+cli_cmd_show(struct cli *c)
+{
+	struct profile *p = NULL;
+	const char *name = NULL;
+	char *cause = NULL;
+	bool json = false;
+	enum pc_err rc;
+	int i, ret;
+
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--json") == 0)
+			json = true;
+		else if (name == NULL && c->argv[i][0] != '-')
+			name = c->argv[i];
+		else
+			return cli_usage("show");
+	}
+	if (name == NULL)
+		return cli_usage("show");
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	rc = store_get(c->st, name, &p, &cause);
+	if (rc)
+		return cli_report(rc, cause);
+	if (json) {
+		cli_print_profile_json(stdout, p, 2);
+		fputc('\n', stdout);
+	} else
+		cli_show_text(p);
+	profile_free(p);
+	return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_add(struct cli *c)
+{
+	struct profile *p;
+	const struct preset *ps = NULL;
+	const char *name = NULL;
+	char *cause = NULL;
+	enum pc_err rc;
+	int i, nassign = 0, ret;
+	char **assign;
+
+	assign = xcalloc((size_t)c->argc + 1, sizeof *assign);
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--preset") == 0 && i + 1 < c->argc) {
+			ps = presets_find(c->argv[++i]);
+			if (ps == NULL) {
+				cli_error("unknown preset '%s' ('popconn "
+				    "presets' lists them)", c->argv[i]);
+				free(assign);
+				return CLI_EXIT_USAGE;
+			}
+		} else if (c->argv[i][0] == '-') {
+			free(assign);
+			return cli_usage("add");
+		} else if (name == NULL)
+			name = c->argv[i];
+		else
+			assign[nassign++] = c->argv[i];
+	}
+	if (name == NULL) {
+		free(assign);
+		return cli_usage("add");
+	}
+	p = profile_new();
+	ret = CLI_EXIT_USAGE;
+	if (profile_field_set(p, "name", name, &cause) != PC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	if (ps != NULL && presets_apply(ps, p, &cause) != PC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	ret = cli_apply_assigns(p, assign, nassign);
+	if (ret)
+		goto out;
+	ret = cli_validate(p);
+	if (ret)
+		goto out;
+	ret = cli_open(c);
+	if (ret)
+		goto out;
+	rc = store_add(c->st, p, &cause);
+	ret = cli_report(rc, cause);
+	if (ret == CLI_EXIT_OK) {
+		printf("added %s\n", p->name);
+		if (ps != NULL && ps->note[0] != '\0')
+			printf("note: %s\n", ps->note);
+	}
+out:
+	profile_free(p);
+	free(assign);
+	return ret;
+}
+
+int
+cli_cmd_set(struct cli *c)
+{
+	struct profile *p = NULL, *before = NULL;
+	const struct prof_field *f;
+	char *cause = NULL;
+	enum pc_err rc;
+	int i, n, ret, changed = 0;
+
+	if (c->argc < 2 || c->argv[0][0] == '-')
+		return cli_usage("set");
+	for (i = 1; i < c->argc; i++)
+		if (strchr(c->argv[i], '=') == NULL)
+			return cli_usage("set");
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	rc = store_get(c->st, c->argv[0], &p, &cause);
+	if (rc)
+		return cli_report(rc, cause);
+	before = profile_dup(p);
+	ret = cli_apply_assigns(p, c->argv + 1, c->argc - 1);
+	if (ret)
+		goto out;
+	ret = cli_validate(p);
+	if (ret)
+		goto out;
+	f = profile_fields(&n);
+	for (i = 0; i < n; i++)
+		if (profile_field_differs(before, p, f[i].key))
+			changed++;
+	if (changed == 0) {
+		printf("%s: nothing changed\n", p->name);
+		goto out;
+	}
+	rc = store_save(c->st, p, &cause);
+	ret = cli_report(rc, cause);
+	if (ret == CLI_EXIT_OK) {
+		printf("%s: changed", p->name);
+		for (i = 0; i < n; i++)
+			if (profile_field_differs(before, p, f[i].key))
+				printf(" %s", f[i].key);
+		printf("\n");
+	}
+out:
+	profile_free(before);
+	profile_free(p);
+	return ret;
+}
+
+int
+cli_cmd_rm(struct cli *c)
+{
+	char *cause = NULL;
+	int ret;
+
+	if (c->argc != 1 || c->argv[0][0] == '-')
+		return cli_usage("rm");
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	ret = cli_report(store_remove(c->st, c->argv[0], &cause), cause);
+	if (ret == CLI_EXIT_OK)
+		printf("removed %s\n", c->argv[0]);
+	return ret;
+}
+
+int
+cli_cmd_bulk_set(struct cli *c)
+{
+	struct store_changes ch;
+	struct store_assign *as;
+	const char **names;
+	const char *group = NULL, *key;
+	char *value, *cause = NULL;
+	bool dry = false;
+	enum pc_err rc;
+	int i, nnames = 0, nas = 0, ret = CLI_EXIT_USAGE;
+
+	memset(&ch, 0, sizeof ch);
+	names = xcalloc((size_t)c->argc + 1, sizeof *names);
+	as = xcalloc((size_t)c->argc + 1, sizeof *as);
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--dry-run") == 0)
+			dry = true;
+		else if (strcmp(c->argv[i], "--group") == 0 &&
+		    i + 1 < c->argc)
+			group = c->argv[++i];
+		else if (c->argv[i][0] == '-')
+			goto usage;
+		else if (strchr(c->argv[i], '=') != NULL) {
+			if (cli_parse_assign(c->argv[i], &key, &value))
+				goto out;
+			as[nas].key = key;
+			as[nas++].value = value;
+		} else
+			names[nnames++] = c->argv[i];
+	}
+	if (nas == 0 || (group == NULL) == (nnames == 0))
+		goto usage;
+	ret = cli_open(c);
+	if (ret)
+		goto out;
+	rc = store_bulk_set(c->st, group, nnames ? names : NULL, nnames, as,
+	    nas, dry, &ch, &cause);
+	if (rc == PC_E_INVALID && ch.nerrors > 0) {
+		for (i = 0; i < ch.nerrors; i++)
+			cli_error("%s", ch.errors[i]);
+		cli_error("nothing changed (%d profile%s would be invalid)",
+		    ch.nerrors, ch.nerrors == 1 ? "" : "s");
+		free(cause);
+		ret = CLI_EXIT_USAGE;
+		goto out;
+	}
+	ret = cli_report(rc, cause);
+	if (ret)
+		goto out;
+	for (i = 0; i < ch.n; i++)
+		printf("%s: %s: %s -> %s\n", ch.v[i].profile, ch.v[i].field,
+		    *ch.v[i].old_value ? ch.v[i].old_value : "(empty)",
+		    *ch.v[i].new_value ? ch.v[i].new_value : "(empty)");
+	printf("%s%d change%s\n", dry ? "dry run: would make " : "", ch.n,
+	    ch.n == 1 ? "" : "s");
+	goto out;
+usage:
+	ret = cli_usage("bulk-set");
+out:
+	store_changes_cleanup(&ch);
+	for (i = 0; i < nas; i++)
+		xfree_secret((char *)(uintptr_t)as[i].value);
+	free(as);
+	free(names);
+	return ret;
+}
+
+int
+cli_cmd_history(struct cli *c)
+{
+	struct store_audit_list l = { NULL, 0 };
+	const char *name = NULL;
+	char *cause = NULL, when[32];
+	long limit = 100;
+	enum pc_err rc;
+	time_t t;
+	int i, ret;
+
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--limit") == 0 && i + 1 < c->argc) {
+			if (str_to_int(c->argv[++i], 1, 1000000, &limit)) {
+				cli_error("--limit: '%s' is not a number from "
+				    "1 to 1000000", c->argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+		} else if (name == NULL && c->argv[i][0] != '-')
+			name = c->argv[i];
+		else
+			return cli_usage("history");
+	}
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	rc = store_history(c->st, name, (int)limit, &l, &cause);
+	if (rc)
+		return cli_report(rc, cause);
+	for (i = 0; i < l.n; i++) {
+		t = (time_t)l.v[i].when;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
+		    localtime(&t));
+		printf("%s  %-10s %-8s %-20s %s\n", when, l.v[i].os_user,
+		    l.v[i].action, l.v[i].profile,
+		    l.v[i].detail && *l.v[i].detail ? l.v[i].detail :
+		    l.v[i].fields ? l.v[i].fields : "");
+	}
+	store_audit_list_cleanup(&l);
+	return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_presets(struct cli *c)
+{
+	const struct preset *ps;
+	int i, n;
+
+	if (c->argc != 0)
+		return cli_usage("presets");
+	ps = presets_all(&n);
+	printf("%-10s %-14s %-24s %5s %-4s %-8s %s\n", "PRESET", "SERVICE",
+	    "ADDRESS", "PORT", "SEC", "AUTH", "NOTE");
+	for (i = 0; i < n; i++)
+		printf("%-10s %-14s %-24s %5d %-4s %-8s %s\n", ps[i].key,
+		    ps[i].label, ps[i].address ? ps[i].address : "(no POP3)",
+		    ps[i].port, profile_security_str(ps[i].security),
+		    profile_auth_str(ps[i].auth), ps[i].note);
+	return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_fields(struct cli *c)
+{
+	static const char *const tabs[] = { "Common", "Connection",
+	    "Authentication", "Proxy" };
+	const struct prof_field *f;
+	int i, j, n;
+
+	if (c->argc != 0)
+		return cli_usage("fields");
+	f = profile_fields(&n);
+	for (i = 0; i < n; i++) {
+		printf("%-16s %-15s %s", f[i].key, tabs[f[i].tab], f[i].help);
+		if (f[i].choices != NULL) {
+			printf(" [");
+			for (j = 0; f[i].choices[j] != NULL; j++)
+				printf("%s%s", j ? " " : "", f[i].choices[j]);
+			printf("]");
+		}
+		if (f[i].type == PROF_F_SECRET)
+			printf(" (secret: give %s=- and the value on "
+			    "standard input)", f[i].key);
+		printf("\n");
+	}
+	return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_codepages(struct cli *c)
+{
+	const struct codepage *cp;
+	int i, n;
+
+	if (c->argc != 0)
+		return cli_usage("codepages");
+	cp = codepage_all(&n);
+	for (i = 0; i < n; i++)
+		printf("%6d  %-16s %-12s %s\n", cp[i].number, cp[i].name,
+		    cp[i].iconv, cp[i].label);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,77 @@
+/*
+ * cli_int.h - shared between the CLI's files: the run context, the command
+ * table entry, and helpers for output, errors and secrets.
+ */
+#ifndef POPCONN_CLI_INT_H
+#define POPCONN_CLI_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "popconn/cli.h"
+#include "popconn/err.h"
+#include "popconn/store.h"
+#include "popconn/xmalloc.h"
+
+struct cli {
+	struct store_opts opts;
+	char		*db_path;	/* owned */
+	char		*key_path;	/* owned */
+	char		*os_user;	/* owned */
+	struct store	*st;		/* opened on demand */
+	int		 argc;		/* the command's own arguments */
+	char		**argv;
+};
+
+struct cli_cmd {
+	const char	*name;
+	const char	*usage;
+	const char	*summary;
+	int		(*exec)(struct cli *c);
+};
+
+/* cli.c */
+void	 cli_error(const char *fmt, ...) PC_PRINTFLIKE(1, 2);
+int	 cli_usage(const char *cmd);
+int	 cli_exit_for(enum pc_err rc);
+/* Open the store (once); prints the error and returns its exit status. */
+int	 cli_open(struct cli *c);
+/*
+ * Read one secret: from the terminal with echo off (prompting with what),
+ * else one line from standard input.  Caller frees with xfree_secret.
+ */
+enum pc_err cli_read_secret(const char *what, char **out);
+/*
+ * Split FIELD=VALUE.  Secret fields must be "-" (read from stdin or a
+ * prompt) or empty (clear); a literal secret is refused.  On success *key
+ * points into arg (which is modified) and *value is owned by the caller
+ * (wipe with xfree_secret).
+ */
+int	 cli_parse_assign(char *arg, const char **key, char **value);
+/* Print the error (cause, else rc's text), free cause, map to a status. */
+int	 cli_report(enum pc_err rc, char *cause);
+/* A JSON object of the profile's fields, secrets as "<key>_set" booleans
+ * only.  Caller releases with json_decref. */
+json_t	*cli_profile_json(const struct profile *p);
+/* Print it (indent 0 = one line). */
+void	 cli_print_profile_json(FILE *f, const struct profile *p, int indent);
+
+/* cli_cmd.c */
+int	 cli_cmd_list(struct cli *c);
+int	 cli_cmd_show(struct cli *c);
+int	 cli_cmd_add(struct cli *c);
+int	 cli_cmd_set(struct cli *c);
+int	 cli_cmd_rm(struct cli *c);
+int	 cli_cmd_bulk_set(struct cli *c);
+int	 cli_cmd_history(struct cli *c);
+int	 cli_cmd_presets(struct cli *c);
+int	 cli_cmd_fields(struct cli *c);
+int	 cli_cmd_codepages(struct cli *c);
+
+/* cli_xfer.c */
+int	 cli_cmd_export(struct cli *c);
+int	 cli_cmd_import(struct cli *c);
+
+#endif
