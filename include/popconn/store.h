@@ -7,12 +7,17 @@
  * else's newer change.
  *
  * Only this module touches SQLite.  Every multi-row change is one
- * transaction: it applies whole or not at all.
+ * transaction: it applies whole or not at all.  Every function may block
+ * for up to the busy timeout while another program holds the write lock;
+ * after that it fails with PC_E_DB and a cause that says the database is
+ * locked.  Any SQLite failure is PC_E_DB with a cause in words ("cannot
+ * write the database /x/y.db: the disk is full").
  */
 #ifndef POPCONN_STORE_H
 #define POPCONN_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "popconn/err.h"
@@ -21,9 +26,13 @@
 struct store;
 
 struct store_opts {
-	const char	*db_path;	/* database file; created 0600 */
-	const char	*key_path;	/* key file; created 0600 on first use */
-	const char	*os_user;	/* recorded in the audit log */
+	const char	*db_path;	/* database file; created 0600, its
+					   folder 0700; ":memory:" allowed */
+	const char	*key_path;	/* key file; created 0600 on first use.
+					   NULL only with ":memory:" (a
+					   throw-away key) */
+	const char	*os_user;	/* recorded in the audit log; NULL =
+					   the login name of the process */
 	int		 busy_timeout_ms; /* 0 = 5000 */
 };
 
@@ -33,6 +42,7 @@ struct store_audit {
 	int64_t		 when;		/* unix time */
 	char		*os_user;
 	char		*profile;	/* profile name at the time */
+	int64_t		 profile_id;	/* row id (stays after a rename) */
 	char		*action;	/* "add" "set" "rm" "bulk-set" "import" "undo" */
 	char		*fields;	/* "port,security" (never values of secrets) */
 	char		*detail;	/* "port: 110 -> 995; password: changed" */
@@ -43,10 +53,41 @@ struct store_audit_list {
 	int		 n;
 };
 
+/* Bits of store_list.secrets. */
+#define STORE_SECRET_PASSWORD		0x01
+#define STORE_SECRET_PROXY_PASSWORD	0x02
+
 /* A list of profiles, owned. */
 struct store_list {
 	struct profile	**v;
 	int		  n;
+	/*
+	 * Per profile, the STORE_SECRET_* bits of the secrets that are set in
+	 * the database, filled even when the secrets were not loaded (so a
+	 * listing can say "set" without decrypting anything).
+	 */
+	unsigned	 *secrets;
+};
+
+/* Which profiles a paged listing shows. */
+struct store_filter {
+	const char	*group;		/* NULL = every group; "" = profiles
+					   without a group; else that group
+					   (case-insensitive) */
+	const char	*text;		/* NULL or "" = all; else profiles whose
+					   name, group, address or username
+					   holds it (ASCII case-insensitive) */
+};
+
+/* A group and how many profiles it holds. */
+struct store_group {
+	char		*name;		/* "" for profiles without a group */
+	int64_t		 count;
+};
+
+struct store_group_list {
+	struct store_group *v;
+	int		 n;
 };
 
 /* One FIELD=VALUE assignment of a bulk change. */
@@ -69,14 +110,18 @@ struct store_changes {
 	/* Validation failures, one per profile that would become invalid. */
 	char		**errors;
 	int		 nerrors;
+	int		 nprofiles;	/* profiles that change (or would) */
 };
 
 /* store.c */
 /*
  * Open (creating if needed) and migrate the database.  PC_E_SCHEMA when the
  * file was written by a newer popconn (the file is not modified);
- * PC_E_CRYPTO when the key file does not match the database's key check;
- * PC_E_DB otherwise.  *cause says which, in words.
+ * PC_E_CRYPTO when the key file does not match the database's key check, or
+ * when the key file is missing but the database holds sealed secrets (a new
+ * key is made only for a database without any); PC_E_DB otherwise (not a
+ * database, read-only file, locked, ...).  Both crypto and schema refusals
+ * happen before anything is written.  *cause says which, in words.
  */
 enum pc_err	 store_open(const struct store_opts *o, struct store **out,
 		    char **cause);
@@ -85,21 +130,53 @@ void		 store_close(struct store *st);	/* NULL allowed */
 int		 store_schema_version(struct store *st);
 /* Highest migration compiled into this binary. */
 int		 store_schema_latest(void);
+/* The database path given to store_open.  Borrowed, valid until close. */
+const char	*store_path(struct store *st);
 
 /*
  * Profiles.  store_get returns PC_E_NOTFOUND when there is no such name
  * (case-insensitive).  Loaded profiles carry decrypted secrets; the caller
- * frees them with profile_free.
+ * frees them with profile_free.  PC_E_CRYPTO when a secret cannot be
+ * decrypted (altered data).
  */
 enum pc_err	 store_get(struct store *st, const char *name,
 		    struct profile **out, char **cause);
-/* All profiles (group == NULL) or one group's, ordered by group, name. */
+/*
+ * All profiles (group == NULL) or one group's ("" = profiles without a
+ * group; case-insensitive), ordered by group, name.  With with_secrets
+ * false nothing is decrypted and the secret fields are NULL: such a profile
+ * must not be given to store_save (it would clear its secrets); load it
+ * with store_get first.  out->secrets tells which secrets are set.
+ */
 enum pc_err	 store_list(struct store *st, const char *group,
 		    bool with_secrets, struct store_list *out, char **cause);
 void		 store_list_cleanup(struct store_list *l);
-/* Number of profiles (group NULL = all). */
+/* Number of profiles (group NULL = all, "" = without a group). */
 enum pc_err	 store_count(struct store *st, const char *group,
 		    int64_t *out, char **cause);
+/*
+ * One page of the listing (same order as store_list): at most limit
+ * profiles from position offset (0-based) among those f selects (NULL =
+ * all).  Never decrypts: secrets are NULL, out->secrets says which are set.
+ * Reads only the rows of the page, for screens over 100,000 profiles.
+ */
+enum pc_err	 store_list_page(struct store *st, const struct store_filter *f,
+		    int64_t offset, int limit, struct store_list *out,
+		    char **cause);
+/* Number of profiles f selects (NULL = all). */
+enum pc_err	 store_count_filter(struct store *st,
+		    const struct store_filter *f, int64_t *out, char **cause);
+/*
+ * Position (0-based) of the named profile in the listing f selects, to
+ * keep a cursor on it after a change.  PC_E_NOTFOUND when the profile does
+ * not exist or f does not select it.
+ */
+enum pc_err	 store_position(struct store *st, const struct store_filter *f,
+		    const char *name, int64_t *out, char **cause);
+/* Every group with its number of profiles, ordered by name. */
+enum pc_err	 store_groups(struct store *st, struct store_group_list *out,
+		    char **cause);
+void		 store_group_list_cleanup(struct store_group_list *l);
 /*
  * Insert a new profile (p->id must be 0).  Validates first (PC_E_INVALID),
  * refuses a duplicate name (PC_E_EXISTS).  On success p->id and p->version
@@ -107,62 +184,93 @@ enum pc_err	 store_count(struct store *st, const char *group,
  */
 enum pc_err	 store_add(struct store *st, struct profile *p, char **cause);
 /*
- * Save an existing profile.  The row must still have version p->version,
- * else PC_E_CONFLICT and nothing is written.  On success p->version is
- * incremented.  The audit entry lists the changed field names.
+ * Save an existing profile (loaded with its secrets: see store_list).
+ * Validates first (PC_E_INVALID); refuses a name another profile has
+ * (PC_E_EXISTS).  The row must still have version p->version, else
+ * PC_E_CONFLICT (the cause names who changed or removed it and when) and
+ * nothing is written.  On success p->version is incremented and the audit
+ * entry ("set") lists the changed field names; when no field differs
+ * nothing is written and the version stays.
  */
 enum pc_err	 store_save(struct store *st, struct profile *p, char **cause);
 /* Delete by name.  PC_E_NOTFOUND when absent.  Audited. */
 enum pc_err	 store_remove(struct store *st, const char *name, char **cause);
-/* Record the outcome of a test logon (not audited: not a change). */
+/*
+ * Record the outcome of a test logon (not audited: not a change, and the
+ * version does not move, so an open editor does not see a conflict).
+ * PC_E_NOTFOUND when there is no such profile.
+ */
 enum pc_err	 store_set_last_result(struct store *st, const char *name,
 		    const char *diagnosis, int64_t when);
 
 /*
  * Bulk change: apply every assignment to every named profile (names) or to
- * every member of group (names == NULL).  Everything is validated first;
- * any invalid resulting profile fails the whole change with PC_E_INVALID
- * (changes->errors lists each one).  dry_run computes changes without
- * writing.  Otherwise one transaction, one audit entry per profile, and an
- * undo record.  changes may be NULL when the caller does not need the list.
+ * every member of group (names == NULL; "" = profiles without a group).
+ * Everything is validated first: an unknown field, a value that does not
+ * parse, or "name" fail with PC_E_INVALID; a name that does not exist or an
+ * empty group give PC_E_NOTFOUND; any invalid resulting profile fails the
+ * whole change with PC_E_INVALID (changes->errors lists each one, naming
+ * profile and field).  dry_run computes changes without writing.
+ * Otherwise one transaction, one audit entry ("bulk-set") per profile that
+ * changes, and an undo record (replacing the previous one).  Secrets are
+ * never decrypted: assigning a password counts as a change for every
+ * profile ("changed" or "set").  changes may be NULL when the caller does
+ * not need the list; it is filled on PC_E_INVALID too.
  */
 enum pc_err	 store_bulk_set(struct store *st, const char *group,
 		    const char *const *names, int nnames,
 		    const struct store_assign *assign, int nassign,
 		    bool dry_run, struct store_changes *changes, char **cause);
 void		 store_changes_cleanup(struct store_changes *c);
-/* Undo the last bulk change (one transaction).  PC_E_NOTFOUND if none. */
+/*
+ * Undo the last bulk change (one transaction): every touched field gets
+ * its previous value back (secrets their previous sealed value), versions
+ * move on, audited as "undo".  PC_E_NOTFOUND if there is nothing to undo;
+ * PC_E_CONFLICT (nothing undone) when one of the profiles was changed or
+ * removed since.  *nprofiles (may be NULL) gets the number restored.
+ */
 enum pc_err	 store_bulk_undo(struct store *st, int *nprofiles, char **cause);
 
 /*
- * Import: insert or replace (by name) every profile of list in one
- * transaction.  The caller has validated them already.  Audited as
- * "import".
+ * Import: insert or replace (by name, case-insensitive) every profile of
+ * list in one transaction.  A replaced profile keeps its row id and its
+ * identity (so its sealed secrets stay valid), its version moves on, and a
+ * secret that is NULL in the imported profile keeps its stored value (an
+ * export without secrets does not wipe them).  Each profile is validated
+ * again (PC_E_INVALID names it; nothing is written).  On success each
+ * list[i]->id and ->version are set.  Audited as "import".
  */
 enum pc_err	 store_import(struct store *st, struct profile *const *list,
 		    int n, char **cause);
 
-/* Audit log, newest first; name NULL = all profiles. */
+/* Audit log, newest first; name NULL = all profiles; limit <= 0 = all. */
 enum pc_err	 store_history(struct store *st, const char *name, int limit,
 		    struct store_audit_list *out, char **cause);
 void		 store_audit_list_cleanup(struct store_audit_list *l);
 
 /* secret.c - AES-256-GCM sealing used by the store and by export. */
-#define SECRET_KEY_LEN	32
+#define SECRET_KEY_LEN			32
+#define SECRET_PBKDF2_ITERATIONS	600000
 /*
  * Load the key file at path, creating it (0600, 32 random bytes, and its
- * folder 0700) when create is true and it does not exist.  PC_E_NOTFOUND
- * when absent and !create; PC_E_INVALID when it has the wrong size.
+ * missing folders 0700) when create is true and it does not exist.
+ * PC_E_NOTFOUND when absent and !create ("key file missing: ...");
+ * PC_E_INVALID when it has the wrong size; PC_E_IO when it cannot be read
+ * or written.
  */
 enum pc_err	 secret_key_load(const char *path, bool create,
 		    unsigned char key[SECRET_KEY_LEN], char **cause);
-/* PBKDF2-HMAC-SHA256 from a passphrase (for export and master mode). */
+/*
+ * PBKDF2-HMAC-SHA256 from a passphrase (for export and master mode).
+ * iterations <= 0 means SECRET_PBKDF2_ITERATIONS.  The salt has at least 8
+ * bytes (use 16 random ones from secret_random), else PC_E_INVALID.
+ */
 enum pc_err	 secret_key_derive(const char *passphrase,
 		    const unsigned char *salt, int saltlen, int iterations,
 		    unsigned char key[SECRET_KEY_LEN]);
 /*
- * Seal plaintext with a fresh random nonce, binding aad.  *out is text:
- * "v1:" + base64(nonce | ciphertext | tag).  Caller frees.
+ * Seal plaintext with a fresh random nonce, binding aad (NULL = none).
+ * *out is text: "v1:" + base64(nonce | ciphertext | tag).  Caller frees.
  */
 enum pc_err	 secret_seal(const unsigned char key[SECRET_KEY_LEN],
 		    const char *plaintext, const char *aad, char **out);
@@ -170,5 +278,7 @@ enum pc_err	 secret_seal(const unsigned char key[SECRET_KEY_LEN],
  * text was tampered with.  Caller frees *out with xfree_secret. */
 enum pc_err	 secret_open(const unsigned char key[SECRET_KEY_LEN],
 		    const char *sealed, const char *aad, char **out);
+/* len bytes from the process's DRBG (salts, identities).  PC_E_CRYPTO. */
+enum pc_err	 secret_random(void *buf, size_t len);
 
 #endif

@@ -104,6 +104,7 @@ struct pop3 {
 
 	struct pop3_lines lines;
 	struct pop3_multi multi;
+	size_t		 max_multi;	/* cap on one multi-line body */
 	bool		 in_multi;	/* inside a multi-line body */
 	size_t		 rest;		/* bytes of this feed after the line */
 	char		*show;		/* display form of the line handled */

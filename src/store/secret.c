@@ -217,8 +217,8 @@ out:
 }
 
 enum pc_err
-secret_key_load(const char *path, bool create, unsigned char *key,
-    char **cause)
+secret_key_load(const char *path, bool create,
+    unsigned char key[SECRET_KEY_LEN], char **cause)
 {
 	int fd;
 	enum pc_err rc;
@@ -249,7 +249,7 @@ secret_key_load(const char *path, bool create, unsigned char *key,
 
 enum pc_err
 secret_key_derive(const char *passphrase, const unsigned char *salt,
-    int saltlen, int iterations, unsigned char *key)
+    int saltlen, int iterations, unsigned char key[SECRET_KEY_LEN])
 {
 	size_t plen;
 
@@ -267,8 +267,8 @@ secret_key_derive(const char *passphrase, const unsigned char *salt,
 }
 
 enum pc_err
-secret_seal(const unsigned char *key, const char *plaintext, const char *aad,
-    char **out)
+secret_seal(const unsigned char key[SECRET_KEY_LEN], const char *plaintext,
+    const char *aad, char **out)
 {
 	unsigned char *blob;
 	size_t len, blen, alen;
@@ -309,8 +309,8 @@ out:
 }
 
 enum pc_err
-secret_open(const unsigned char *key, const char *sealed, const char *aad,
-    char **out)
+secret_open(const unsigned char key[SECRET_KEY_LEN], const char *sealed,
+    const char *aad, char **out)
 {
 	unsigned char *blob = NULL;
 	char *plain = NULL;

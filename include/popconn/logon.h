@@ -1,0 +1,102 @@
+/*
+ * logon.h - the test logon: drives the POP3 machine (proto) over a stack of
+ * transports (net: socket, proxy, TLS), emits the live trace, and produces
+ * the result: steps with times, TLS details, STAT figures and a diagnosis.
+ *
+ * Sessions are non-blocking and run in the caller's poll() loop, so the
+ * TUI stays responsive and a group test runs many sessions in one thread:
+ *
+ *	lg = logon_new(profile, trace, NULL);
+ *	while (!logon_done(lg)) {
+ *		n = logon_pollfds(lg, fds, 4);
+ *		poll(fds, n, logon_timeout_ms(lg));
+ *		logon_advance(lg, fds, n);
+ *	}
+ *	res = logon_result(lg);
+ *
+ * logon_run() does exactly that for one session.  No call blocks for
+ * longer than the profile's timeout bounds (DNS included).
+ */
+#ifndef POPCONN_LOGON_H
+#define POPCONN_LOGON_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "popconn/diag.h"
+#include "popconn/profile.h"
+#include "popconn/trace.h"
+
+#define LOGON_MAX_STEPS 16
+
+struct logon_step {
+	const char	*name;		/* "dns" "connect" "proxy" "tls" "greeting"
+					   "capa" "stls" "logon" "stat" "quit" */
+	int64_t		 start_us;	/* since the session started */
+	int64_t		 end_us;
+	bool		 ok;
+	bool		 done;
+};
+
+struct logon_tls_info {
+	char		*version;	/* "TLSv1.3" */
+	char		*cipher;
+	char		*subject;
+	char		*issuer;
+	char		*sans;		/* "DNS:localhost, IP:127.0.0.1" */
+	char		*not_before;
+	char		*not_after;
+	char		*fingerprint;	/* SHA-256, hex with colons */
+	bool		 verified;
+	char		*verify_text;	/* "verified (full chain and name)" */
+};
+
+struct logon_result {
+	enum diag	 diag;
+	char		*message;	/* what happened, escaped, no secret */
+	const char	*failed_step;	/* NULL when ok */
+	int64_t		 elapsed_ms;
+	struct logon_step steps[LOGON_MAX_STEPS];
+	int		 nsteps;
+	bool		 have_tls;
+	struct logon_tls_info tls;
+	bool		 have_stat;
+	long		 messages;
+	long		 octets;
+	char		*method;	/* logon method used, e.g. "CRAM-MD5" */
+};
+
+struct logon_opts {
+	const char	*bind_address;	/* local address to bind, or NULL */
+	bool		 trust_capabilities; /* reserved: pipelining on repeat */
+};
+
+struct logon;
+
+/* logon.c */
+/*
+ * Start a session for p (copied; p may be freed afterwards).  Events go to
+ * tr, which must outlive the session.  opts may be NULL.  Never fails: a
+ * profile that cannot even start (bad CA file, failing token command)
+ * gives a session that is already done with a diagnosis.
+ */
+struct logon	*logon_new(const struct profile *p, struct trace *tr,
+		    const struct logon_opts *opts);
+void		 logon_free(struct logon *lg);		/* NULL allowed */
+/* Fill up to max pollfd entries; returns how many. */
+int		 logon_pollfds(struct logon *lg, struct pollfd *fds, int max);
+/* Milliseconds until this session's next deadline (0..timeout). */
+int		 logon_timeout_ms(struct logon *lg);
+/* Advance after poll() returned (fds as filled, with revents). */
+void		 logon_advance(struct logon *lg, const struct pollfd *fds,
+		    int n);
+/* Stop now: the result says the user cancelled (diag timeout). */
+void		 logon_cancel(struct logon *lg);
+bool		 logon_done(const struct logon *lg);
+/* Borrowed; valid until logon_free.  Complete once logon_done. */
+const struct logon_result *logon_result(const struct logon *lg);
+/* Run one session to the end, blocking (CLI). */
+void		 logon_run(struct logon *lg);
+
+#endif
