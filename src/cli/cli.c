@@ -21,6 +21,7 @@
 #include "cli_int.h"
 #include "popconn/buf.h"
 #include "popconn/profile.h"
+#include "popconn/xport.h"
 
 static const struct cli_cmd cli_cmds[] = {
 	{ "list", "list [--group G] [--json]", "list profiles",
@@ -40,6 +41,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  "read profiles from a file (all or nothing)", cli_cmd_import },
 	{ "history", "history [NAME] [--limit N]", "show the audit log",
 	  cli_cmd_history },
+	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
+	  "[--source ADDR]", "run a test logon", cli_cmd_test },
 	{ "presets", "presets", "list server presets", cli_cmd_presets },
 	{ "fields", "fields", "list the profile fields", cli_cmd_fields },
 	{ "codepages", "codepages", "list the accepted code pages",
@@ -71,10 +74,6 @@ cli_help(FILE *f)
 	for (i = 0; i < CLI_NCMDS; i++)
 		fprintf(f, "  %-58s %s\n", cli_cmds[i].usage,
 		    cli_cmds[i].summary);
-	fprintf(f, "  %-58s %s\n", "test NAME [--json] [--quiet]",
-	    "run a test logon");
-	fprintf(f, "  %-58s %s\n", "test --group G [--jobs N] [--json]",
-	    "test a whole group");
 	fprintf(f, "\nSecret fields (password, proxy_password) are never "
 	    "taken from the command line:\nwrite password=- to read the "
 	    "value from standard input (or a prompt).\n"
@@ -368,7 +367,7 @@ cli_main(int argc, char **argv, cli_tui_cb tui)
 	int i, ret;
 
 	memset(&c, 0, sizeof c);
-	/* LEAD-TODO: profile_set_tls_available(xport_tls_versions_available()); */
+	profile_set_tls_available(xport_tls_versions_available());
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
 			db = argv[++i];

@@ -66,7 +66,7 @@ cli_validate(const struct profile *p)
 int
 cli_cmd_list(struct cli *c)
 {
-	struct store_list l = { NULL, 0 };
+	struct store_list l = { 0 };
 	const char *group = NULL, *last;
 	char *cause = NULL, *gname;
 	bool json = false;
@@ -409,7 +409,7 @@ out:
 int
 cli_cmd_history(struct cli *c)
 {
-	struct store_audit_list l = { NULL, 0 };
+	struct store_audit_list l = { 0 };
 	const char *name = NULL;
 	char *cause = NULL, when[32];
 	long limit = 100;

@@ -70,6 +70,9 @@ int	 cli_cmd_presets(struct cli *c);
 int	 cli_cmd_fields(struct cli *c);
 int	 cli_cmd_codepages(struct cli *c);
 
+/* cli_test.c */
+int	 cli_cmd_test(struct cli *c);
+
 /* cli_xfer.c */
 int	 cli_cmd_export(struct cli *c);
 int	 cli_cmd_import(struct cli *c);

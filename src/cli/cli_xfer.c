@@ -305,7 +305,7 @@ xfer_export_csv(FILE *f, struct store_list *l, struct xfer_key *k)
 int
 cli_cmd_export(struct cli *c)
 {
-	struct store_list l = { NULL, 0 };
+	struct store_list l = { 0 };
 	struct xfer_key key;
 	const char *group = NULL, *fmt = NULL, *out = NULL;
 	char *cause = NULL, *tmp = NULL;

@@ -1,0 +1,322 @@
+/*
+ * cli_test.c - "popconn test": one test logon with its trace streamed live
+ * to standard output, or a whole group run concurrently in one poll() loop
+ * (no thread per session) with a result table.  Exit 0 when every logon
+ * succeeded, 1 when one did not.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_int.h"
+#include "popconn/logon.h"
+#include "popconn/str.h"
+
+#define CLI_TEST_MAX_JOBS 256
+
+static void
+cli_test_sink(void *arg, const struct trace_event *ev)
+{
+	char *line;
+
+	(void)arg;
+	line = trace_format(ev);
+	printf("%s\n", line);
+	fflush(stdout);
+	free(line);
+}
+
+static json_t *
+cli_test_jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+cli_test_json(const char *name, const struct logon_result *r,
+    const struct trace *tr)
+{
+	const struct trace_event *ev;
+	json_t *o, *t, *a, *s;
+	size_t i;
+	int j;
+
+	o = json_object();
+	json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "ok", json_boolean(r->diag == DIAG_OK));
+	json_object_set_new(o, "diagnosis", json_string(diag_key(r->diag)));
+	json_object_set_new(o, "hint", json_string(diag_hint(r->diag)));
+	json_object_set_new(o, "message", cli_test_jstr(r->message));
+	json_object_set_new(o, "failed_step", cli_test_jstr(r->failed_step));
+	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));
+	json_object_set_new(o, "method", cli_test_jstr(r->method));
+	if (r->have_tls) {
+		t = json_object();
+		json_object_set_new(t, "version", cli_test_jstr(r->tls.version));
+		json_object_set_new(t, "cipher", cli_test_jstr(r->tls.cipher));
+		json_object_set_new(t, "subject", cli_test_jstr(r->tls.subject));
+		json_object_set_new(t, "issuer", cli_test_jstr(r->tls.issuer));
+		json_object_set_new(t, "sans", cli_test_jstr(r->tls.sans));
+		json_object_set_new(t, "not_before",
+		    cli_test_jstr(r->tls.not_before));
+		json_object_set_new(t, "not_after",
+		    cli_test_jstr(r->tls.not_after));
+		json_object_set_new(t, "fingerprint_sha256",
+		    cli_test_jstr(r->tls.fingerprint));
+		json_object_set_new(t, "verified",
+		    json_boolean(r->tls.verified));
+		json_object_set_new(t, "verification",
+		    cli_test_jstr(r->tls.verify_text));
+		json_object_set_new(o, "tls", t);
+	} else
+		json_object_set_new(o, "tls", json_null());
+	if (r->have_stat) {
+		t = json_object();
+		json_object_set_new(t, "messages", json_integer(r->messages));
+		json_object_set_new(t, "octets", json_integer(r->octets));
+		json_object_set_new(o, "mailbox", t);
+	} else
+		json_object_set_new(o, "mailbox", json_null());
+	a = json_array();
+	for (j = 0; j < r->nsteps; j++) {
+		s = json_object();
+		json_object_set_new(s, "step", json_string(r->steps[j].name));
+		json_object_set_new(s, "ok", json_boolean(r->steps[j].ok));
+		json_object_set_new(s, "ms", json_real((double)(
+		    r->steps[j].end_us - r->steps[j].start_us) / 1000.0));
+		json_array_append_new(a, s);
+	}
+	json_object_set_new(o, "steps", a);
+	a = json_array();
+	for (i = 0; tr != NULL && i < trace_count(tr); i++) {
+		ev = trace_get(tr, i);
+		s = json_object();
+		json_object_set_new(s, "t_ms", json_real((double)ev->t_us /
+		    1000.0));
+		json_object_set_new(s, "kind", json_string(trace_kind_tag(
+		    ev->kind)));
+		json_object_set_new(s, "text", json_string(ev->text));
+		json_array_append_new(a, s);
+	}
+	json_object_set_new(o, "trace", a);
+	return o;
+}
+
+static void
+cli_test_print_result(const struct logon_result *r)
+{
+	int j;
+
+	printf("\nSteps:\n");
+	for (j = 0; j < r->nsteps; j++)
+		printf("  %-10s %-4s %8.1f ms\n", r->steps[j].name,
+		    r->steps[j].ok ? "ok" : "FAIL", (double)(
+		    r->steps[j].end_us - r->steps[j].start_us) / 1000.0);
+	if (r->have_tls)
+		printf("\nTLS: %s %s; %s\n  subject %s\n  issuer  %s\n"
+		    "  SHA-256 %s\n", r->tls.version ? r->tls.version : "?",
+		    r->tls.cipher ? r->tls.cipher : "?",
+		    r->tls.verify_text ? r->tls.verify_text : "",
+		    r->tls.subject ? r->tls.subject : "?",
+		    r->tls.issuer ? r->tls.issuer : "?",
+		    r->tls.fingerprint ? r->tls.fingerprint : "?");
+	if (r->have_stat)
+		printf("\nMailbox: %ld message%s, %ld octets\n", r->messages,
+		    r->messages == 1 ? "" : "s", r->octets);
+	printf("\nDiagnosis: %s%s%s\n  %s\n", diag_key(r->diag),
+	    r->failed_step ? " at step " : "",
+	    r->failed_step ? r->failed_step : "", r->message);
+	if (r->diag != DIAG_OK)
+		printf("  Hint: %s\n", diag_hint(r->diag));
+	printf("Time: %lld ms\n", (long long)r->elapsed_ms);
+}
+
+static int
+cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
+    const struct logon_opts *lo)
+{
+	struct profile *p = NULL;
+	struct trace *tr;
+	struct logon *lg;
+	const struct logon_result *r;
+	char *cause = NULL, *s;
+	enum pc_err rc;
+	json_t *o;
+	int ret;
+
+	rc = store_get(c->st, name, &p, &cause);
+	if (rc)
+		return cli_report(rc, cause);
+	tr = trace_new(0);
+	if (!json && !quiet)
+		trace_subscribe(tr, cli_test_sink, NULL);
+	lg = logon_new(p, tr, lo);
+	logon_run(lg);
+	r = logon_result(lg);
+	if (json) {
+		o = cli_test_json(p->name, r, tr);
+		s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+		printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else
+		cli_test_print_result(r);
+	store_set_last_result(c->st, p->name, diag_key(r->diag),
+	    (int64_t)time(NULL));
+	ret = r->diag == DIAG_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+	logon_free(lg);
+	trace_free(tr);
+	profile_free(p);
+	return ret;
+}
+
+struct cli_job {
+	struct logon	*lg;
+	struct trace	*tr;
+	int		 idx;		/* index in the list */
+};
+
+static int
+cli_test_group(struct cli *c, const char *group, long jobs, bool json,
+    const struct logon_opts *lo)
+{
+	struct store_list l = { 0 };
+	struct cli_job *run;
+	struct pollfd *fds;
+	const struct logon_result *r;
+	json_t *all = NULL;
+	char *cause = NULL, *s;
+	enum pc_err rc;
+	int next = 0, active = 0, done = 0, failed = 0, i, n, nf, timeout, t;
+	int *owner;
+
+	rc = store_list(c->st, group, true, &l, &cause);
+	if (rc)
+		return cli_report(rc, cause);
+	if (l.n == 0) {
+		cli_error("group '%s' has no profiles", group);
+		store_list_cleanup(&l);
+		return CLI_EXIT_NOTFOUND;
+	}
+	run = xcalloc((size_t)jobs, sizeof *run);
+	fds = xcalloc((size_t)jobs, sizeof *fds);
+	owner = xcalloc((size_t)jobs, sizeof *owner);
+	if (json)
+		all = json_array();
+	else
+		printf("%-24s %-26s %8s  %s\n", "NAME", "DIAGNOSIS", "MS",
+		    "MESSAGE");
+	while (done < l.n) {
+		/* Start sessions while there are free slots. */
+		for (i = 0; i < jobs && next < l.n; i++) {
+			if (run[i].lg != NULL)
+				continue;
+			run[i].tr = trace_new(json ? 0 : 256);
+			run[i].idx = next;
+			run[i].lg = logon_new(l.v[next], run[i].tr, lo);
+			next++;
+			active++;
+		}
+		nf = 0;
+		timeout = -1;
+		for (i = 0; i < jobs; i++) {
+			if (run[i].lg == NULL || logon_done(run[i].lg))
+				continue;
+			n = logon_pollfds(run[i].lg, fds + nf, 1);
+			if (n == 1)
+				owner[nf++] = i;
+			t = logon_timeout_ms(run[i].lg);
+			if (timeout < 0 || t < timeout)
+				timeout = t;
+		}
+		if (nf > 0 || timeout > 0)
+			if (poll(fds, (nfds_t)nf, timeout < 0 ? 0 : timeout) <
+			    0 && errno != EINTR)
+				break;
+		for (i = 0; i < jobs; i++)
+			if (run[i].lg != NULL && !logon_done(run[i].lg))
+				logon_advance(run[i].lg, NULL, 0);
+		/* Collect finished sessions. */
+		for (i = 0; i < jobs; i++) {
+			if (run[i].lg == NULL || !logon_done(run[i].lg))
+				continue;
+			r = logon_result(run[i].lg);
+			if (r->diag != DIAG_OK)
+				failed++;
+			if (json)
+				json_array_append_new(all, cli_test_json(
+				    l.v[run[i].idx]->name, r, run[i].tr));
+			else {
+				printf("%-24s %-26s %8lld  %s\n",
+				    l.v[run[i].idx]->name, diag_key(r->diag),
+				    (long long)r->elapsed_ms, r->message);
+				fflush(stdout);
+			}
+			store_set_last_result(c->st, l.v[run[i].idx]->name,
+			    diag_key(r->diag), (int64_t)time(NULL));
+			logon_free(run[i].lg);
+			trace_free(run[i].tr);
+			run[i].lg = NULL;
+			run[i].tr = NULL;
+			active--;
+			done++;
+		}
+	}
+	if (json) {
+		s = json_dumps(all, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+		printf("%s\n", s);
+		free(s);
+		json_decref(all);
+	} else
+		printf("\n%d tested, %d ok, %d failed\n", done, done - failed,
+		    failed);
+	free(owner);
+	free(fds);
+	free(run);
+	store_list_cleanup(&l);
+	return failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}
+
+int
+cli_cmd_test(struct cli *c)
+{
+	struct logon_opts lo;
+	const char *name = NULL, *group = NULL;
+	bool json = false, quiet = false;
+	long jobs = 8;
+	int i, ret;
+
+	memset(&lo, 0, sizeof lo);
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(c->argv[i], "--quiet") == 0)
+			quiet = true;
+		else if (strcmp(c->argv[i], "--group") == 0 && i + 1 < c->argc)
+			group = c->argv[++i];
+		else if (strcmp(c->argv[i], "--jobs") == 0 && i + 1 < c->argc) {
+			if (str_to_int(c->argv[++i], 1, CLI_TEST_MAX_JOBS,
+			    &jobs)) {
+				cli_error("--jobs: '%s' is not a number from 1 "
+				    "to %d", c->argv[i], CLI_TEST_MAX_JOBS);
+				return CLI_EXIT_USAGE;
+			}
+		} else if (strcmp(c->argv[i], "--source") == 0 &&
+		    i + 1 < c->argc)
+			lo.bind_address = c->argv[++i];
+		else if (name == NULL && c->argv[i][0] != '-')
+			name = c->argv[i];
+		else
+			return cli_usage("test");
+	}
+	if ((name == NULL) == (group == NULL))
+		return cli_usage("test");
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	if (group != NULL)
+		return cli_test_group(c, group, jobs, json, &lo);
+	return cli_test_one(c, name, json, quiet, &lo);
+}
