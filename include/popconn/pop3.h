@@ -50,7 +50,7 @@ struct pop3_cfg {
 	enum pop3_method method;
 	bool		 stls;		/* security=tls: send STLS after CAPA */
 	bool		 tls_active;	/* link is TLS from the start (ssl) */
-	bool		 allow_plaintext; /* credentials may cross a clear link */
+	bool		 allow_plaintext; /* credentials may go in clear */
 	size_t		 max_line;	/* 0 = POP3_MAX_LINE_DEFAULT */
 	size_t		 max_multi;	/* 0 = POP3_MAX_MULTI_DEFAULT */
 };
@@ -77,7 +77,7 @@ enum pop3_act {
  */
 struct pop3_action {
 	enum pop3_act	 kind;
-	const char	*data;		/* SEND: bytes to write, CRLF included */
+	const char	*data;		/* SEND: bytes to write, with CRLF */
 	size_t		 len;		/* SEND: length of data */
 	/*
 	 * SEND: what to show ("PASS <redacted>"); RECV_LINE: the server line,
@@ -107,24 +107,24 @@ struct pop3_capa {
 	bool		 resp_codes;
 	bool		 auth_resp_code;
 	unsigned int	 sasl;		/* POP3_SASL_* offered */
-	char		*sasl_list;	/* mechanisms as offered, escaped; owned */
+	char		*sasl_list;	/* mechanisms offered, escaped; owned */
 	char		**lines;	/* capability lines, escaped; owned */
 	size_t		 nlines;
 };
 
 struct pop3_outcome {
-	enum diag	 diag;		/* DIAG_OK when the logon and STAT passed */
-	char		*message;	/* escaped explanation; never a secret */
+	enum diag	 diag;		/* DIAG_OK: logon and STAT passed */
+	char		*message;	/* escaped; never holds a secret */
 	const char	*failed_step;	/* step name, NULL on success; static */
 	enum pop3_method method;	/* method tried; POP3_M_AUTO = none */
-	bool		 logged_in;	/* the server accepted the credentials */
+	bool		 logged_in;	/* the server took the credentials */
 	bool		 tls;		/* the session ran over TLS */
-	bool		 apop_timestamp; /* the greeting had a valid timestamp */
+	bool		 apop_timestamp; /* greeting had a valid timestamp */
 	char		*greeting;	/* escaped greeting line, or NULL */
 	bool		 stat_ok;	/* STAT answered with counts */
 	uint64_t	 messages;	/* from STAT */
 	uint64_t	 octets;	/* from STAT */
-	struct pop3_capa capa;		/* the last CAPA (over TLS after STLS) */
+	struct pop3_capa capa;		/* last CAPA (over TLS after STLS) */
 };
 
 struct pop3;

@@ -138,8 +138,8 @@ pop3_auth_check(const struct pop3 *p, enum pop3_method m, char **why)
 	/* Without a CAPA answer the mechanism is simply tried. */
 	if (pop3_auth_bit(m) != 0 && c->seen && !(c->sasl & pop3_auth_bit(m))) {
 		offered = pop3_auth_offered(p);
-		*why = xasprintf("the server does not offer SASL %s (offers: %s)",
-		    pop3_auth_sasl_name(m), offered);
+		*why = xasprintf("the server does not offer SASL %s "
+		    "(offers: %s)", pop3_auth_sasl_name(m), offered);
 		free(offered);
 		return DIAG_AUTH_MECHANISM_UNAVAILABLE;
 	}
@@ -251,18 +251,16 @@ pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
 {
 	struct pop3_sasl *s = &p->sasl;
 	const char *pw = p->password != NULL ? p->password : "";
-	unsigned char *chal = NULL;
-	size_t clen = 0;
-	enum pc_err rc = PC_OK;
+	unsigned char *chal;
+	size_t clen;
 
 	*resp = NULL;
 	*display = "<redacted>";
 	switch (s->mech) {
 	case POP3_M_PLAIN:
-		/* Also when the initial response was sent: be robust. */
-		if (s->replies > 0)
-			goto again;
-		*resp = pop3_auth_plain(p->username, pw);
+		/* Also after an initial response: be robust, answer once. */
+		if (s->replies == 0)
+			*resp = pop3_auth_plain(p->username, pw);
 		break;
 	case POP3_M_LOGIN:
 		/* The prompts are "Username:" / "Password:"; by order only. */
@@ -270,24 +268,18 @@ pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
 			*resp = b64_encode(p->username, strlen(p->username));
 		else if (s->replies == 1)
 			*resp = b64_encode(pw, strlen(pw));
-		else
-			goto again;
 		break;
 	case POP3_M_CRAM_MD5:
 		if (s->replies > 0)
-			goto again;
-		if (len == 0) {
-			*cause = xstrdup("the CRAM-MD5 challenge is empty");
-			rc = PC_E_PROTO;
-			goto out;
-		}
-		if (b64_decode(text, len, &chal, &clen) != PC_OK) {
-			*cause = xstrdup("the CRAM-MD5 challenge is not valid "
-			    "base64");
-			rc = PC_E_PROTO;
-			goto out;
+			break;
+		if (len == 0 || b64_decode(text, len, &chal, &clen) != PC_OK) {
+			*cause = xstrdup(len == 0 ?
+			    "the CRAM-MD5 challenge is empty" :
+			    "the CRAM-MD5 challenge is not valid base64");
+			return PC_E_PROTO;
 		}
 		*resp = pop3_auth_cram(p->username, pw, chal, clen);
+		xfreezero(chal, clen);
 		break;
 	case POP3_M_XOAUTH2:
 		if (s->replies == 0)
@@ -301,23 +293,17 @@ pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
 			s->xoauth2_err = pop3_auth_xoauth2_error(p, text, len);
 			*resp = xstrdup("");
 			*display = "(empty line)";
-		} else
-			goto again;
+		}
 		break;
 	default:
 		*cause = xstrdup("continuation outside a SASL exchange");
-		rc = PC_E_PROTO;
-		goto out;
+		return PC_E_PROTO;
+	}
+	if (*resp == NULL) {
+		*cause = xasprintf("the server sent one challenge too many to "
+		    "AUTH %s", pop3_auth_sasl_name(s->mech));
+		return PC_E_PROTO;
 	}
 	s->replies++;
-	goto out;
-
-again:
-	*cause = xasprintf("the server sent one challenge too many to AUTH %s",
-	    pop3_auth_sasl_name(s->mech));
-	rc = PC_E_PROTO;
-out:
-	if (chal != NULL)
-		xfreezero(chal, clen);
-	return rc;
+	return PC_OK;
 }

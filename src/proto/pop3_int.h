@@ -86,7 +86,7 @@ struct pop3_item {
 struct pop3_sasl {
 	enum pop3_method mech;
 	int		 replies;	/* continuations answered so far */
-	bool		 ir_sent;	/* initial response was on the AUTH line */
+	bool		 ir_sent;	/* initial response on the AUTH line */
 	bool		 cancelled;	/* "*" sent; waiting for the -ERR */
 	char		*xoauth2_err;	/* decoded error JSON, escaped */
 };
@@ -137,6 +137,12 @@ void		 pop3_send(struct pop3 *p, const char *line,
 		    const char *display, bool sensitive);
 /* Remember s so that server text echoing it is masked. */
 void		 pop3_secret_add(struct pop3 *p, const char *s);
+/*
+ * Server bytes with every known secret replaced by "<redacted>"; *outlen
+ * is the length (NUL-terminated too).  Caller frees (wipe: xfreezero).
+ */
+char		*pop3_scrub(const struct pop3 *p, const char *s, size_t len,
+		    size_t *outlen);
 /* Server text for display: secrets masked, then escaped.  Caller frees. */
 char		*pop3_show(const struct pop3 *p, const char *s, size_t len);
 

@@ -240,6 +240,13 @@ pop3_resp_timestamp(const char *line, size_t len, char **out)
 	return PC_OK;
 }
 
+/* 1 when the n bytes at w are the keyword kw, in any case. */
+static int
+pop3_resp_is(const char *w, size_t n, const char *kw)
+{
+	return n == strlen(kw) && strncasecmp(w, kw, n) == 0;
+}
+
 /* Append an escaped SASL mechanism name to the offered list (bounded). */
 static void
 pop3_resp_capa_mech(struct pop3_capa *c, const char *name, size_t n)
@@ -257,8 +264,7 @@ pop3_resp_capa_mech(struct pop3_capa *c, const char *name, size_t n)
 	size_t i, old;
 
 	for (i = 0; i < sizeof mechs / sizeof mechs[0]; i++)
-		if (strlen(mechs[i].name) == n &&
-		    strncasecmp(mechs[i].name, name, n) == 0)
+		if (pop3_resp_is(name, n, mechs[i].name))
 			c->sasl |= mechs[i].bit;
 	old = c->sasl_list != NULL ? strlen(c->sasl_list) : 0;
 	if (old > 512)			/* enough to tell a story */
@@ -292,18 +298,17 @@ pop3_resp_capa_line(struct pop3_capa *c, const char *line, size_t len)
 	for (w = p; p < end && *p != ' ' && *p != '\t'; p++)
 		;
 	n = (size_t)(p - w);
-#define CAPA_IS(s) (n == strlen(s) && strncasecmp(w, s, n) == 0)
-	if (CAPA_IS("STLS"))
+	if (pop3_resp_is(w, n, "STLS"))
 		c->stls = true;
-	else if (CAPA_IS("USER"))
+	else if (pop3_resp_is(w, n, "USER"))
 		c->user = true;
-	else if (CAPA_IS("PIPELINING"))
+	else if (pop3_resp_is(w, n, "PIPELINING"))
 		c->pipelining = true;
-	else if (CAPA_IS("RESP-CODES"))
+	else if (pop3_resp_is(w, n, "RESP-CODES"))
 		c->resp_codes = true;
-	else if (CAPA_IS("AUTH-RESP-CODE"))
+	else if (pop3_resp_is(w, n, "AUTH-RESP-CODE"))
 		c->auth_resp_code = true;
-	else if (CAPA_IS("SASL")) {
+	else if (pop3_resp_is(w, n, "SASL")) {
 		for (;;) {
 			while (p < end && (*p == ' ' || *p == '\t'))
 				p++;
@@ -314,7 +319,6 @@ pop3_resp_capa_line(struct pop3_capa *c, const char *line, size_t len)
 			pop3_resp_capa_mech(c, w, (size_t)(p - w));
 		}
 	}
-#undef CAPA_IS
 }
 
 void

@@ -1,0 +1,1875 @@
+/*
+ * test_pop3.c - the POP3 machine driven by scripted transcripts: every
+ * state and every logon method, success and failure, the STLS rules
+ * (refusal, hidden from CAPA, injection), plaintext refusal, response
+ * codes, the RFC examples for APOP and CRAM-MD5, XOAUTH2 with a long token
+ * and a JSON error, hostile framing (huge lines, NUL, no line end), and
+ * redaction: a secret never shows in a display string, note or outcome,
+ * but is in the bytes sent for the method that needs it.
+ *
+ * A script is a list of lines: "S: x" the server sends x CRLF, "C: x" the
+ * client must have sent x CRLF next, "E: TLS" / "E: CLOSED" / "E: TIMEOUT"
+ * are events.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "popconn/str.h"
+#include "proto/pop3_int.h"
+
+#define PW	"Sekr1t-PW-42"
+#define TS	"<1896.697170952@dbc.mtview.ca.us>"
+
+struct run {
+	struct pop3	*p;
+	struct buf	 sent;		/* every byte the client sent */
+	size_t		 checked;	/* bytes of sent matched by "C:" */
+	struct buf	 plain;		/* bytes of non-sensitive sends */
+	struct buf	 trace;		/* every display text, one a line */
+	struct buf	 steps;		/* "+name -name:ok ..." */
+	int		 starttls;
+	int		 done;
+	bool		 bytewise;	/* feed one byte at a time */
+};
+
+static void
+drain(struct run *r)
+{
+	struct pop3_action a;
+	const unsigned char *t;
+
+	while (pop3_next_action(r->p, &a)) {
+		assert_non_null(a.text);
+		/* No display text may carry a control character. */
+		for (t = (const unsigned char *)a.text; *t != '\0'; t++)
+			assert_true(*t >= 0x20 && *t != 0x7f);
+		switch (a.kind) {
+		case POP3_ACT_SEND:
+			assert_true(a.len >= 2);
+			assert_memory_equal(a.data + a.len - 2, "\r\n", 2);
+			/* Nothing goes out between STARTTLS and TLS ready. */
+			assert_int_not_equal(r->p->state, POP3_ST_TLS_WAIT);
+			buf_add(&r->sent, a.data, a.len);
+			if (!a.sensitive)
+				buf_add(&r->plain, a.data, a.len);
+			buf_addf(&r->trace, "C: %s\n", a.text);
+			break;
+		case POP3_ACT_RECV_LINE:
+			buf_addf(&r->trace, "S: %s\n", a.text);
+			break;
+		case POP3_ACT_NOTE:
+			buf_addf(&r->trace, "N: %s\n", a.text);
+			break;
+		case POP3_ACT_STEP:
+			if (a.begin)
+				buf_addf(&r->steps, "+%s ", a.text);
+			else
+				buf_addf(&r->steps, "-%s:%s ", a.text,
+				    a.ok ? "ok" : "fail");
+			break;
+		case POP3_ACT_STARTTLS:
+			r->starttls++;
+			buf_addstr(&r->trace, "TLS\n");
+			break;
+		case POP3_ACT_DONE:
+			r->done++;
+			assert_true(pop3_done(r->p));
+			buf_addf(&r->trace, "DONE: %s\n", a.text);
+			break;
+		}
+	}
+}
+
+static void
+feed(struct run *r, const char *data, size_t len)
+{
+	size_t i;
+
+	if (!r->bytewise)
+		pop3_feed(r->p, data, len);
+	else
+		for (i = 0; i < len; i++)
+			pop3_feed(r->p, data + i, 1);
+	drain(r);
+}
+
+static void
+run_start(struct run *r, const struct pop3_cfg *cfg)
+{
+	memset(r, 0, sizeof *r);
+	buf_init(&r->sent, 0);
+	buf_init(&r->plain, 0);
+	buf_init(&r->trace, 0);
+	buf_init(&r->steps, 0);
+	r->p = pop3_new(cfg);
+	pop3_event(r->p, POP3_EV_CONNECTED);
+	drain(r);
+}
+
+static void
+run_end(struct run *r)
+{
+	pop3_free(r->p);
+	buf_cleanup(&r->sent);
+	buf_cleanup(&r->plain);
+	buf_cleanup(&r->trace);
+	buf_cleanup(&r->steps);
+}
+
+static void
+expect_sent(struct run *r, const char *line)
+{
+	size_t n = strlen(line), have = r->sent.len - r->checked;
+	const char *at = r->sent.data != NULL ? r->sent.data + r->checked : "";
+
+	if (have < n + 2 || memcmp(at, line, n) != 0 ||
+	    memcmp(at + n, "\r\n", 2) != 0)
+		fail_msg("client should have sent \"%s\", sent \"%.*s\"", line,
+		    (int)(have > 200 ? 200 : have), at);
+	r->checked += n + 2;
+}
+
+static void
+expect_nothing_more(struct run *r)
+{
+	if (r->sent.len != r->checked)
+		fail_msg("client sent more: \"%.*s\"",
+		    (int)(r->sent.len - r->checked),
+		    r->sent.data + r->checked);
+}
+
+static void
+play(struct run *r, const char *const *script)
+{
+	const char *s;
+	char *line;
+
+	for (; *script != NULL; script++) {
+		s = *script;
+		if (strncmp(s, "S: ", 3) == 0) {
+			line = xasprintf("%s\r\n", s + 3);
+			feed(r, line, strlen(line));
+			free(line);
+		} else if (strncmp(s, "C: ", 3) == 0)
+			expect_sent(r, s + 3);
+		else if (strcmp(s, "E: TLS") == 0) {
+			assert_int_equal(r->starttls, 1);
+			pop3_event(r->p, POP3_EV_TLS_READY);
+			drain(r);
+		} else if (strcmp(s, "E: CLOSED") == 0) {
+			pop3_event(r->p, POP3_EV_CLOSED);
+			drain(r);
+		} else if (strcmp(s, "E: TIMEOUT") == 0) {
+			pop3_event(r->p, POP3_EV_TIMEOUT);
+			drain(r);
+		} else
+			fail_msg("bad script line: %s", s);
+	}
+}
+
+/* Run a whole script; every byte sent must be accounted for. */
+static void
+session(struct run *r, const struct pop3_cfg *cfg, const char *const *script)
+{
+	run_start(r, cfg);
+	play(r, script);
+	expect_nothing_more(r);
+}
+
+static struct pop3_cfg
+cfg_tls(enum pop3_method m)
+{
+	struct pop3_cfg c;
+
+	memset(&c, 0, sizeof c);
+	c.username = "tim";
+	c.password = PW;
+	c.method = m;
+	c.tls_active = true;
+	return c;
+}
+
+static const struct pop3_outcome *
+outcome(struct run *r)
+{
+	return pop3_outcome(r->p);
+}
+
+static bool
+contains(const struct buf *b, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (b->len < n)
+		return false;
+	for (i = 0; i + n <= b->len; i++)
+		if (memcmp(b->data + i, s, n) == 0)
+			return true;
+	return false;
+}
+
+/* The secret is nowhere a person or a log could see it. */
+static void
+assert_hidden(struct run *r, const char *secret)
+{
+	const struct pop3_outcome *o = outcome(r);
+	size_t i;
+
+	assert_false(contains(&r->trace, secret));
+	assert_false(contains(&r->plain, secret));
+	assert_null(strstr(o->message, secret));
+	if (o->greeting != NULL)
+		assert_null(strstr(o->greeting, secret));
+	for (i = 0; i < o->capa.nlines; i++)
+		assert_null(strstr(o->capa.lines[i], secret));
+}
+
+static void
+assert_outcome(struct run *r, enum diag d, const char *step)
+{
+	const struct pop3_outcome *o = outcome(r);
+
+	if (o->diag != d)
+		fail_msg("diag %s, want %s (%s)", diag_key(o->diag),
+		    diag_key(d), o->message);
+	assert_int_equal(r->done, 1);
+	if (step == NULL)
+		assert_null(o->failed_step);
+	else {
+		assert_non_null(o->failed_step);
+		assert_string_equal(o->failed_step, step);
+	}
+}
+
+/* Greeting */
+
+static void
+test_pop3_user_ok(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK POP3 ready",
+		"C: CAPA",
+		"S: +OK Capability list follows",
+		"S: TOP",
+		"S: USER",
+		"S: PIPELINING",
+		"S: RESP-CODES",
+		"S: .",
+		"C: USER tim",
+		"S: +OK send PASS",
+		"C: PASS " PW,
+		"S: +OK logged in",
+		"C: STAT",
+		"S: +OK 2 364",
+		"C: QUIT",
+		"S: +OK bye",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	const struct pop3_outcome *o;
+	struct run r;
+
+	session(&r, &c, script);
+	o = outcome(&r);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_int_equal(o->method, POP3_M_USER);
+	assert_true(o->logged_in);
+	assert_true(o->tls);
+	assert_true(o->stat_ok);
+	assert_true(o->messages == 2);
+	assert_true(o->octets == 364);
+	assert_true(o->capa.seen);
+	assert_true(o->capa.pipelining);
+	assert_true(o->capa.user);
+	assert_true(o->capa.resp_codes);
+	assert_false(o->capa.stls);
+	assert_int_equal(o->capa.nlines, 4);
+	assert_string_equal(o->greeting, "+OK POP3 ready");
+	assert_false(o->apop_timestamp);
+	assert_string_equal(o->message, "logged on with USER; the mailbox "
+	    "holds 2 messages, 364 octets");
+	assert_string_equal(r.steps.data, "+greeting -greeting:ok +capa "
+	    "-capa:ok +logon -logon:ok +stat -stat:ok +quit -quit:ok ");
+	assert_true(contains(&r.trace, "C: PASS <redacted>\n"));
+	assert_true(contains(&r.trace, "N: GREETING -> CAPA\n"));
+	assert_true(contains(&r.trace, "N: QUIT -> DONE\n"));
+	assert_true(contains(&r.trace, "S: +OK 2 364\n"));
+	assert_true(contains(&r.sent, "PASS " PW "\r\n"));
+	assert_hidden(&r, PW);
+
+	/* After DONE nothing happens any more. */
+	pop3_feed(r.p, "+OK more\r\n", 10);
+	pop3_event(r.p, POP3_EV_CLOSED);
+	pop3_event(r.p, POP3_EV_TIMEOUT);
+	pop3_event(r.p, POP3_EV_TLS_READY);
+	drain(&r);
+	assert_int_equal(r.done, 1);
+	expect_nothing_more(&r);
+	run_end(&r);
+}
+
+static void
+test_pop3_greeting_timestamps(void **state)
+{
+	static const char *const no_ts[] = {
+		"S: +OK Dovecot ready.",
+		"C: CAPA",
+		"S: -ERR no CAPA here",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char *const bad_ts[] = {
+		"S: +OK hello <no-at-sign.here>",
+		"C: CAPA",
+		"S: -ERR",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char *const ctl_ts[] = {
+		"S: +OK hello <a\033[2J@evil>",
+		"C: CAPA",
+		"S: -ERR",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_APOP);
+	struct run r;
+
+	/* Without a valid timestamp APOP is not tried at all. */
+	session(&r, &c, no_ts);
+	assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE, "logon");
+	assert_false(outcome(&r)->apop_timestamp);
+	assert_false(contains(&r.trace, "malformed"));
+	assert_non_null(strstr(outcome(&r)->message, "no valid APOP"));
+	assert_false(contains(&r.sent, "APOP"));
+	run_end(&r);
+
+	session(&r, &c, bad_ts);
+	assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE, "logon");
+	assert_true(contains(&r.trace, "N: the greeting has a malformed "
+	    "APOP timestamp: APOP is not available\n"));
+	assert_false(contains(&r.sent, "APOP"));
+	run_end(&r);
+
+	session(&r, &c, ctl_ts);
+	assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE, "logon");
+	assert_true(contains(&r.trace, "malformed APOP"));
+	/* Shown escaped. */
+	assert_true(contains(&r.trace, "S: +OK hello <a\\x1b[2J@evil>\n"));
+	assert_string_equal(outcome(&r)->greeting,
+	    "+OK hello <a\\x1b[2J@evil>");
+	run_end(&r);
+}
+
+static void
+test_pop3_greeting_err(void **state)
+{
+	static const struct {
+		const char	*greeting;
+		enum diag	 diag;
+	} cases[] = {
+		{ "-ERR too many connections", DIAG_SERVER_TEMPORARY },
+		{ "-ERR [SYS/TEMP] busy", DIAG_SERVER_TEMPORARY },
+		{ "-ERR [SYS/PERM] closed for good", DIAG_SERVER_PERMANENT },
+		{ "-ERR [IN-USE] locked", DIAG_MAILBOX_IN_USE },
+		{ "220 mail.example.com ESMTP", DIAG_PROTOCOL_ERROR },
+		{ "+ PDE4OTY=", DIAG_PROTOCOL_ERROR },
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	const char *script[4];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = xasprintf("S: %s", cases[i].greeting);
+
+		script[0] = s;
+		script[1] = "C: QUIT";
+		script[2] = "E: CLOSED";
+		script[3] = NULL;
+		session(&r, &c, script);
+		assert_outcome(&r, cases[i].diag, "greeting");
+		assert_non_null(strstr(outcome(&r)->message,
+		    cases[i].greeting));
+		assert_string_equal(r.steps.data, "+greeting -greeting:fail "
+		    "+quit -quit:ok ");
+		run_end(&r);
+		free(s);
+	}
+}
+
+/* CAPA */
+
+static void
+test_pop3_capa_legacy(void **state)
+{
+	static const char *const auto_user[] = {
+		"S: +OK old server",
+		"C: CAPA",
+		"S: -ERR unknown command",
+		"C: USER tim",
+		"S: +OK",
+		"C: PASS " PW,
+		"S: +OK",
+		"C: STAT",
+		"S: +OK 1 10",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char *const cram_tried[] = {
+		"S: +OK old server",
+		"C: CAPA",
+		"S: -ERR",
+		"C: AUTH CRAM-MD5",
+		"S: -ERR unknown command",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	struct run r;
+
+	session(&r, &c, auto_user);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_false(outcome(&r)->capa.seen);
+	assert_int_equal(outcome(&r)->method, POP3_M_USER);
+	assert_true(contains(&r.trace, "N: the server has no CAPA"));
+	assert_true(contains(&r.trace, "N: auto: chose USER (strongest "
+	    "offered: no CAPA)\n"));
+	assert_true(contains(&r.steps, "-capa:ok"));
+	run_end(&r);
+
+	/* Without CAPA an explicit SASL method is simply tried. */
+	c.method = POP3_M_CRAM_MD5;
+	session(&r, &c, cram_tried);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	run_end(&r);
+}
+
+static void
+test_pop3_capa_bad_reply(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: what?",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	struct run r;
+
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "capa");
+	run_end(&r);
+}
+
+/* STLS */
+
+static void
+test_pop3_stls_ok(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready " TS,
+		"C: CAPA",
+		"S: +OK",
+		"S: STLS",
+		"S: USER",
+		"S: SASL PLAIN",
+		"S: .",
+		"C: STLS",
+		"S: +OK Begin TLS negotiation now.",
+		"E: TLS",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: SASL PLAIN LOGIN",
+		"S: .",
+		"C: AUTH PLAIN AHRpbQB0YW5zdGFhZg==",
+		"S: +OK Logged in.",
+		"C: STAT",
+		"S: +OK 0 0",
+		"C: QUIT",
+		"S: +OK Logging out",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	const struct pop3_outcome *o;
+	struct run r;
+
+	c.password = "tanstaaf";
+	c.tls_active = false;
+	c.stls = true;
+	session(&r, &c, script);
+	o = outcome(&r);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_int_equal(r.starttls, 1);
+	assert_true(o->tls);
+	/* Pre-TLS state is gone: no APOP, CAPA is the one over TLS. */
+	assert_int_equal(o->method, POP3_M_PLAIN);
+	assert_false(o->apop_timestamp);
+	assert_false(o->capa.stls);
+	assert_int_equal(o->capa.sasl, POP3_SASL_PLAIN | POP3_SASL_LOGIN);
+	assert_true(contains(&r.trace, "N: TLS is up: discarding"));
+	assert_true(contains(&r.trace, "C: AUTH PLAIN <redacted>\n"));
+	assert_string_equal(r.steps.data, "+greeting -greeting:ok +capa "
+	    "-capa:ok +stls -stls:ok +capa2 -capa2:ok +logon -logon:ok "
+	    "+stat -stat:ok +quit -quit:ok ");
+	assert_hidden(&r, "tanstaaf");
+	assert_hidden(&r, "AHRpbQB0YW5zdGFhZg==");
+	run_end(&r);
+}
+
+static void
+test_pop3_stls_apop_discarded(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready " TS,
+		"C: CAPA",
+		"S: -ERR",
+		"C: STLS",
+		"S: +OK",
+		"E: TLS",
+		"C: CAPA",
+		"S: -ERR",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_APOP);
+	struct run r;
+
+	c.tls_active = false;
+	c.stls = true;
+	session(&r, &c, script);
+	/* The timestamp came in clear: APOP is not possible after STLS. */
+	assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "discarded"));
+	assert_false(outcome(&r)->apop_timestamp);
+	assert_true(contains(&r.trace, "N: no CAPA; sending STLS anyway "
+	    "(security=tls)\n"));
+	run_end(&r);
+}
+
+static void
+test_pop3_stls_refused(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: STLS",
+		"S: USER",
+		"S: .",
+		"C: STLS",
+		"S: -ERR [SYS/TEMP] TLS not available right now",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	c.tls_active = false;
+	c.stls = true;
+	c.allow_plaintext = true;	/* even so: never continue in clear */
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_STLS_UNAVAILABLE, "stls");
+	assert_int_equal(r.starttls, 0);
+	assert_false(contains(&r.sent, "USER"));
+	assert_false(contains(&r.sent, "PASS"));
+	assert_non_null(strstr(outcome(&r)->message, "TLS not available"));
+	run_end(&r);
+}
+
+static void
+test_pop3_stls_hidden_from_capa(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: .",
+		"C: STLS",
+		"S: +OK go",
+		"E: TLS",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"S: +OK",
+		"C: PASS " PW,
+		"S: +OK",
+		"C: STAT",
+		"S: +OK 3 3000",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	struct run r;
+
+	c.tls_active = false;
+	c.stls = true;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(contains(&r.trace, "N: CAPA did not list STLS; sending "
+	    "STLS anyway (security=tls)\n"));
+	assert_hidden(&r, PW);
+	run_end(&r);
+}
+
+static const char *const stls_prefix[] = {
+	"S: +OK ready",
+	"C: CAPA",
+	"S: +OK",
+	"S: STLS",
+	"S: .",
+	"C: STLS",
+	NULL
+};
+
+static void
+test_pop3_stls_injection_same_chunk(void **state)
+{
+	static const char *const injected[] = {
+		"+OK Begin TLS\r\n+OK fake CAPA\r\nSASL PLAIN\r\n.\r\n",
+		"+OK Begin TLS\r\nX",
+		"+OK Begin TLS\r\n\r\n",
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+	size_t i;
+
+	c.tls_active = false;
+	c.stls = true;
+	for (i = 0; i < sizeof injected / sizeof injected[0]; i++) {
+		run_start(&r, &c);
+		play(&r, stls_prefix);
+		feed(&r, injected[i], strlen(injected[i]));
+		assert_outcome(&r, DIAG_STLS_INJECTION, "stls");
+		assert_int_equal(r.starttls, 0);
+		expect_nothing_more(&r);	/* not even QUIT */
+		assert_non_null(strstr(outcome(&r)->message, "injection"));
+		/* A late TLS_READY changes nothing. */
+		pop3_event(r.p, POP3_EV_TLS_READY);
+		drain(&r);
+		expect_nothing_more(&r);
+		run_end(&r);
+	}
+}
+
+static void
+test_pop3_stls_injection_before_ready(void **state)
+{
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	c.tls_active = false;
+	c.stls = true;
+	run_start(&r, &c);
+	play(&r, stls_prefix);
+	feed(&r, "+OK Begin TLS\r\n", 15);
+	assert_int_equal(r.starttls, 1);
+	assert_int_equal(r.done, 0);
+	/* The server sends more in clear before the handshake. */
+	feed(&r, "+OK\r\n", 5);
+	assert_outcome(&r, DIAG_STLS_INJECTION, "stls");
+	expect_nothing_more(&r);
+	pop3_event(r.p, POP3_EV_TLS_READY);
+	drain(&r);
+	expect_nothing_more(&r);
+	run_end(&r);
+}
+
+static void
+test_pop3_stls_closed_during_tls(void **state)
+{
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	c.tls_active = false;
+	c.stls = true;
+	run_start(&r, &c);
+	play(&r, stls_prefix);
+	play(&r, (const char *const[]){ "S: +OK", "E: CLOSED", NULL });
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "stls");
+	expect_nothing_more(&r);
+	run_end(&r);
+}
+
+/* Plaintext */
+
+static void
+test_pop3_plaintext_refused(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready " TS,
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: SASL PLAIN LOGIN CRAM-MD5 XOAUTH2",
+		"S: .",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	struct run r;
+	int m;
+
+	c.tls_active = false;
+	c.oauth_token = "ya29.token-abcdef";
+	for (m = POP3_M_AUTO; m < POP3_M__COUNT; m++) {
+		c.method = (enum pop3_method)m;
+		session(&r, &c, script);
+		assert_outcome(&r, DIAG_PLAINTEXT_REFUSED, "logon");
+		/* CAPA and QUIT only: no USER, PASS, APOP or AUTH. */
+		assert_int_equal(r.sent.len, strlen("CAPA\r\nQUIT\r\n"));
+		assert_hidden(&r, PW);
+		assert_hidden(&r, "ya29.token-abcdef");
+		run_end(&r);
+	}
+}
+
+static void
+test_pop3_plaintext_allowed(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"S: +OK",
+		"C: PASS " PW,
+		"S: +OK",
+		"C: STAT",
+		"S: +OK 0 0",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	struct run r;
+
+	c.tls_active = false;
+	c.allow_plaintext = true;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_false(outcome(&r)->tls);
+	run_end(&r);
+}
+
+/* Response codes */
+
+static void
+test_pop3_response_codes(void **state)
+{
+	static const struct {
+		const char	*reply;
+		enum diag	 diag;
+	} cases[] = {
+		{ "-ERR [AUTH] Authentication failed.", DIAG_AUTH_FAILED },
+		{ "-ERR [SYS/TEMP] try again", DIAG_SERVER_TEMPORARY },
+		{ "-ERR [SYS/PERM] account closed", DIAG_SERVER_PERMANENT },
+		{ "-ERR [IN-USE] Mailbox is locked", DIAG_MAILBOX_IN_USE },
+		{ "-ERR [LOGIN-DELAY] wait 15 minutes", DIAG_LOGIN_DELAY },
+		{ "-ERR invalid password", DIAG_AUTH_FAILED },
+		{ "-ERR [X-UNKNOWN] what", DIAG_AUTH_FAILED },
+		{ "* strange", DIAG_PROTOCOL_ERROR },
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	const char *script[12];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = xasprintf("S: %s", cases[i].reply);
+
+		script[0] = "S: +OK";
+		script[1] = "C: CAPA";
+		script[2] = "S: -ERR";
+		script[3] = "C: USER tim";
+		script[4] = "S: +OK";
+		script[5] = "C: PASS " PW;
+		script[6] = s;
+		script[7] = "C: QUIT";
+		script[8] = "S: +OK";
+		script[9] = NULL;
+		session(&r, &c, script);
+		assert_outcome(&r, cases[i].diag, "logon");
+		assert_false(outcome(&r)->logged_in);
+		assert_non_null(strstr(outcome(&r)->message,
+		    cases[i].reply));
+		assert_true(contains(&r.steps, "-logon:fail +quit -quit:ok"));
+		run_end(&r);
+		free(s);
+	}
+
+	/* A code on the USER reply counts as well. */
+	script[0] = "S: +OK";
+	script[1] = "C: CAPA";
+	script[2] = "S: -ERR";
+	script[3] = "C: USER tim";
+	script[4] = "S: -ERR [IN-USE] locked";
+	script[5] = "C: QUIT";
+	script[6] = "S: +OK";
+	script[7] = NULL;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_MAILBOX_IN_USE, "logon");
+	assert_false(contains(&r.sent, "PASS"));
+	run_end(&r);
+}
+
+static void
+test_pop3_stat_replies(void **state)
+{
+	static const struct {
+		const char	*reply;
+		enum diag	 diag;
+	} cases[] = {
+		{ "-ERR [SYS/TEMP] index busy", DIAG_SERVER_TEMPORARY },
+		{ "-ERR mailbox corrupt", DIAG_SERVER_PERMANENT },
+		{ "+OK lots of mail", DIAG_PROTOCOL_ERROR },
+		{ "hello", DIAG_PROTOCOL_ERROR },
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	const char *script[16];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = xasprintf("S: %s", cases[i].reply);
+
+		script[0] = "S: +OK";
+		script[1] = "C: CAPA";
+		script[2] = "S: -ERR";
+		script[3] = "C: USER tim";
+		script[4] = "S: +OK";
+		script[5] = "C: PASS " PW;
+		script[6] = "S: +OK";
+		script[7] = "C: STAT";
+		script[8] = s;
+		script[9] = "C: QUIT";
+		script[10] = "S: +OK";
+		script[11] = NULL;
+		session(&r, &c, script);
+		assert_outcome(&r, cases[i].diag, "stat");
+		assert_true(outcome(&r)->logged_in);
+		assert_false(outcome(&r)->stat_ok);
+		run_end(&r);
+		free(s);
+	}
+}
+
+static void
+test_pop3_quit_replies(void **state)
+{
+	static const char *const head[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: -ERR",
+		"C: USER tim",
+		"S: +OK",
+		"C: PASS " PW,
+		"S: +OK",
+		"C: STAT",
+		"S: +OK 1 1",
+		"C: QUIT",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	/* Closing instead of answering QUIT is harmless. */
+	run_start(&r, &c);
+	play(&r, head);
+	play(&r, (const char *const[]){ "E: CLOSED", NULL });
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(contains(&r.trace, "without answering QUIT"));
+	run_end(&r);
+
+	/* A -ERR to QUIT is noted; the logon still passed. */
+	run_start(&r, &c);
+	play(&r, head);
+	play(&r, (const char *const[]){ "S: -ERR some messages not "
+	    "deleted", NULL });
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(contains(&r.steps, "-quit:fail"));
+	run_end(&r);
+
+	/* No reply at all within the driver's timeout. */
+	run_start(&r, &c);
+	play(&r, head);
+	play(&r, (const char *const[]){ "E: TIMEOUT", NULL });
+	assert_outcome(&r, DIAG_TIMEOUT, "quit");
+	assert_non_null(strstr(outcome(&r)->message, "QUIT"));
+	run_end(&r);
+}
+
+/* Methods */
+
+static void
+test_pop3_apop_rfc1939(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK POP3 server ready " TS,
+		"C: CAPA",
+		"S: -ERR",
+		"C: APOP mrose c4c9334bac560ecc979e58001b3e22fb",
+		"S: +OK mrose's maildrop has 2 messages (320 octets)",
+		"C: STAT",
+		"S: +OK 2 320",
+		"C: QUIT",
+		"S: +OK dewey POP3 server signing off (maildrop empty)",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_APOP);
+	struct run r;
+	int pass;
+
+	c.username = "mrose";
+	c.password = "tanstaaf";
+	/* Explicit APOP, then auto (APOP beats USER without CAPA). */
+	for (pass = 0; pass < 2; pass++) {
+		c.method = pass == 0 ? POP3_M_APOP : POP3_M_AUTO;
+		session(&r, &c, script);
+		assert_outcome(&r, DIAG_OK, NULL);
+		assert_int_equal(outcome(&r)->method, POP3_M_APOP);
+		assert_true(outcome(&r)->apop_timestamp);
+		assert_true(contains(&r.trace, "C: APOP mrose <redacted>\n"));
+		assert_hidden(&r, "c4c9334bac560ecc979e58001b3e22fb");
+		assert_hidden(&r, "tanstaaf");
+		run_end(&r);
+	}
+}
+
+static void
+test_pop3_cram_md5_rfc2195(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL CRAM-MD5",
+		"S: .",
+		"C: AUTH CRAM-MD5",
+		"S: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
+		"C: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+		"S: +OK CRAM authentication successful",
+		"C: STAT",
+		"S: +OK 0 0",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_CRAM_MD5);
+	struct run r;
+
+	c.password = "tanstaaftanstaaf";
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_int_equal(outcome(&r)->method, POP3_M_CRAM_MD5);
+	/* The challenge is server data and shown; the answer is not. */
+	assert_true(contains(&r.trace, "S: + PDE4OTYuNjk3MTcwOTUyQHBvc3Rv"));
+	assert_true(contains(&r.trace, "C: <redacted>\n"));
+	assert_hidden(&r, "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw");
+	assert_hidden(&r, "tanstaaftanstaaf");
+	run_end(&r);
+}
+
+static void
+test_pop3_cram_md5_bad_challenge(void **state)
+{
+	static const char *const challenges[] = {
+		"S: + not*base64!",
+		"S: + PDE4OTYu=",
+		"S: + ",
+		"S: +",
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_CRAM_MD5);
+	const char *script[16];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof challenges / sizeof challenges[0]; i++) {
+		script[0] = "S: +OK";
+		script[1] = "C: CAPA";
+		script[2] = "S: +OK";
+		script[3] = "S: SASL CRAM-MD5";
+		script[4] = "S: .";
+		script[5] = "C: AUTH CRAM-MD5";
+		script[6] = challenges[i];
+		script[7] = "C: *";
+		script[8] = "S: -ERR authentication cancelled";
+		script[9] = "C: QUIT";
+		script[10] = "S: +OK";
+		script[11] = NULL;
+		session(&r, &c, script);
+		assert_outcome(&r, DIAG_PROTOCOL_ERROR, "logon");
+		assert_non_null(strstr(outcome(&r)->message, "CRAM-MD5"));
+		assert_true(contains(&r.trace, "C: *\n"));
+		run_end(&r);
+	}
+}
+
+static void
+test_pop3_plain_forms(void **state)
+{
+	static const char *const robust[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL PLAIN",
+		"S: .",
+		"C: AUTH PLAIN AHRpbQB0YW5zdGFhZg==",
+		"S: + ",
+		"C: AHRpbQB0YW5zdGFhZg==",
+		"S: +OK",
+		"C: STAT",
+		"S: +OK 1 2",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char *const twice[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL PLAIN",
+		"S: .",
+		"C: AUTH PLAIN AHRpbQB0YW5zdGFhZg==",
+		"S: +",
+		"C: AHRpbQB0YW5zdGFhZg==",
+		"S: + ",
+		"C: *",
+		"S: -ERR",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char *const refused[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL PLAIN",
+		"S: .",
+		"C: AUTH PLAIN AHRpbQB0YW5zdGFhZg==",
+		"S: -ERR [AUTH] Authentication failed.",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_PLAIN);
+	struct run r;
+
+	c.password = "tanstaaf";
+	/* The server asks again despite the initial response: answer once. */
+	session(&r, &c, robust);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(contains(&r.trace, "C: <redacted>\n"));
+	assert_hidden(&r, "AHRpbQB0YW5zdGFhZg==");
+	run_end(&r);
+
+	session(&r, &c, twice);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "one challenge too "
+	    "many"));
+	run_end(&r);
+
+	session(&r, &c, refused);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	run_end(&r);
+}
+
+static void
+test_pop3_plain_long_two_step(void **state)
+{
+	static const char *const head[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL PLAIN",
+		"S: .",
+		"C: AUTH PLAIN",
+		"S: + ",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_PLAIN);
+	char user[201], *payload;
+	struct run r;
+
+	/* Too long for the 255-octet AUTH line of RFC 5034. */
+	memset(user, 'u', 200);
+	user[200] = '\0';
+	c.username = user;
+	run_start(&r, &c);
+	play(&r, head);
+	payload = pop3_auth_plain(user, PW);
+	expect_sent(&r, payload);
+	play(&r, (const char *const[]){ "S: +OK", "C: STAT", "S: +OK 0 0",
+	    "C: QUIT", "S: +OK", NULL });
+	expect_nothing_more(&r);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_hidden(&r, payload);
+	assert_hidden(&r, PW);
+	free(payload);
+	run_end(&r);
+}
+
+static void
+test_pop3_login(void **state)
+{
+	static const char *const ok[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL LOGIN",
+		"S: .",
+		"C: AUTH LOGIN",
+		"S: + VXNlcm5hbWU6",
+		"C: dGlt",
+		"S: + UGFzc3dvcmQ6",
+		"C: dGFuc3RhYWY=",
+		"S: +OK Logged in.",
+		"C: STAT",
+		"S: +OK 5 500",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char *const three[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL LOGIN",
+		"S: .",
+		"C: AUTH LOGIN",
+		"S: + odd prompt",
+		"C: dGlt",
+		"S: +",
+		"C: dGFuc3RhYWY=",
+		"S: + more?",
+		"C: *",
+		"S: -ERR",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_LOGIN);
+	struct run r;
+
+	c.password = "tanstaaf";
+	session(&r, &c, ok);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(outcome(&r)->messages == 5);
+	assert_hidden(&r, "dGFuc3RhYWY=");
+	assert_hidden(&r, "tanstaaf");
+	run_end(&r);
+
+	/* Prompt text does not matter; a third challenge is cancelled. */
+	session(&r, &c, three);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "logon");
+	run_end(&r);
+}
+
+static char *
+long_token(size_t n)
+{
+	char *t = xmalloc(n + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		t[i] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-._~"[i % 66];
+	t[n] = '\0';
+	return t;
+}
+
+static void
+test_pop3_xoauth2_long_token(void **state)
+{
+	static const char *const head[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL PLAIN XOAUTH2",
+		"S: .",
+		"C: AUTH XOAUTH2",
+		"S: +",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	char *tok, *payload, *want;
+	unsigned char *dec;
+	size_t dlen;
+	struct run r;
+
+	tok = long_token(6000);
+	c.oauth_token = tok;
+	c.username = "someone@example.com";
+	run_start(&r, &c);
+	play(&r, head);
+	payload = pop3_auth_xoauth2(c.username, tok);
+	assert_true(strlen(payload) > 8000);
+	expect_sent(&r, payload);
+	assert_int_equal(b64_decode(payload, strlen(payload), &dec, &dlen),
+	    PC_OK);
+	want = xasprintf("user=someone@example.com\001auth=Bearer %s\001\001",
+	    tok);
+	assert_int_equal(dlen, strlen(want));
+	assert_memory_equal(dec, want, dlen);
+	play(&r, (const char *const[]){ "S: +OK", "C: STAT", "S: +OK 0 0",
+	    "C: QUIT", "S: +OK", NULL });
+	expect_nothing_more(&r);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_int_equal(outcome(&r)->method, POP3_M_XOAUTH2);
+	assert_true(contains(&r.trace, "N: auto: chose XOAUTH2 (strongest "
+	    "offered: SASL PLAIN XOAUTH2)\n"));
+	assert_hidden(&r, tok);
+	assert_hidden(&r, payload);
+	assert_hidden(&r, PW);
+	free(dec);
+	free(want);
+	free(payload);
+	run_end(&r);
+	free(tok);
+}
+
+static void
+test_pop3_xoauth2_json_error(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL XOAUTH2",
+		"S: .",
+		"C: AUTH XOAUTH2",
+		"S: + ",
+		NULL
+	};
+	static const char json[] = "{\"status\":\"401\",\"schemes\":\"bearer\","
+	    "\"scope\":\"https://outlook.office.com/POP.AccessAsUser.All\"}";
+	struct pop3_cfg c = cfg_tls(POP3_M_XOAUTH2);
+	char *b64, *line, *tokline;
+	struct run r;
+
+	c.oauth_token = "expired-token-123";
+	run_start(&r, &c);
+	play(&r, script);
+	tokline = pop3_auth_xoauth2("tim", c.oauth_token);
+	expect_sent(&r, tokline);
+	b64 = b64_encode(json, strlen(json));
+	line = xasprintf("S: + %s", b64);
+	play(&r, (const char *const[]){ line, "C: ", "S: -ERR Authentication "
+	    "failed", "C: QUIT", "S: +OK", NULL });
+	expect_nothing_more(&r);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_non_null(strstr(outcome(&r)->message, json));
+	assert_non_null(strstr(outcome(&r)->message, "Authentication failed"));
+	assert_true(contains(&r.trace, "C: (empty line)\n"));
+	assert_hidden(&r, "expired-token-123");
+	free(line);
+	free(b64);
+	run_end(&r);
+
+	/* An error that is not base64 is shown as received. */
+	run_start(&r, &c);
+	play(&r, script);
+	expect_sent(&r, tokline);
+	play(&r, (const char *const[]){ "S: + {oops}", "C: ", "S: -ERR",
+	    "C: QUIT", "S: +OK", NULL });
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "(not base64) {oops}"));
+	run_end(&r);
+	free(tokline);
+}
+
+static void
+test_pop3_auto_choice(void **state)
+{
+	static const struct {
+		const char	*greeting;
+		const char	*capa[4];	/* NULL-terminated */
+		bool		 token;
+		bool		 password;
+		const char	*first;		/* first logon line starts so */
+		const char	*note;
+	} cases[] = {
+		{ "+OK " TS, { "SASL PLAIN LOGIN CRAM-MD5 XOAUTH2", "USER" },
+		    true, true, "AUTH XOAUTH2", "auto: chose XOAUTH2" },
+		{ "+OK " TS, { "SASL PLAIN LOGIN CRAM-MD5 XOAUTH2", "USER" },
+		    false, true, "AUTH CRAM-MD5", "auto: chose CRAM-MD5" },
+		{ "+OK", { "SASL PLAIN LOGIN CRAM-MD5" }, false, true,
+		    "AUTH CRAM-MD5", "auto: chose CRAM-MD5 (strongest offered: "
+		    "SASL PLAIN LOGIN CRAM-MD5)" },
+		{ "+OK " TS, { "SASL PLAIN LOGIN", "USER" }, false, true,
+		    "APOP tim ", "auto: chose APOP (strongest offered: SASL "
+		    "PLAIN LOGIN, USER, APOP timestamp)" },
+		{ "+OK", { "SASL PLAIN LOGIN", "USER" }, false, true,
+		    "AUTH PLAIN ", "auto: chose PLAIN" },
+		{ "+OK", { "SASL LOGIN", "USER" }, false, true, "AUTH LOGIN",
+		    "auto: chose LOGIN" },
+		{ "+OK", { "USER" }, false, true, "USER tim",
+		    "auto: chose USER" },
+		{ "+OK", { "SASL PLAIN" }, true, true, "AUTH PLAIN ",
+		    "XOAUTH2 not offered" },
+		{ "+OK", { "SASL XOAUTH2", "USER" }, true, false,
+		    "AUTH XOAUTH2", "auto: chose XOAUTH2" },
+		{ "+OK", { "TOP" }, false, true, NULL,
+		    "auto: no logon method fits" },
+		{ "+OK", { "SASL PLAIN", "USER" }, true, false, NULL,
+		    "a token only" },
+		{ "+OK " TS, { "SASL CRAM-MD5" }, false, false, NULL,
+		    "no password and no token" },
+	};
+	struct pop3_cfg c;
+	struct run r;
+	size_t i, k, at;
+	char *s;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		c = cfg_tls(POP3_M_AUTO);
+		c.oauth_token = cases[i].token ? "tok-abc" : NULL;
+		c.password = cases[i].password ? PW : NULL;
+		run_start(&r, &c);
+		s = xasprintf("S: %s", cases[i].greeting);
+		play(&r, (const char *const[]){ s, "C: CAPA", "S: +OK", NULL });
+		free(s);
+		for (k = 0; cases[i].capa[k] != NULL; k++) {
+			s = xasprintf("%s\r\n", cases[i].capa[k]);
+			feed(&r, s, strlen(s));
+			free(s);
+		}
+		at = r.sent.len;
+		feed(&r, ".\r\n", 3);
+		if (!contains(&r.trace, cases[i].note))
+			fail_msg("case %zu: no note \"%s\" in\n%s", i,
+			    cases[i].note, r.trace.data);
+		if (cases[i].first != NULL) {
+			assert_true(r.sent.len > at);
+			if (strncmp(r.sent.data + at, cases[i].first,
+			    strlen(cases[i].first)) != 0)
+				fail_msg("case %zu: sent %s", i,
+				    r.sent.data + at);
+			assert_int_equal(r.done, 0);
+		} else {
+			assert_string_equal(r.sent.data + at, "QUIT\r\n");
+			play(&r, (const char *const[]){ "S: +OK", NULL });
+			assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE,
+			    "logon");
+		}
+		run_end(&r);
+	}
+}
+
+static void
+test_pop3_explicit_unavailable(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL PLAIN LOGIN",
+		"S: USER",
+		"S: .",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_CRAM_MD5);
+	struct run r;
+
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE, "logon");
+	assert_string_equal(outcome(&r)->message, "the server does not offer "
+	    "SASL CRAM-MD5 (offers: SASL PLAIN LOGIN, USER)");
+	assert_int_equal(outcome(&r)->method, POP3_M_CRAM_MD5);
+	run_end(&r);
+
+	c.method = POP3_M_XOAUTH2;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "token"));
+	run_end(&r);
+}
+
+static void
+test_pop3_creds_with_line_break(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: -ERR",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	c.username = "tim\r\nDELE 1";
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_false(contains(&r.sent, "DELE"));
+	run_end(&r);
+
+	c.username = "tim";
+	c.password = "pw\r\nDELE 1";
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_false(contains(&r.sent, "DELE"));
+	run_end(&r);
+
+	/* A token only matters to XOAUTH2 (the driver should trim it). */
+	c.password = PW;
+	c.oauth_token = "tok-abc\n";
+	c.method = POP3_M_XOAUTH2;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	run_end(&r);
+	c.method = POP3_M_USER;
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: -ERR",
+	    "C: USER tim", NULL });
+	expect_nothing_more(&r);
+	run_end(&r);
+}
+
+/* Hostile framing, closes and timeouts */
+
+static void
+test_pop3_huge_line(void **state)
+{
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	size_t big = 1024 * 1024, off;
+	struct run r;
+	char *mib;
+
+	mib = xmalloc(big);
+	memset(mib, 'A', big);
+	/* In one piece. */
+	run_start(&r, &c);
+	feed(&r, mib, big);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "greeting");
+	assert_string_equal(outcome(&r)->message, "line longer than 8192 "
+	    "bytes, during greeting");
+	assert_int_equal(r.sent.len, 0);
+	run_end(&r);
+
+	/* In 4 KiB reads: stops at the cap, ignores the rest. */
+	run_start(&r, &c);
+	for (off = 0; off < big; off += 4096)
+		feed(&r, mib + off, 4096);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "greeting");
+	assert_int_equal(r.sent.len, 0);
+	run_end(&r);
+
+	/* A 1 MiB line later in the session, CRLF-terminated. */
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK", NULL });
+	mib[big - 2] = '\r';
+	mib[big - 1] = '\n';
+	feed(&r, mib, big);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "capa");
+	expect_nothing_more(&r);
+	run_end(&r);
+	free(mib);
+}
+
+static void
+test_pop3_nul_byte(void **state)
+{
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	run_start(&r, &c);
+	feed(&r, "+OK hi\0there\r\n", 14);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "greeting");
+	assert_non_null(strstr(outcome(&r)->message, "NUL"));
+	assert_int_equal(r.sent.len, 0);
+	run_end(&r);
+}
+
+static void
+test_pop3_no_line_end_then_close(void **state)
+{
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	run_start(&r, &c);
+	feed(&r, "+OK never ends", 14);
+	assert_int_equal(r.done, 0);
+	pop3_event(r.p, POP3_EV_CLOSED);
+	drain(&r);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "greeting");
+	assert_string_equal(outcome(&r)->message, "the server closed the "
+	    "connection during greeting, after 14 bytes with no line end");
+	assert_int_equal(r.sent.len, 0);
+	run_end(&r);
+}
+
+static void
+test_pop3_multi_line_cap(void **state)
+{
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+	char line[8002];
+	int i;
+
+	/* The default cap: 1 MiB in all. */
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK", NULL });
+	memset(line, 'X', 8000);
+	memcpy(line + 8000, "\r\n", 2);
+	for (i = 0; i < 140 && r.done == 0; i++)
+		feed(&r, line, sizeof line);
+	assert_int_equal(i, 132);	/* 131 lines fit in 1 MiB */
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "capa");
+	assert_non_null(strstr(outcome(&r)->message, "multi-line response "
+	    "longer than 1048576 bytes"));
+	expect_nothing_more(&r);
+	/* Only POP3_CAPA_MAX_LINES are kept. */
+	assert_int_equal(outcome(&r)->capa.nlines, POP3_CAPA_MAX_LINES);
+	run_end(&r);
+
+	/* A configured cap. */
+	c.max_multi = 12;	/* "USER" fits, "PIPELINING" not */
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: USER", "S: PIPELINING", NULL });
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "capa");
+	run_end(&r);
+}
+
+static void
+test_pop3_closed_mid_session(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"E: CLOSED",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "capa");
+	assert_string_equal(outcome(&r)->message, "the server closed the "
+	    "connection during capa");
+	assert_true(contains(&r.steps, "-capa:fail"));
+	run_end(&r);
+
+	/* Before any greeting. */
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "E: CLOSED", NULL });
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "greeting");
+	run_end(&r);
+}
+
+static void
+test_pop3_timeouts(void **state)
+{
+	static const char *const at_logon[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: -ERR",
+		"C: USER tim",
+		"S: +OK",
+		"C: PASS " PW,
+		"E: TIMEOUT",
+		NULL
+	};
+	static const char *const at_greeting[] = {
+		"E: TIMEOUT",
+		NULL
+	};
+	static const char *const after_failure[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: -ERR",
+		"C: USER tim",
+		"S: -ERR [AUTH] no",
+		"C: QUIT",
+		"E: TIMEOUT",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	session(&r, &c, at_logon);
+	assert_outcome(&r, DIAG_TIMEOUT, "logon");
+	assert_string_equal(outcome(&r)->message, "timed out waiting for the "
+	    "server during logon");
+	run_end(&r);
+
+	session(&r, &c, at_greeting);
+	assert_outcome(&r, DIAG_TIMEOUT, "greeting");
+	run_end(&r);
+
+	/* The first failure is the diagnosis; the QUIT wait just ends. */
+	session(&r, &c, after_failure);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	run_end(&r);
+}
+
+/* Redaction and framing independence */
+
+static void
+test_pop3_server_echo_masked(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: -ERR",
+		"C: USER tim",
+		"S: +OK",
+		"C: PASS " PW,
+		"S: -ERR [AUTH] wrong password " PW " for tim",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_true(contains(&r.trace, "S: -ERR [AUTH] wrong password "
+	    "<redacted> for tim\n"));
+	assert_hidden(&r, PW);
+	run_end(&r);
+}
+
+static void
+test_pop3_capa_echo_masked(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL X-" PW,
+		"S: IMPLEMENTATION " PW,
+		"S: .",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	struct run r;
+
+	/* Found by fuzz_pop3: CAPA text reaches notes and the outcome. */
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE, "logon");
+	assert_string_equal(outcome(&r)->capa.sasl_list, "X-<redacted>");
+	assert_string_equal(outcome(&r)->capa.lines[1],
+	    "IMPLEMENTATION <redacted>");
+	assert_true(contains(&r.trace, "SASL X-<redacted>"));
+	assert_hidden(&r, PW);
+	run_end(&r);
+}
+
+/* One successful session per method, each with its secret form. */
+static void
+test_pop3_redaction_all_methods(void **state)
+{
+	static const char chal[] = "<1896.697170952@postoffice.reston.mci.net>";
+	struct pop3_cfg c;
+	struct run r;
+	char *want, *line, *b64chal;
+	int m;
+
+	b64chal = b64_encode(chal, strlen(chal));
+	for (m = POP3_M_USER; m < POP3_M__COUNT; m++) {
+		c = cfg_tls((enum pop3_method)m);
+		c.oauth_token = "tok-" PW;
+		run_start(&r, &c);
+		play(&r, (const char *const[]){ "S: +OK hi " TS, "C: CAPA",
+		    "S: +OK", "S: USER", "S: SASL PLAIN LOGIN CRAM-MD5 XOAUTH2",
+		    "S: .", NULL });
+		want = NULL;
+		switch (m) {
+		case POP3_M_USER:
+			play(&r, (const char *const[]){ "C: USER tim",
+			    "S: +OK", NULL });
+			want = xstrdup(PW);
+			break;
+		case POP3_M_APOP:
+			want = pop3_auth_apop(TS, PW);
+			break;
+		case POP3_M_PLAIN:
+			want = pop3_auth_plain("tim", PW);
+			break;
+		case POP3_M_LOGIN:
+			play(&r, (const char *const[]){ "C: AUTH LOGIN",
+			    "S: + VXNlcm5hbWU6", "C: dGlt",
+			    "S: + UGFzc3dvcmQ6", NULL });
+			want = b64_encode(PW, strlen(PW));
+			break;
+		case POP3_M_CRAM_MD5:
+			line = xasprintf("S: + %s", b64chal);
+			play(&r, (const char *const[]){ "C: AUTH CRAM-MD5",
+			    line, NULL });
+			free(line);
+			want = pop3_auth_cram("tim", PW,
+			    (const unsigned char *)chal, strlen(chal));
+			break;
+		case POP3_M_XOAUTH2:
+			play(&r, (const char *const[]){ "C: AUTH XOAUTH2",
+			    "S: +", NULL });
+			want = pop3_auth_xoauth2("tim", "tok-" PW);
+			break;
+		}
+		/* The secret form went out, flagged sensitive ... */
+		assert_true(contains(&r.sent, want));
+		assert_false(contains(&r.plain, want));
+		play(&r, (const char *const[]){ "S: +OK", NULL });
+		r.checked = r.sent.len - strlen("STAT\r\n");
+		play(&r, (const char *const[]){ "C: STAT", "S: +OK 1 1",
+		    "C: QUIT", "S: +OK", NULL });
+		expect_nothing_more(&r);
+		assert_outcome(&r, DIAG_OK, NULL);
+		assert_int_equal(outcome(&r)->method, m);
+		/* ... and shows nowhere. */
+		assert_hidden(&r, want);
+		assert_hidden(&r, PW);
+		assert_true(contains(&r.trace, "<redacted>"));
+		free(want);
+		run_end(&r);
+	}
+	free(b64chal);
+}
+
+static void
+test_pop3_bytewise_same_trace(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready " TS,
+		"C: CAPA",
+		"S: +OK",
+		"S: STLS",
+		"S: SASL CRAM-MD5",
+		"S: ..stuffed",
+		"S: .",
+		"C: STLS",
+		"S: +OK",
+		"E: TLS",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL CRAM-MD5",
+		"S: .",
+		"C: AUTH CRAM-MD5",
+		"S: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
+		"C: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+		"S: +OK",
+		"C: STAT",
+		"S: +OK 7 7777",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	struct run a, b;
+
+	c.password = "tanstaaftanstaaf";
+	c.tls_active = false;
+	c.stls = true;
+	session(&a, &c, script);
+	run_start(&b, &c);
+	b.bytewise = true;
+	play(&b, script);
+	expect_nothing_more(&b);
+	assert_outcome(&a, DIAG_OK, NULL);
+	assert_outcome(&b, DIAG_OK, NULL);
+	assert_string_equal(a.trace.data, b.trace.data);
+	assert_string_equal(a.steps.data, b.steps.data);
+	assert_int_equal(a.sent.len, b.sent.len);
+	assert_memory_equal(a.sent.data, b.sent.data, a.sent.len);
+	assert_true(outcome(&b)->messages == 7);
+	/* The unstuffed CAPA line from before TLS is gone. */
+	assert_int_equal(outcome(&b)->capa.nlines, 1);
+	run_end(&a);
+	run_end(&b);
+}
+
+static void
+test_pop3_bare_lf_and_escape(void **state)
+{
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+	static const char srv[] = "+OK \033]2;owned\007 \xc3\xa9t\xc3\xa9\n"
+	    "+OK\nUSER\n.\n";
+
+	run_start(&r, &c);
+	feed(&r, srv, strlen(srv));
+	expect_sent(&r, "CAPA");
+	expect_sent(&r, "USER tim");
+	assert_true(contains(&r.trace, "S: +OK \\x1b]2;owned\\x07 "
+	    "\xc3\xa9t\xc3\xa9\n"));
+	assert_true(outcome(&r)->capa.user);
+	run_end(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pop3_user_ok),
+		cmocka_unit_test(test_pop3_greeting_timestamps),
+		cmocka_unit_test(test_pop3_greeting_err),
+		cmocka_unit_test(test_pop3_capa_legacy),
+		cmocka_unit_test(test_pop3_capa_bad_reply),
+		cmocka_unit_test(test_pop3_stls_ok),
+		cmocka_unit_test(test_pop3_stls_apop_discarded),
+		cmocka_unit_test(test_pop3_stls_refused),
+		cmocka_unit_test(test_pop3_stls_hidden_from_capa),
+		cmocka_unit_test(test_pop3_stls_injection_same_chunk),
+		cmocka_unit_test(test_pop3_stls_injection_before_ready),
+		cmocka_unit_test(test_pop3_stls_closed_during_tls),
+		cmocka_unit_test(test_pop3_plaintext_refused),
+		cmocka_unit_test(test_pop3_plaintext_allowed),
+		cmocka_unit_test(test_pop3_response_codes),
+		cmocka_unit_test(test_pop3_stat_replies),
+		cmocka_unit_test(test_pop3_quit_replies),
+		cmocka_unit_test(test_pop3_apop_rfc1939),
+		cmocka_unit_test(test_pop3_cram_md5_rfc2195),
+		cmocka_unit_test(test_pop3_cram_md5_bad_challenge),
+		cmocka_unit_test(test_pop3_plain_forms),
+		cmocka_unit_test(test_pop3_plain_long_two_step),
+		cmocka_unit_test(test_pop3_login),
+		cmocka_unit_test(test_pop3_xoauth2_long_token),
+		cmocka_unit_test(test_pop3_xoauth2_json_error),
+		cmocka_unit_test(test_pop3_auto_choice),
+		cmocka_unit_test(test_pop3_explicit_unavailable),
+		cmocka_unit_test(test_pop3_creds_with_line_break),
+		cmocka_unit_test(test_pop3_huge_line),
+		cmocka_unit_test(test_pop3_nul_byte),
+		cmocka_unit_test(test_pop3_no_line_end_then_close),
+		cmocka_unit_test(test_pop3_multi_line_cap),
+		cmocka_unit_test(test_pop3_closed_mid_session),
+		cmocka_unit_test(test_pop3_timeouts),
+		cmocka_unit_test(test_pop3_server_echo_masked),
+		cmocka_unit_test(test_pop3_capa_echo_masked),
+		cmocka_unit_test(test_pop3_redaction_all_methods),
+		cmocka_unit_test(test_pop3_bytewise_same_trace),
+		cmocka_unit_test(test_pop3_bare_lf_and_escape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
