@@ -315,6 +315,13 @@ const struct xport_tls_info *xport_tls_info(struct xport *x);
 int		 xport_tls_version_suspect(struct xport *x);
 /* Bytes that were waiting below when the handshake began. */
 size_t		 xport_tls_early_bytes(struct xport *x);
+/*
+ * TLS contexts (trust store, versions) are shared between sessions of the
+ * same configuration and kept in a small cache; this releases it (at exit,
+ * or to force the system store to be read again).  Sessions still open
+ * keep their context alive.
+ */
+void		 xport_tls_cache_clear(void);
 /* PROF_TLS_* bits the linked wolfSSL can offer. */
 unsigned	 xport_tls_versions_available(void);
 /* Why a PROF_TLS_* bit is unavailable; NULL when it is available. */

@@ -7,9 +7,7 @@
  * classified a failure wins, because it knows what the lower error meant
  * (a refused TCP connect below a proxy layer is an unreachable proxy).
  */
-#include <poll.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
