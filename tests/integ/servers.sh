@@ -6,21 +6,31 @@
 #                           every daemon, wait until all ports listen (< 2 s)
 #   servers.sh env DIR      print shell "export" lines (ports, paths, users,
 #                           fingerprints, tokens): eval "$(servers.sh env DIR)"
-#   servers.sh status DIR   one line per daemon: running or not
+#   servers.sh status DIR   one line per daemon, exit 1 if one is not running
 #   servers.sh stop DIR     stop exactly the process groups "start" created
+#
+# POPCONN_SERVERS_ONLY="dovecot-main dovecot-group ..." starts only those
+# daemons (a family name such as "dovecot" or "tinyproxy" selects all of
+# its members); POPCONN_DELAY_MS sets the relay latency (default 25 ms).
 #
 # Everything lives under DIR (a directory the test created) except one PAM
 # service file, /etc/pam.d/popconn-dante-<run id>, that dante needs for
 # user/password SOCKS5; "stop" removes it.  Ports are chosen free at start,
 # in a block below the kernel's ephemeral range, under a lock shared by all
 # runs on the machine, so parallel runs do not collide.  Every daemon runs in
-# its own session (pid = process group id, written by the process itself)
-# with POPCONN_SERVERS_TAG in its environment; "stop" signals a group only
-# when one of its processes carries this run's tag or DIR on its command line.
+# its own session (its pid is its process group id) with POPCONN_SERVERS_TAG
+# in its environment; "stop" signals a group only when one of its processes
+# carries this run's tag or DIR on its command line, never by name.
 # Must run as root (Dovecot's privilege separation, dante's PAM).
-# README.md next to this file lists what runs where.
+#
+# This machine forks slowly (20-40 ms per external command), so the script
+# uses shell builtins wherever it can: /proc instead of ss and ps, here-
+# documents read into variables instead of cat.  README.md next to this
+# file lists what runs where.
 
 set -u
+set +m
+umask 022
 export LC_ALL=C
 
 LOCK=/tmp/popconn-servers.lock	# serialises port choice between runs
@@ -32,10 +42,48 @@ PROXY_USER=proxyuser PROXY_PASS=proxypass
 PROXY_DENY_HOST=127.0.0.2	# Dovecot listens there, every proxy refuses it
 DELAY_MS=${POPCONN_DELAY_MS:-25}	# latency relay, each way
 AUTH_FAIL_DELAY_MS=2000		# Dovecot's auth_failure_delay (default 2 s)
+DOVECOTS="main tls13 untrusted expired group legacy"
+declare -A GROUP_LIVE=() PORTS_SEEN=()
 
 say() { printf '[servers] %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+
+# die MESSAGE: a failing start first stops whatever it already started
+die()
+{
+	say "error: $*"
+	if [ "${STARTING:-0}" = 1 ]; then
+		STARTING=0
+		exec 9>&-
+		cmd_stop
+	fi
+	exit 1
+}
+# now_ms: NOW = milliseconds since the epoch (no subshell: forks are dear)
+now_ms() { local t=${EPOCHREALTIME/./}; NOW=$((t / 1000)); }
+
+# mark WHAT: with POPCONN_SERVERS_DEBUG=1, print the time since start
+mark()
+{
+	[ -n "${POPCONN_SERVERS_DEBUG:-}" ] || return 0
+	now_ms
+	say "$((NOW - T0)) ms: $*"
+}
+
+# put FILE: write standard input (a here-document) to FILE, no fork
+put()
+{
+	local t
+	IFS= read -r -d '' t || true
+	printf '%s' "$t" >"$1"
+}
+
+# nap SECONDS: sleep without a fork (a read that times out on a pipe that
+# never delivers); the descriptor is opened only after the daemons started
+nap()
+{
+	[ -n "${NAP_FD:-}" ] || exec {NAP_FD}<> <(:)
+	read -r -t "$1" -u "$NAP_FD" _ || true
+}
 
 usage()
 {
@@ -47,8 +95,8 @@ usage()
 
 set_paths()
 {
-	DIR=$(readlink -f -- "$1") || die "no such directory: $1"
-	[ -d "$DIR" ] || die "not a directory: $1"
+	cd -P -- "$1" 2>/dev/null || die "no such directory: $1"
+	DIR=$PWD
 	case $DIR in
 	*[[:space:]\"\'\\\$]*) die "DIR must not contain spaces or quotes: $DIR" ;;
 	/) die "refusing DIR=/" ;;
@@ -62,34 +110,180 @@ set_paths()
 	ENVFILE=$DIR/env.sh
 }
 
-# state is a list of KEY=VALUE lines: RUNID, PAMFILE, RUNDIR
-state_get()
+# state_load: RUNID, PAMFILE, RUNDIR from DIR/state (KEY=VALUE lines)
+state_load()
 {
+	local key value
+	RUNID="" PAMFILE="" RUNDIR=""
 	[ -f "$STATE" ] || return 1
-	sed -n "s/^$1=//p" "$STATE" | tail -n 1
+	while IFS='=' read -r key value; do
+		case $key in
+		RUNID) RUNID=$value ;;
+		PAMFILE) PAMFILE=$value ;;
+		RUNDIR) RUNDIR=$value ;;
+		esac
+	done <"$STATE"
+	TAG=$RUNID:$DIR
+}
+
+# --- processes and ports, read from /proc ---------------------------------
+
+# scan_ports [STATE]: PORTS_SEEN[port]=1 for every TCP socket (IPv4 and
+# IPv6) in that state (0A = listening), or in any state
+scan_ports()
+{
+	local want=${1:-} f sl addr rest st
+	PORTS_SEEN=()
+	for f in /proc/net/tcp /proc/net/tcp6; do
+		[ -r $f ] || continue
+		while read -r sl addr _ st rest; do
+			[ "$sl" = sl ] && continue
+			[ -n "$want" ] && [ "$st" != "$want" ] && continue
+			PORTS_SEEN[$((16#${addr##*:}))]=1
+		done <$f
+	done
+}
+
+# snapshot: GROUP_LIVE[pgid]="pid pid ..." for every process that is not a
+# zombie (this sandbox's init reaps orphans late, so zombies linger)
+snapshot()
+{
+	local f line rest
+	local -a a
+	GROUP_LIVE=()
+	for f in /proc/[0-9]*/stat; do
+		read -r line 2>/dev/null <"$f" || continue
+		rest=${line##*) }
+		read -r -a a <<<"$rest"
+		[ "${a[0]}" = Z ] && continue
+		GROUP_LIVE[${a[2]}]+="${line%% *} "
+	done
+}
+
+# owned PID: the process carries this run's tag or DIR on its command line
+owned()
+{
+	local e
+	local -a v
+	mapfile -t -d "" v 2>/dev/null <"/proc/$1/environ" || return 1
+	for e in "${v[@]}"; do
+		[ "$e" = "POPCONN_SERVERS_TAG=$TAG" ] && return 0
+	done
+	mapfile -t -d "" v 2>/dev/null <"/proc/$1/cmdline" || return 1
+	for e in "${v[@]}"; do
+		[[ $e == *"$DIR/"* ]] && return 0
+	done
+	return 1
+}
+
+# group_owned PGID: a live process of the group (per snapshot) is this run's
+group_owned()
+{
+	local p
+	for p in ${GROUP_LIVE[$1]:-}; do
+		owned "$p" && return 0
+	done
+	return 1
+}
+
+# leader_alive PID: the process exists and is not a zombie
+leader_alive()
+{
+	local line
+	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+	line=${line##*) }
+	[ "${line:0:1}" != Z ]
+}
+
+# wanted NAME: POPCONN_SERVERS_ONLY is empty or names NAME or its family
+# (the part before the first "-": dovecot, dante, tinyproxy)
+wanted()
+{
+	local only=" ${POPCONN_SERVERS_ONLY:-} "
+	[ "$only" = "  " ] || [[ $only == *" $1 "* ]] || [[ $only == *" ${1%%-*} "* ]]
+}
+
+# spawn NAME CMD...: CMD runs in a new session whose id (= its pid = its
+# process group) goes to NAME.pid; output to NAME.out; it inherits neither
+# the lock nor the nap descriptor.  Without job control the subshell is not
+# a group leader, so setsid(1) does not fork and $! is CMD's pid.
+spawn()
+{
+	local name=$1
+	shift
+	wanted "$name" || return 0
+	STARTED+=" $name"
+	(
+		exec 9>&- </dev/null >"$LOGS/$name.out" 2>&1
+		[ -n "${NAP_FD:-}" ] && exec {NAP_FD}>&-
+		export POPCONN_SERVERS_TAG=$TAG
+		exec setsid "$@"
+	) &
+	echo $! >"$PIDS/$name.pid"
+}
+
+show_log()
+{
+	local f
+	for f in "$LOGS/$1.out" "$LOGS/$1.log"; do
+		if [ -s "$f" ]; then
+			say "---- $f"
+			tail -n 40 "$f" >&2
+		fi
+	done
+}
+
+# wait_ready "NAME PORT" ...: until every PORT listens; a daemon that died
+# fails at once, with its log
+wait_ready()
+{
+	local deadline item name port pg
+	local -a pending=("$@") next
+	now_ms
+	deadline=$((NOW + 8000))
+	while :; do
+		scan_ports 0A
+		next=()
+		for item in "${pending[@]}"; do
+			read -r name port <<<"$item"
+			wanted "$name" || continue
+			[ -n "${PORTS_SEEN[$port]:-}" ] && continue
+			read -r pg <"$PIDS/$name.pid"
+			if ! leader_alive "$pg"; then
+				say "$name exited before listening on port $port"
+				show_log "$name"
+				return 1
+			fi
+			next+=("$item")
+		done
+		[ ${#next[@]} -eq 0 ] && return 0
+		pending=("${next[@]}")
+		now_ms
+		if [ "$NOW" -gt "$deadline" ]; then
+			for item in "${pending[@]}"; do
+				say "timeout: not listening: $item"
+				show_log "${item% *}"
+			done
+			return 1
+		fi
+		nap 0.02
+	done
 }
 
 # --- ports -----------------------------------------------------------------
 
-# Picks NPORTS consecutive free TCP ports in 20000..31999 (below the default
-# ephemeral range 32768-60999, so an outgoing connection cannot sit on one).
+# Picks NPORTS consecutive free TCP ports in 20000..31959, below the default
+# ephemeral range (32768-60999), so no outgoing connection sits on one.
 # POPCONN_PORT_BASE forces the base.  Called with the lock held.
 pick_ports()
 {
-	local -A used=()
-	local p base try ok
-	for p in $(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }'); do
-		used[$p]=1
-	done
-	for try in $(seq 1 100); do
-		if [ -n "${POPCONN_PORT_BASE:-}" ]; then
-			base=$POPCONN_PORT_BASE
-		else
-			base=$((20000 + (RANDOM % 299) * 40))
-		fi
+	local p base ok i
+	scan_ports
+	for ((i = 0; i < 100; i++)); do
+		base=${POPCONN_PORT_BASE:-$((20000 + (RANDOM % 299) * 40))}
 		ok=1
 		for ((p = base; p < base + NPORTS; p++)); do
-			if [ -n "${used[$p]:-}" ]; then
+			if [ -n "${PORTS_SEEN[$p]:-}" ]; then
 				ok=0
 				break
 			fi
@@ -106,63 +300,71 @@ pick_ports()
 assign_ports()
 {
 	local b=$BASE
-	POP3_PLAIN_PORT=$b;		POP3S_PORT=$((b + 1))
-	POP3_TLS13_PORT=$((b + 2));	POP3S_TLS13_PORT=$((b + 3))
-	POP3_UNTRUSTED_PORT=$((b + 4));	POP3S_UNTRUSTED_PORT=$((b + 5))
-	POP3_EXPIRED_PORT=$((b + 6));	POP3S_EXPIRED_PORT=$((b + 7))
-	POP3_GROUP_PORT=$((b + 8));	POP3S_GROUP_PORT=$((b + 9))
+	POP3_PLAIN_PORT=$b		POP3S_PORT=$((b + 1))
+	POP3_TLS13_PORT=$((b + 2))	POP3S_TLS13_PORT=$((b + 3))
+	POP3_UNTRUSTED_PORT=$((b + 4))	POP3S_UNTRUSTED_PORT=$((b + 5))
+	POP3_EXPIRED_PORT=$((b + 6))	POP3S_EXPIRED_PORT=$((b + 7))
+	POP3_GROUP_PORT=$((b + 8))	POP3S_GROUP_PORT=$((b + 9))
 	POP3S_LEGACY_PORT=$((b + 10))
-	SOCKS5_AUTH_PORT=$((b + 11));	DANTE_OPEN_PORT=$((b + 12))
-	DANTE_AUTH_PORT=$((b + 13));	PERL_SOCKS_PORT=$((b + 14))
-	HTTP_AUTH_PORT=$((b + 15));	HTTP_OPEN_PORT=$((b + 16))
-	DELAY_POP3S_PORT=$((b + 17));	DELAY_POP3_PORT=$((b + 18))
+	SOCKS5_AUTH_PORT=$((b + 11))	DANTE_OPEN_PORT=$((b + 12))
+	DANTE_AUTH_PORT=$((b + 13))	PERL_SOCKS_PORT=$((b + 14))
+	HTTP_AUTH_PORT=$((b + 15))	HTTP_OPEN_PORT=$((b + 16))
+	DELAY_POP3S_PORT=$((b + 17))	DELAY_POP3_PORT=$((b + 18))
 	POP3_CLOSED_PORT=$((b + 19))	# nothing listens here
-	# listening, but refused by dante, tinyproxy and the perl SOCKS server
+	# listening (legacy Dovecot), but refused by dante, tinyproxy and the
+	# perl SOCKS server
 	PROXY_DENY_PORT=$POP3S_LEGACY_PORT
 }
 
 # --- certificates ------------------------------------------------------------
 
-# fp FILE: SHA-256 of the DER certificate, 64 lower-case hex digits
-fp()
+# fp NAME: NAME.crt's SHA-256 fingerprint (of the DER), as openssl prints
+# it, in NAME.sha256; fp_read NAME sets FP to its 64 lower-case hex digits
+fp() { openssl x509 -in $1.crt -noout -fingerprint -sha256 >$1.sha256; }
+
+fp_read()
 {
-	openssl x509 -in "$1" -noout -fingerprint -sha256 |
-		sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
+	read -r FP <"$CERTS/$1.sha256" || die "no fingerprint for $1"
+	FP=${FP##*=}
+	FP=${FP//:/}
+	FP=${FP,,}
+	[ ${#FP} = 64 ] || die "bad fingerprint for $1"
 }
 
-gen_certs()
+# ca_chain CA SERVER...: in $CERTS, a CA and the server certificates it
+# signs, all P-256 (fast to generate), servers for localhost, 127.0.0.1 and
+# ::1.  A SERVER named "expired" is valid only during 2020.  Writes each
+# certificate's fingerprint to NAME.sha256.  Runs in a subshell.
+ca_chain()
 {
-	local c=$CERTS ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
-	mkdir -p "$c/ca-db"
-	cat >"$c/server.ext" <<-'EOF'
-	basicConstraints=critical,CA:FALSE
-	keyUsage=critical,digitalSignature,keyEncipherment
-	extendedKeyUsage=serverAuth
-	subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1
-	EOF
-	(
-		set -e
-		cd "$c"
-		for ca in ca untrusted-ca; do
-			openssl req -x509 "${ec[@]}" -keyout $ca.key -out $ca.crt \
-				-days 3650 -subj "/O=popconn tests/CN=popconn $ca" \
-				-addext "basicConstraints=critical,CA:TRUE" \
-				-addext "keyUsage=critical,keyCertSign,cRLSign"
-		done
-		for s in server untrusted expired; do
-			openssl req "${ec[@]}" -keyout $s.key -out $s.csr \
+	local ca=$1 s
+	local req=(openssl req -config min.cnf -nodes -newkey ec
+		-pkeyopt ec_paramgen_curve:P-256)
+	local ext=(-addext "basicConstraints=critical,CA:FALSE"
+		-addext "keyUsage=critical,digitalSignature"
+		-addext "extendedKeyUsage=serverAuth"
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1")
+	shift
+	set -e
+	cd "$CERTS"
+	"${req[@]}" -x509 -keyout $ca.key -out $ca.crt -days 3650 \
+		-subj "/O=popconn tests/CN=popconn $ca" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign"
+	for s in "$@"; do
+		if [ $s != expired ]; then
+			"${req[@]}" -x509 -CA $ca.crt -CAkey $ca.key -days 825 \
+				-keyout $s.key -out $s.crt "${ext[@]}" \
 				-subj "/O=popconn tests/CN=localhost"
-		done
-		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key \
-			-set_serial 0x1001 -days 825 -extfile server.ext \
-			-out server.crt
-		openssl x509 -req -in untrusted.csr -CA untrusted-ca.crt \
-			-CAkey untrusted-ca.key -set_serial 0x2001 -days 825 \
-			-extfile server.ext -out untrusted.crt
-		# openssl 3.0 "x509" cannot set a past validity; "ca" can
+			continue
+		fi
+		# openssl 3.0 cannot back-date with "req" or "x509"; "ca" can
+		"${req[@]}" -keyout $s.key -out $s.csr "${ext[@]}" \
+			-subj "/O=popconn tests/CN=localhost"
+		mkdir ca-db
 		: >ca-db/index.txt
 		echo 3001 >ca-db/serial
-		cat >ca.cnf <<-'EOF'
+		put ca.cnf <<-'EOF'
 		[ ca ]
 		default_ca = testca
 		[ testca ]
@@ -172,86 +374,130 @@ gen_certs()
 		default_md = sha256
 		policy = anything
 		unique_subject = no
+		preserve = yes
+		copy_extensions = copy
 		[ anything ]
 		commonName = supplied
 		organizationName = optional
 		EOF
-		openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key \
-			-in expired.csr -out expired.crt -notext \
-			-startdate 20200101000000Z -enddate 20210101000000Z \
-			-extfile server.ext
-		rm -f ./*.csr
-		chmod 644 ./*.crt
-		chmod 600 ./*.key
-	) >"$LOGS/certs.log" 2>&1 || {
-		cat "$LOGS/certs.log" >&2
+		openssl ca -batch -config ca.cnf -cert $ca.crt -keyfile $ca.key \
+			-in $s.csr -out $s.crt -notext \
+			-startdate 20200101000000Z -enddate 20210101000000Z
+		rm -f $s.csr
+	done
+	for s in "$ca" "$@"; do
+		fp $s
+	done
+}
+
+# the two chains are made in the background while the rest is set up
+gen_certs_begin()
+{
+	printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\n' \
+		>"$CERTS/min.cnf"
+	(ca_chain ca server expired) >"$LOGS/certs-ca.log" 2>&1 &
+	CERT_JOBS=$!
+	(ca_chain untrusted-ca untrusted) >"$LOGS/certs-untrusted.log" 2>&1 &
+	CERT_JOBS="$CERT_JOBS $!"
+}
+
+gen_certs_end()
+{
+	local j rc=0
+	for j in $CERT_JOBS; do
+		wait "$j" || rc=1
+	done
+	if [ $rc != 0 ]; then
+		cat "$LOGS"/certs-*.log >&2
 		die "certificate generation failed"
-	}
-	FP_CA=$(fp "$c/ca.crt")
-	FP_SERVER=$(fp "$c/server.crt")
-	FP_UNTRUSTED_CA=$(fp "$c/untrusted-ca.crt")
-	FP_UNTRUSTED=$(fp "$c/untrusted.crt")
-	FP_EXPIRED=$(fp "$c/expired.crt")
+	fi
+	fp_read ca
+	FP_CA=$FP
+	fp_read server
+	FP_SERVER=$FP
+	fp_read untrusted-ca
+	FP_UNTRUSTED_CA=$FP
+	fp_read untrusted
+	FP_UNTRUSTED=$FP
+	fp_read expired
+	FP_EXPIRED=$FP
 }
 
 # --- mail, users, XOAUTH2 tokens -------------------------------------------
 
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-
-# jwt SUB IAT EXP [PAD]: an HS256 JWT signed with $DV/jwt.key
-jwt()
+# Prints four lines: three HS256 JWTs for $TEST_USER (valid for a week;
+# expired an hour ago; valid and longer than 4096 bytes thanks to a "pad"
+# claim, yet under Dovecot's 8192-byte limit for a SASL response once
+# wrapped in XOAUTH2 and base64), then a SHA-512 crypt of $PROXY_PASS for
+# pam_pwdfile.  Writes the random HMAC key, base64, where Dovecot's key
+# dictionary looks it up (/shared/<azp>/<alg>/<kid>, both "default").
+gen_secrets()
 {
-	local hdr body sig key pad=""
-	[ -n "${4:-}" ] && pad=",\"pad\":\"$(head -c "$4" /dev/zero | tr '\0' x)\""
-	hdr=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
-	body=$(printf '{"sub":"%s","iat":%d,"exp":%d%s}' "$1" "$2" "$3" "$pad" |
-		b64url)
-	key=$(od -An -v -tx1 "$DV/jwt.key" | tr -d ' \n')
-	sig=$(printf '%s.%s' "$hdr" "$body" |
-		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$key" -binary |
-		b64url)
-	printf '%s.%s.%s' "$hdr" "$body" "$sig"
+	perl -MDigest::SHA=hmac_sha256 -MMIME::Base64 -e '
+		my ($keyfile, $sub, $pass) = @ARGV;
+		open(my $r, "<:raw", "/dev/urandom") or die "urandom: $!";
+		read($r, my $key, 48) == 48 or die "urandom: short read";
+		my $salt = encode_base64(substr($key, 32), "");
+		$salt =~ tr{+/=}{./}d;
+		$key = substr($key, 0, 32);
+		open(my $k, ">", $keyfile) or die "$keyfile: $!";
+		print $k encode_base64($key, "");
+		close $k or die "$keyfile: $!";
+		sub b64u {
+			my $s = encode_base64($_[0], "");
+			$s =~ tr{+/}{-_};
+			$s =~ s/=+$//;
+			return $s;
+		}
+		sub jwt {
+			my ($iat, $exp, $pad) = @_;
+			my $h = b64u(q({"alg":"HS256","typ":"JWT"}));
+			my $b = b64u(sprintf(q({"sub":"%s","iat":%d,"exp":%d%s}),
+			    $sub, $iat, $exp,
+			    $pad ? sprintf(q(,"pad":"%s"), "x" x $pad) : ""));
+			return "$h.$b." . b64u(hmac_sha256("$h.$b", $key));
+		}
+		my $now = time;
+		print jwt($now - 60, $now + 7 * 86400), "\n",
+		    jwt($now - 7200, $now - 3600), "\n",
+		    jwt($now - 60, $now + 7 * 86400, 3200), "\n",
+		    crypt($pass, "\$6\$$salt\$"), "\n";
+	' "$DV/keys/default/HS256/default" "$TEST_USER" "$PROXY_PASS"
 }
 
 gen_mail()
 {
-	local u i m f
-	mkdir -p "$DV/keys/default/HS256"
+	local i f msg lf m=$DIR/mail
 	printf '%s:{PLAIN}%s::::::\n%s:{PLAIN}%s::::::\n' \
 		"$TEST_USER" "$TEST_PASS" "$EMPTY_USER" "$EMPTY_PASS" >"$DV/users"
-	chmod 644 "$DV/users"
-	for u in "$TEST_USER" "$EMPTY_USER"; do
-		mkdir -p "$DIR/mail/$u/Maildir/"{cur,new,tmp}
-	done
-	m=$DIR/mail/$TEST_USER/Maildir/new
 	TEST_MSGS=0
 	TEST_OCTETS=0
 	for i in 1 2; do
-		f=$m/170406720$i.M${i}P1.localhost
-		printf 'From: sender@example.test\nTo: %s@localhost\nSubject: test message %s\nDate: Mon, 01 Jan 2024 00:00:0%s +0000\nMessage-ID: <msg%s@example.test>\n\nHello, this is test message %s.\n' \
-			"$TEST_USER" $i $i $i $i >"$f"
+		f=$m/$TEST_USER/Maildir/new/170406720$i.M${i}P1.localhost
+		printf -v msg 'From: sender@example.test\nTo: %s@localhost\nSubject: test message %s\nDate: Mon, 01 Jan 2024 00:00:0%s +0000\nMessage-ID: <msg%s@example.test>\n\nHello, this is test message %s.\n' \
+			"$TEST_USER" $i $i $i $i
+		printf '%s' "$msg" >"$f"
 		# POP3 sizes count CRLF line ends: bytes + one per LF
+		lf=${msg//[!$'\n']/}
 		TEST_MSGS=$((TEST_MSGS + 1))
-		TEST_OCTETS=$((TEST_OCTETS + $(wc -c <"$f") + $(wc -l <"$f")))
+		TEST_OCTETS=$((TEST_OCTETS + ${#msg} + ${#lf}))
 	done
-	chown -R $MAIL_UID:$MAIL_UID "$DIR/mail"
-	# XOAUTH2 / OAUTHBEARER: Dovecot validates JWTs locally with this key
-	head -c 32 /dev/urandom >"$DV/jwt.key"
-	chmod 600 "$DV/jwt.key"
-	base64 -w0 "$DV/jwt.key" >"$DV/keys/default/HS256/default"
-	chmod 644 "$DV/keys/default/HS256/default"
-	cat >"$DV/oauth2.conf.ext" <<-EOF
+	chown -R $MAIL_UID:$MAIL_UID "$m"
+	# XOAUTH2 / OAUTHBEARER: Dovecot validates JWTs locally, no token
+	# server; its key dictionary is the directory tree under keys/
+	{
+		read -r TEST_OAUTH_TOKEN
+		read -r TEST_OAUTH_TOKEN_EXPIRED
+		read -r TEST_OAUTH_TOKEN_LONG
+		read -r PROXY_PASS_CRYPT
+	} < <(gen_secrets)
+	[ -n "${PROXY_PASS_CRYPT:-}" ] || die "token generation failed"
+	put "$DV/oauth2.conf.ext" <<-EOF
 	# oauth2 passdb: local JWT validation only, no token server
 	introspection_mode = local
 	local_validation_key_dict = fs:posix:prefix=$DV/keys/
 	username_attribute = sub
 	EOF
-	chmod 644 "$DV/oauth2.conf.ext"
-	local now
-	now=$(date +%s)
-	TEST_OAUTH_TOKEN=$(jwt "$TEST_USER" $((now - 60)) $((now + 7 * 86400)))
-	TEST_OAUTH_TOKEN_EXPIRED=$(jwt "$TEST_USER" $((now - 7200)) $((now - 3600)))
-	TEST_OAUTH_TOKEN_LONG=$(jwt "$TEST_USER" $((now - 60)) $((now + 7 * 86400)) 3200)
 }
 
 # --- Dovecot ---------------------------------------------------------------
@@ -260,8 +506,7 @@ gen_mail()
 dv_conf()
 {
 	local name=$1 listen=$2 pport=$3 sport=$4 cert=$5 extra=$6
-	mkdir -p "$DV/state-$name"
-	cat >"$DV/$name.conf" <<-EOF
+	put "$DV/$name.conf" <<-EOF
 	# popconn test Dovecot "$name", generated by servers.sh
 	protocols = pop3
 	listen = $listen
@@ -327,12 +572,18 @@ gen_dovecot()
 	dv_conf untrusted "$lo" $POP3_UNTRUSTED_PORT $POP3S_UNTRUSTED_PORT \
 		untrusted ""
 	dv_conf expired "$lo" $POP3_EXPIRED_PORT $POP3S_EXPIRED_PORT expired ""
+	# for group tests: plaintext allowed from any loopback address, and
+	# no auth penalty (trusted networks alone do not lift it in 2.3.19)
 	dv_conf group "$lo" $POP3_GROUP_PORT $POP3S_GROUP_PORT server \
-		"login_trusted_networks = 127.0.0.0/8 ::1"
+		"login_trusted_networks = 127.0.0.0/8 ::1
+	service anvil {
+	  unix_listener anvil-auth-penalty {
+	    mode = 0
+	  }
+	}"
 	dv_conf legacy "$lo" 0 $POP3S_LEGACY_PORT server \
 		"ssl_min_protocol = TLSv1
 	ssl_cipher_list = DEFAULT:@SECLEVEL=0"
-	DOVECOTS="main tls13 untrusted expired group legacy"
 }
 
 # --- proxies -----------------------------------------------------------------
@@ -345,7 +596,7 @@ dante_conf()
 	[ "$method" = pam.username ] &&
 		auth="socksmethod: pam.username
 	  pam.servicename: $PAMSVC"
-	cat >"$PX/$name.conf" <<-EOF
+	put "$PX/$name.conf" <<-EOF
 	# danted for popconn tests, generated by servers.sh
 	logoutput: $LOGS/$name.log
 	internal: 127.0.0.1 port = $port
@@ -387,11 +638,11 @@ dante_conf()
 	EOF
 }
 
-# tiny_conf NAME PORT AUTH(0|1)
+# tiny_conf NAME PORT AUTH(0|1): CONNECT only to the Dovecot ports (not
+# PROXY_DENY_PORT) and only to localhost, 127.0.0.1 and ::1
 tiny_conf()
 {
 	local name=$1 port=$2 auth=$3 p
-	install -o nobody -g nogroup -m 644 /dev/null "$LOGS/$name.log"
 	{
 		echo "# tinyproxy for popconn tests, generated by servers.sh"
 		echo "User nobody"
@@ -405,23 +656,23 @@ tiny_conf()
 		echo "Allow 127.0.0.0/8"
 		echo "DisableViaHeader Yes"
 		[ "$auth" = 1 ] && echo "BasicAuth $PROXY_USER $PROXY_PASS"
-		# CONNECT only to the Dovecot ports (not PROXY_DENY_PORT) ...
 		for p in $POP3_PLAIN_PORT $POP3S_PORT $POP3_TLS13_PORT \
 		    $POP3S_TLS13_PORT $POP3_UNTRUSTED_PORT $POP3S_UNTRUSTED_PORT \
 		    $POP3_EXPIRED_PORT $POP3S_EXPIRED_PORT $POP3_GROUP_PORT \
 		    $POP3S_GROUP_PORT $POP3_CLOSED_PORT; do
 			echo "ConnectPort $p"
 		done
-		# ... and only to these host names (an allow-list)
 		echo "Filter \"$PX/tinyproxy.filter\""
 		echo "FilterDefaultDeny Yes"
 		echo "FilterExtended Yes"
 	} >"$PX/$name.conf"
+	# tinyproxy opens its log after dropping to nobody
+	: >"$LOGS/$name.log"
 }
 
 write_socks_pl()
 {
-	cat >"$PX/socks.pl" <<-'EOF'
+	put "$PX/socks.pl" <<-'EOF'
 	#!/usr/bin/perl
 	# SOCKS 4 / 4a / 5 test proxy for popconn (the Debian SOCKS daemons lack
 	# SOCKS4a).  Usage: socks.pl PORT USER PASS DENY_HOST DENY_PORT
@@ -440,17 +691,17 @@ write_socks_pl()
 	$SIG{CHLD} = 'IGNORE';
 
 	sub check_user {
-		my ($u, $p) = @_;
-		return 0 unless defined $u && $u eq $user;
-		return @_ < 2 || (defined $p && $p eq $pass);
+	    my ($u, $p) = @_;
+	    return 0 unless defined $u && $u eq $user;
+	    return @_ < 2 || (defined $p && $p eq $pass);
 	}
 
 	sub allowed {
-		my ($host, $dport) = @_;
-		return 0 unless defined $host && defined $dport;
-		return 0 if $host eq $deny_host || $dport == $deny_port;
-		return $host eq 'localhost' || $host eq '::1'
-		    || $host =~ /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+	    my ($host, $dport) = @_;
+	    return 0 unless defined $host && defined $dport;
+	    return 0 if $host eq $deny_host || $dport == $deny_port;
+	    return $host eq 'localhost' || $host eq '::1'
+	        || $host =~ /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 	}
 
 	my $srv = IO::Socket::Socks->new(ProxyAddr => '127.0.0.1',
@@ -460,51 +711,54 @@ write_socks_pl()
 	    or die "socks.pl: cannot listen on $port: $SOCKS_ERROR\n";
 	print "socks.pl listening on 127.0.0.1:$port\n";
 	while (1) {
-		my $c = $srv->accept() or next;
-		my $pid = fork();
-		if (!defined $pid || $pid) {
-			$c->close();
-			next;
-		}
-		$srv->close();
-		alarm 600;
-		my ($cmd, $host, $dport) = @{ $c->command() || [] };
-		my $v4 = $c->version == 4;
-		my $t;
-		if (defined $cmd && $cmd == CMD_CONNECT && allowed($host, $dport)) {
-			$t = IO::Socket::IP->new(PeerHost => $host,
-			    PeerPort => $dport, Timeout => 10);
-		}
-		if (!$t) {
-			print "v", $c->version, " refused ", $host // '?', ":",
-			    $dport // '?', "\n";
-			$c->command_reply($v4 ? REQUEST_FAILED :
-			    REPLY_CONN_NOT_ALLOWED, '0.0.0.0', 0);
-			exit 0;
-		}
-		print "v", $c->version, " CONNECT $host:$dport\n";
-		$c->command_reply($v4 ? REQUEST_GRANTED : REPLY_SUCCESS,
-		    $t->sockhost, $t->sockport);
-		my $sel = IO::Select->new($c, $t);
-		PUMP: while (1) {
-			for my $s ($sel->can_read()) {
-				my $n = sysread($s, my $buf, 65536);
-				last PUMP unless $n;
-				my $d = $s == $c ? $t : $c;
-				defined syswrite($d, $buf) or last PUMP;
-			}
-		}
-		exit 0;
+	    my $c = $srv->accept() or next;
+	    my $pid = fork();
+	    if (!defined $pid || $pid) {
+	        $c->close();
+	        next;
+	    }
+	    $srv->close();
+	    alarm 600;
+	    my ($cmd, $host, $dport) = @{ $c->command() || [] };
+	    my $v4 = $c->version == 4;
+	    if (!defined $cmd || $cmd != CMD_CONNECT || !allowed($host, $dport)) {
+	        print "v", $c->version, " refused ", $host // '?', ":",
+	            $dport // '?', "\n";
+	        $c->command_reply($v4 ? REQUEST_FAILED : REPLY_CONN_NOT_ALLOWED,
+	            '0.0.0.0', 0);
+	        exit 0;
+	    }
+	    my $t = IO::Socket::IP->new(PeerHost => $host, PeerPort => $dport,
+	        Timeout => 10);
+	    if (!$t) {
+	        print "v", $c->version, " $host:$dport: $@\n";
+	        $c->command_reply($v4 ? REQUEST_FAILED : REPLY_CONN_REFUSED,
+	            '0.0.0.0', 0);
+	        exit 0;
+	    }
+	    print "v", $c->version, " CONNECT $host:$dport\n";
+	    $c->command_reply($v4 ? REQUEST_GRANTED : REPLY_SUCCESS,
+	        $t->sockhost, $t->sockport);
+	    my $sel = IO::Select->new($c, $t);
+	    PUMP: while (1) {
+	        for my $s ($sel->can_read()) {
+	            my $n = sysread($s, my $buf, 65536);
+	            last PUMP unless $n;
+	            my $d = $s == $c ? $t : $c;
+	            defined syswrite($d, $buf) or last PUMP;
+	        }
+	    }
+	    exit 0;
 	}
 	EOF
 }
 
 write_relay_pl()
 {
-	cat >"$PX/relay.pl" <<-'EOF'
+	put "$PX/relay.pl" <<-'EOF'
 	#!/usr/bin/perl
-	# Latency relay for popconn tests: the kernel here has no netem, so this
-	# holds every chunk DELAY_MS before passing it on, in each direction,
+	# Latency relay for popconn tests: this kernel has no netem, so every
+	# chunk is held DELAY_MS before it is passed on, in each direction,
 	# keeping order without serialising chunks.  Connecting to the relay
 	# itself is not delayed.  One forked child per client.
 	# Usage: relay.pl DELAY_MS LISTEN_PORT:TARGET_HOST:TARGET_PORT ...
@@ -521,73 +775,74 @@ write_relay_pl()
 	$SIG{CHLD} = 'IGNORE';
 	my (%target, @listeners);
 	for my $r (@routes) {
-		my ($lport, $thost, $tport) = split /:/, $r, 3;
-		my $l = IO::Socket::IP->new(LocalHost => '127.0.0.1',
-		    LocalPort => $lport, Listen => 64, ReuseAddr => 1)
-		    or die "relay.pl: cannot listen on $lport: $@\n";
-		$target{$l} = [$thost, $tport];
-		push @listeners, $l;
-		print "relay 127.0.0.1:$lport -> $thost:$tport, $ms ms each way\n";
+	    my ($lport, $thost, $tport) = split /:/, $r, 3;
+	    my $l = IO::Socket::IP->new(LocalHost => '127.0.0.1',
+	        LocalPort => $lport, Listen => 64, ReuseAddr => 1)
+	        or die "relay.pl: cannot listen on $lport: $@\n";
+	    $target{$l} = [$thost, $tport];
+	    push @listeners, $l;
+	    print "relay 127.0.0.1:$lport -> $thost:$tport, $ms ms each way\n";
 	}
 	my $accept = IO::Select->new(@listeners);
 
+	# pump: $due{$dst} holds [due time, bytes] in arrival order, undef
+	# bytes standing for end of stream
 	sub pump {
-		my ($c, $u) = @_;
-		# $due{$dst} holds [due_time, bytes or undef for end of stream]
-		my %peer = ($c => $u, $u => $c);
-		my %due = ($c => [], $u => []);
-		my %done;
-		my $sel = IO::Select->new($c, $u);
-		while (1) {
-			my $now = time;
-			my $wake;
-			for my $dst ($c, $u) {
-				my $q = $due{$dst};
-				while (@$q && $q->[0][0] <= $now) {
-					my $chunk = (shift @$q)->[1];
-					if (!defined $chunk) {
-						shutdown($dst, 1);
-						$done{$dst} = 1;
-						next;
-					}
-					defined syswrite($dst, $chunk) or return;
-				}
-				$wake = $q->[0][0]
-				    if @$q && (!defined $wake || $q->[0][0] < $wake);
-			}
-			return if $done{$c} && $done{$u};
-			return if !$sel->count && !defined $wake;
-			my $wait = defined $wake ? $wake - time : undef;
-			$wait = 0 if defined $wait && $wait < 0;
-			for my $s ($sel->can_read($wait)) {
-				my $n = sysread($s, my $buf, 65536);
-				my $dst = $peer{$s};
-				if (!$n) {
-					$sel->remove($s);
-					push @{ $due{$dst} }, [time + $delay, undef];
-					next;
-				}
-				push @{ $due{$dst} }, [time + $delay, $buf];
-			}
-		}
+	    my ($c, $u) = @_;
+	    my %peer = ($c => $u, $u => $c);
+	    my %due = ($c => [], $u => []);
+	    my %done;
+	    my $sel = IO::Select->new($c, $u);
+	    while (1) {
+	        my $now = time;
+	        my $wake;
+	        for my $dst ($c, $u) {
+	            my $q = $due{$dst};
+	            while (@$q && $q->[0][0] <= $now) {
+	                my $chunk = (shift @$q)->[1];
+	                if (!defined $chunk) {
+	                    shutdown($dst, 1);
+	                    $done{$dst} = 1;
+	                    next;
+	                }
+	                defined syswrite($dst, $chunk) or return;
+	            }
+	            $wake = $q->[0][0]
+	                if @$q && (!defined $wake || $q->[0][0] < $wake);
+	        }
+	        return if $done{$c} && $done{$u};
+	        return if !$sel->count && !defined $wake;
+	        my $wait = defined $wake ? $wake - time : undef;
+	        $wait = 0 if defined $wait && $wait < 0;
+	        for my $s ($sel->can_read($wait)) {
+	            my $n = sysread($s, my $buf, 65536);
+	            my $dst = $peer{$s};
+	            if (!$n) {
+	                $sel->remove($s);
+	                push @{ $due{$dst} }, [time + $delay, undef];
+	                next;
+	            }
+	            push @{ $due{$dst} }, [time + $delay, $buf];
+	        }
+	    }
 	}
 
 	while (1) {
-		for my $l ($accept->can_read()) {
-			my $c = $l->accept() or next;
-			my $pid = fork();
-			if (!defined $pid || $pid) {
-				close $c;
-				next;
-			}
-			close $_ for @listeners;
-			alarm 600;
-			my ($th, $tp) = @{ $target{$l} };
-			my $u = IO::Socket::IP->new(PeerHost => $th, PeerPort => $tp)
-			    or exit 1;
-			pump($c, $u);
-			exit 0;
-		}
+	    for my $l ($accept->can_read()) {
+	        my $c = $l->accept() or next;
+	        my $pid = fork();
+	        if (!defined $pid || $pid) {
+	            close $c;
+	            next;
+	        }
+	        close $_ for @listeners;
+	        alarm 600;
+	        my ($th, $tp) = @{ $target{$l} };
+	        my $u = IO::Socket::IP->new(PeerHost => $th, PeerPort => $tp)
+	            or exit 1;
+	        pump($c, $u);
+	        exit 0;
+	    }
 	}
 	EOF
 }
@@ -596,9 +851,8 @@ gen_proxies()
 {
 	dante_conf dante-open "$DANTE_OPEN_PORT" none
 	dante_conf dante-auth "$DANTE_AUTH_PORT" pam.username
-	echo "$PROXY_USER:$(openssl passwd -6 "$PROXY_PASS")" >"$PX/dante.passwd"
-	chmod 644 "$PX/dante.passwd"
-	cat >"$PAMFILE" <<-EOF
+	echo "$PROXY_USER:$PROXY_PASS_CRYPT" >"$PX/dante.passwd"
+	put "$PAMFILE" <<-EOF
 	# popconn test run $RUNID ($DIR): dante users from a private file.
 	# Removed by servers.sh stop.
 	auth    required pam_pwdfile.so pwdfile=$PX/dante.passwd
@@ -608,138 +862,72 @@ gen_proxies()
 		>"$PX/tinyproxy.filter"
 	tiny_conf tinyproxy-auth "$HTTP_AUTH_PORT" 1
 	tiny_conf tinyproxy-open "$HTTP_OPEN_PORT" 0
+	chown nobody:nogroup "$LOGS/tinyproxy-auth.log" "$LOGS/tinyproxy-open.log"
 	write_socks_pl
 	write_relay_pl
 }
 
-# --- processes -------------------------------------------------------------
-
-# spawn NAME CMD...: CMD runs in a new session, writes its own pid (= its
-# process group) to NAME.pid, logs to NAME.out; never inherits the lock fd
-spawn()
-{
-	local name=$1
-	shift
-	POPCONN_SERVERS_TAG=$TAG setsid bash -c 'echo $$ >"$0"; exec "$@"' \
-		"$PIDS/$name.pid" "$@" </dev/null >"$LOGS/$name.out" 2>&1 9>&- &
-}
-
-# live_members PGID: pids of the group that are not zombies
-live_members()
-{
-	ps -e -o pid=,pgid=,stat= | awk -v g="$1" '$2 == g && $3 !~ /^Z/ { print $1 }'
-}
-
-# owned PID: the process carries this run's tag or DIR on its command line
-owned()
-{
-	local pid=$1
-	[ -r "/proc/$pid/environ" ] || return 1
-	tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null |
-		grep -qxF "POPCONN_SERVERS_TAG=$TAG" && return 0
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$DIR/"
-}
-
-# group_alive PGID: some live process of the group belongs to this run
-group_alive()
-{
-	local p
-	for p in $(live_members "$1"); do
-		owned "$p" && return 0
-	done
-	return 1
-}
-
-show_log()
-{
-	local f
-	for f in "$LOGS/$1.out" "$LOGS/$1.log" "$LOGS/dovecot-${1#dovecot-}.log"; do
-		if [ -s "$f" ]; then
-			say "---- $f"
-			tail -n 40 "$f" >&2
-		fi
-	done
-}
-
-# wait_ready "NAME PORT" ...: until every 127.0.0.1:PORT listens; a daemon
-# whose group died fails at once
-wait_ready()
-{
-	local deadline pending item name port listening
-	deadline=$(($(now_ms) + 8000))
-	pending=("$@")
-	while [ ${#pending[@]} -gt 0 ]; do
-		listening=" $(ss -Hltn | awk '{ printf "%s ", $4 }')"
-		local next=()
-		for item in "${pending[@]}"; do
-			read -r name port <<<"$item"
-			case $listening in
-			*" 127.0.0.1:$port "*) continue ;;
-			esac
-			local pg
-			pg=$(cat "$PIDS/$name.pid" 2>/dev/null)
-			if [ -n "$pg" ] && ! group_alive "$pg"; then
-				say "$name exited before listening on $port"
-				show_log "$name"
-				return 1
-			fi
-			next+=("$item")
-		done
-		pending=("${next[@]}")
-		[ ${#pending[@]} -eq 0 ] && break
-		if [ "$(now_ms)" -gt "$deadline" ]; then
-			for item in "${pending[@]}"; do
-				say "timeout: not listening: $item"
-				show_log "${item% *}"
-			done
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-
 # --- commands ----------------------------------------------------------------
+
+# the mail processes (uid MAIL_UID) and dovenull must be able to reach DIR
+check_search()
+{
+	local d=$DIR p=() mode name
+	while [ -n "$d" ]; do
+		p+=("$d")
+		d=${d%/*}
+	done
+	while read -r mode name; do
+		case ${mode:9:1} in
+		x | t) ;;
+		*)
+			[ "$name" = "$DIR" ] || die "$name is not searchable by other users (mode $mode); Dovecot's mail processes need it"
+			chmod o+x "$DIR"
+			;;
+		esac
+	done < <(stat -c '%A %n' "${p[@]}")
+}
 
 cmd_start()
 {
-	local t0 d dir_mode
-	t0=$(now_ms)
-	[ "$(id -u)" = 0 ] || die "must run as root (Dovecot, dante PAM)"
+	local n d
+	local -a ready
+	now_ms
+	T0=$NOW
+	STARTED=""
+	[ "$EUID" = 0 ] || die "must run as root (Dovecot, dante's PAM)"
 	if [ -f "$STATE" ]; then
 		say "previous run found in $DIR: stopping it first"
-		cmd_stop || true
+		cmd_stop
 	fi
-	# the mail processes (uid $MAIL_UID) and dovenull must reach DIR
-	d=$DIR
-	while [ "$d" != / ]; do
-		dir_mode=$(stat -c %A "$d")
-		if [ "${dir_mode:9:1}" != x ] && [ "${dir_mode:9:1}" != t ]; then
-			if [ "$d" = "$DIR" ]; then
-				chmod o+x "$DIR"
-			else
-				die "$d is not searchable by other users (mode $dir_mode); Dovecot's mail processes need it"
-			fi
-		fi
-		d=$(dirname "$d")
-	done
-	rm -rf "$CERTS" "$DV" "$PX" "$LOGS" "$PIDS" "$DIR/mail" "$ENVFILE"
-	mkdir -p "$CERTS" "$DV" "$PX" "$LOGS" "$PIDS"
-	RUNID=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+	check_search
+	printf -v RUNID '%04x%04x' $RANDOM $RANDOM
 	TAG=$RUNID:$DIR
 	PAMSVC=popconn-dante-$RUNID
 	PAMFILE=/etc/pam.d/$PAMSVC
 	# unix socket paths are limited to 107 bytes: keep Dovecot's
 	# base_dir short even when DIR is deep
 	RUNDIR=$DIR/run
-	if [ ${#RUNDIR} -gt 60 ]; then
-		RUNDIR=$(mktemp -d /tmp/pcsrv.XXXXXX) || die "mktemp failed"
-		chmod 755 "$RUNDIR"
-	fi
+	[ ${#RUNDIR} -gt 60 ] && RUNDIR=$(mktemp -d /tmp/pcsrv.XXXXXX)
+	for d in "$CERTS" "$DV" "$PX" "$LOGS" "$PIDS" "$DIR/mail" "$DIR/run"; do
+		if [ -e "$d" ]; then
+			rm -rf "$CERTS" "$DV" "$PX" "$LOGS" "$PIDS" "$DIR/mail" \
+				"$DIR/run"
+			break
+		fi
+	done
+	rm -f "$ENVFILE"
+	mkdir -p "$CERTS" "$PX" "$LOGS" "$PIDS" "$DV/keys/default/HS256" \
+		"$DIR/mail/$TEST_USER/Maildir/"{cur,new,tmp} \
+		"$DIR/mail/$EMPTY_USER/Maildir/"{cur,new,tmp} \
+		"$DV/state-"{main,tls13,untrusted,expired,group,legacy} || exit 1
 	printf 'RUNID=%s\nPAMFILE=%s\nRUNDIR=%s\n' "$RUNID" "$PAMFILE" "$RUNDIR" \
 		>"$STATE"
+	STARTING=1
 
-	gen_certs
+	gen_certs_begin
 	gen_mail
+	mark "mailboxes and tokens ready"
 
 	exec 9>"$LOCK"
 	flock -w 60 9 || die "cannot take $LOCK"
@@ -747,19 +935,8 @@ cmd_start()
 	assign_ports
 	gen_dovecot
 	gen_proxies
+	mark "ports $BASE-$((BASE + NPORTS - 1)) chosen, configs written"
 
-	local n ready=()
-	for n in $DOVECOTS; do
-		spawn "dovecot-$n" dovecot -F -c "$DV/$n.conf"
-	done
-	ready+=("dovecot-main $POP3_PLAIN_PORT" "dovecot-main $POP3S_PORT"
-		"dovecot-tls13 $POP3_TLS13_PORT" "dovecot-tls13 $POP3S_TLS13_PORT"
-		"dovecot-untrusted $POP3_UNTRUSTED_PORT"
-		"dovecot-untrusted $POP3S_UNTRUSTED_PORT"
-		"dovecot-expired $POP3_EXPIRED_PORT"
-		"dovecot-expired $POP3S_EXPIRED_PORT"
-		"dovecot-group $POP3_GROUP_PORT" "dovecot-group $POP3S_GROUP_PORT"
-		"dovecot-legacy $POP3S_LEGACY_PORT")
 	spawn microsocks microsocks -i 127.0.0.1 -p "$SOCKS5_AUTH_PORT" \
 		-u "$PROXY_USER" -P "$PROXY_PASS" -b 127.0.0.1
 	spawn dante-open danted -f "$PX/dante-open.conf" \
@@ -773,18 +950,31 @@ cmd_start()
 	spawn relay perl "$PX/relay.pl" "$DELAY_MS" \
 		"$DELAY_POP3S_PORT:127.0.0.1:$POP3S_PORT" \
 		"$DELAY_POP3_PORT:127.0.0.1:$POP3_PLAIN_PORT"
-	ready+=("microsocks $SOCKS5_AUTH_PORT" "dante-open $DANTE_OPEN_PORT"
+	mark "proxies spawned"
+	gen_certs_end
+	mark "certificates ready"
+	for n in $DOVECOTS; do
+		spawn "dovecot-$n" dovecot -F -c "$DV/$n.conf"
+	done
+	mark "Dovecots spawned"
+	ready=("microsocks $SOCKS5_AUTH_PORT" "dante-open $DANTE_OPEN_PORT"
 		"dante-auth $DANTE_AUTH_PORT" "perl-socks $PERL_SOCKS_PORT"
 		"tinyproxy-auth $HTTP_AUTH_PORT" "tinyproxy-open $HTTP_OPEN_PORT"
-		"relay $DELAY_POP3S_PORT" "relay $DELAY_POP3_PORT")
-	if ! wait_ready "${ready[@]}"; then
-		exec 9>&-
-		cmd_stop
-		die "start failed (logs in $LOGS)"
-	fi
+		"relay $DELAY_POP3S_PORT" "relay $DELAY_POP3_PORT"
+		"dovecot-main $POP3_PLAIN_PORT" "dovecot-main $POP3S_PORT"
+		"dovecot-tls13 $POP3_TLS13_PORT" "dovecot-tls13 $POP3S_TLS13_PORT"
+		"dovecot-untrusted $POP3_UNTRUSTED_PORT"
+		"dovecot-untrusted $POP3S_UNTRUSTED_PORT"
+		"dovecot-expired $POP3_EXPIRED_PORT"
+		"dovecot-expired $POP3S_EXPIRED_PORT"
+		"dovecot-group $POP3_GROUP_PORT" "dovecot-group $POP3S_GROUP_PORT"
+		"dovecot-legacy $POP3S_LEGACY_PORT")
+	wait_ready "${ready[@]}" || die "start failed (logs in $LOGS)"
+	STARTING=0
 	exec 9>&-
 	write_env
-	say "started 14 daemons on ports $BASE-$((BASE + NPORTS - 1)) in $(($(now_ms) - t0)) ms"
+	now_ms
+	say "started$STARTED on ports $BASE-$((BASE + NPORTS - 1)) in $((NOW - T0)) ms"
 }
 
 write_env()
@@ -793,6 +983,8 @@ write_env()
 	{
 		echo "# popconn test servers in $DIR (servers.sh env)"
 		for v in POPCONN_SERVERS_DIR=$DIR \
+		    POPCONN_SERVERS_LOGS=$LOGS \
+		    "POPCONN_SERVERS_STARTED=${STARTED# }" \
 		    POPCONN_TEST_CA=$CERTS/ca.crt \
 		    POPCONN_TEST_UNTRUSTED_CA=$CERTS/untrusted-ca.crt \
 		    POPCONN_TEST_CERT_DIR=$CERTS \
@@ -819,10 +1011,10 @@ write_env()
 		    "TEST_STAT=$TEST_MSGS $TEST_OCTETS" \
 		    EMPTY_USER=$EMPTY_USER EMPTY_PASS=$EMPTY_PASS \
 		    "EMPTY_STAT=0 0" \
+		    DOVECOT_AUTH_FAIL_DELAY_MS=$AUTH_FAIL_DELAY_MS \
 		    TEST_OAUTH_TOKEN=$TEST_OAUTH_TOKEN \
 		    TEST_OAUTH_TOKEN_EXPIRED=$TEST_OAUTH_TOKEN_EXPIRED \
 		    TEST_OAUTH_TOKEN_LONG=$TEST_OAUTH_TOKEN_LONG \
-		    DOVECOT_AUTH_FAIL_DELAY_MS=$AUTH_FAIL_DELAY_MS \
 		    PROXY_USER=$PROXY_USER PROXY_PASS=$PROXY_PASS \
 		    SOCKS5_AUTH_PORT=$SOCKS5_AUTH_PORT \
 		    DANTE_OPEN_PORT=$DANTE_OPEN_PORT \
@@ -832,8 +1024,7 @@ write_env()
 		    PROXY_DENY_HOST=$PROXY_DENY_HOST \
 		    PROXY_DENY_PORT=$PROXY_DENY_PORT \
 		    DELAY_MS=$DELAY_MS DELAY_POP3S_PORT=$DELAY_POP3S_PORT \
-		    DELAY_POP3_PORT=$DELAY_POP3_PORT \
-		    POPCONN_SERVERS_LOGS=$LOGS; do
+		    DELAY_POP3_PORT=$DELAY_POP3_PORT; do
 			printf 'export %s=%q\n' "${v%%=*}" "${v#*=}"
 		done
 	} >"$ENVFILE"
@@ -841,73 +1032,78 @@ write_env()
 
 cmd_stop()
 {
-	local t0 f pg groups=() left rundir pam deadline
-	t0=$(now_ms)
+	local t0 f pg deadline killed=0
+	local -a groups left
+	now_ms
+	t0=$NOW
 	if [ ! -f "$STATE" ]; then
 		say "nothing to stop in $DIR"
 		return 0
 	fi
-	RUNID=$(state_get RUNID)
-	TAG=$RUNID:$DIR
+	state_load
+	snapshot
 	for f in "$PIDS"/*.pid; do
 		[ -f "$f" ] || continue
 		case $f in *.daemon.pid) continue ;; esac
-		pg=$(cat "$f" 2>/dev/null)
+		read -r pg <"$f" || continue
 		[[ $pg =~ ^[0-9]+$ ]] || continue
-		if group_alive "$pg"; then
+		if group_owned "$pg"; then
 			kill -TERM -- "-$pg" 2>/dev/null
 			groups+=("$pg")
 		fi
 	done
-	deadline=$(($(now_ms) + 5000))
-	while :; do
+	# from here on a group counts as running while any member lives
+	now_ms
+	deadline=$((NOW + 5000))
+	while [ ${#groups[@]} -gt 0 ]; do
+		nap 0.02
+		snapshot
 		left=()
 		for pg in "${groups[@]}"; do
-			group_alive "$pg" && left+=("$pg")
+			[ -n "${GROUP_LIVE[$pg]:-}" ] && left+=("$pg")
 		done
-		[ ${#left[@]} -eq 0 ] && break
-		if [ "$(now_ms)" -gt "$deadline" ]; then
-			say "still running after SIGTERM: groups ${left[*]}: SIGKILL"
-			for pg in "${left[@]}"; do
+		groups=("${left[@]}")
+		[ ${#groups[@]} -eq 0 ] && break
+		now_ms
+		if [ "$NOW" -gt "$deadline" ]; then
+			[ $killed = 1 ] && die "process groups ${groups[*]} survive SIGKILL"
+			say "still running 5 s after SIGTERM: groups ${groups[*]}: SIGKILL"
+			for pg in "${groups[@]}"; do
 				kill -KILL -- "-$pg" 2>/dev/null
 			done
-			deadline=$(($(now_ms) + 3000))
-			groups=("${left[@]}")
-			sleep 0.1
-			continue
+			killed=1
+			deadline=$((NOW + 3000))
 		fi
-		groups=("${left[@]}")
-		sleep 0.02
 	done
-	pam=$(state_get PAMFILE)
-	case $pam in
-	/etc/pam.d/popconn-dante-*) rm -f "$pam" ;;
+	case $PAMFILE in
+	/etc/pam.d/popconn-dante-*) rm -f "$PAMFILE" ;;
 	esac
-	rundir=$(state_get RUNDIR)
-	case $rundir in
-	/tmp/pcsrv.*) rm -rf "$rundir" ;;
+	case $RUNDIR in
+	/tmp/pcsrv.*) rm -rf "$RUNDIR" ;;
 	esac
 	rm -f "$PIDS"/*.pid "$STATE" "$ENVFILE"
-	say "stopped in $(($(now_ms) - t0)) ms"
+	now_ms
+	say "stopped in $((NOW - t0)) ms"
 }
 
 cmd_env()
 {
 	[ -f "$ENVFILE" ] || die "no servers running in $DIR (no env.sh)"
-	cat "$ENVFILE"
+	printf '%s\n' "$(<"$ENVFILE")"
 }
 
 cmd_status()
 {
 	local f pg name rc=0
 	[ -f "$STATE" ] || die "no servers started in $DIR"
-	RUNID=$(state_get RUNID)
-	TAG=$RUNID:$DIR
+	state_load
+	snapshot
 	for f in "$PIDS"/*.pid; do
 		case $f in *.daemon.pid) continue ;; esac
-		name=$(basename "$f" .pid)
-		pg=$(cat "$f" 2>/dev/null)
-		if [ -n "$pg" ] && group_alive "$pg"; then
+		name=${f##*/}
+		name=${name%.pid}
+		read -r pg <"$f"
+		if group_owned "$pg"; then
 			printf '%-18s running (process group %s)\n' "$name" "$pg"
 		else
 			printf '%-18s NOT running\n' "$name"

@@ -1,0 +1,58 @@
+#!/bin/sh
+# deps.sh - install everything popconn needs to build and test on a fresh
+# Debian 12 (bookworm), as root.  Idempotent: it asks dpkg what is missing,
+# runs "apt-get update" only when something is, and installs just that.
+# Prints one line saying what it installed.  "deps.sh --check" only lists
+# what is missing (exit 1 if anything is) and needs no root.
+#
+# Test servers (Dovecot, tinyproxy, danted) are never used as system
+# services: tests/integ/servers.sh runs private instances.  On machines with
+# a policy-rc.d that forbids service starts, apt prints "invoke-rc.d:
+# policy-rc.d denied execution of start"; that is expected and harmless.
+# C.UTF-8 needs no "locales" package (libc-bin ships it).
+set -eu
+
+PACKAGES="
+	build-essential cmake pkg-config
+	libwolfssl-dev libncurses-dev libsqlite3-dev libcmocka-dev
+	libjansson-dev libcsv-dev sqlite3
+	tmux
+	dovecot-pop3d microsocks tinyproxy dante-server libpam-pwdfile
+	libio-socket-socks-perl perl openssl curl
+	clang libfuzzer-14-dev libclang-rt-14-dev
+	iproute2 procps util-linux
+"
+
+missing=""
+n=0
+for p in $PACKAGES; do
+	n=$((n + 1))
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case $status in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ "${1:-}" = --check ]; then
+	if [ -n "$missing" ]; then
+		echo "deps.sh: missing:$missing"
+		exit 1
+	fi
+	echo "deps.sh: all $n packages present"
+	exit 0
+fi
+if [ -z "$missing" ]; then
+	echo "deps.sh: nothing to install, all $n packages present"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing:$missing; run as root to install" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q $missing >/dev/null
+echo "deps.sh: installed$missing"
