@@ -33,9 +33,11 @@ run_in() {
 }
 
 expect_rc() { if [ "$RC" -eq "$1" ]; then ok "$2"; else not_ok "$2" "exit $RC, wanted $1; stderr: $ERR"; fi; }
-expect_out() { if printf '%s' "$OUT" | grep -qE -- "$1"; then ok "$2"; else not_ok "$2" "stdout lacks /$1/: $OUT"; fi; }
-expect_err() { if printf '%s' "$ERR" | grep -qE -- "$1"; then ok "$2"; else not_ok "$2" "stderr lacks /$1/: $ERR"; fi; }
-expect_no() { if printf '%s%s' "$OUT" "$ERR" | grep -qF -- "$1"; then not_ok "$2" "found '$1'"; else ok "$2"; fi; }
+# (grep reads a here-string: with pipefail, "printf | grep -q" can fail on
+# SIGPIPE when grep stops reading early.)
+expect_out() { if grep -qE -- "$1" <<<"$OUT"; then ok "$2"; else not_ok "$2" "stdout lacks /$1/: $OUT"; fi; }
+expect_err() { if grep -qE -- "$1" <<<"$ERR"; then ok "$2"; else not_ok "$2" "stderr lacks /$1/: $ERR"; fi; }
+expect_no() { if grep -qF -- "$1" <<<"$OUT$ERR"; then not_ok "$2" "found '$1'"; else ok "$2"; fi; }
 expect_eq() { if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got '$1', wanted '$2'"; fi; }
 
 finish() {

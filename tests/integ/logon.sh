@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# tests/integ/logon.sh POPCONN PC_HOSTILE - the test logon against a real
+# Dovecot (certificates made at test time) and against a hostile server that
+# misbehaves on purpose.  Every case asserts the diagnosis and that no
+# password appears in any output; the hostile cases also assert that nothing
+# hangs (each run is bounded) and that no control character reaches output.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/assert.sh"
+PC=$(realpath "$1")
+HOSTILE=$(realpath "$2")
+[ "$(id -u)" = 0 ] || { echo "needs root (Dovecot, dante)"; exit 77; }
+T=$(mktemp -d)
+chmod 755 "$T"
+HPIDS=()
+cleanup() {
+	for p in "${HPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	"$here/servers.sh" stop "$T/srv" >/dev/null 2>&1 || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+mkdir -p "$T/srv"
+POPCONN_SERVERS_ONLY="dovecot-main dovecot-tls13 dovecot-untrusted dovecot-expired dovecot-group" \
+	"$here/servers.sh" start "$T/srv" >/dev/null
+eval "$("$here/servers.sh" env "$T/srv")"
+export POPCONN_DB=$T/pc.db XDG_CONFIG_HOME=$T/config
+pc() { "$PC" "$@"; }
+
+# add NAME FIELD=VALUE... [password from $PW]
+add() {
+	local name=$1
+	shift
+	pc add "$name" "$@" >/dev/null
+	if [ -n "${PW:-}" ]; then printf '%s\n' "$PW" | pc set "$name" password=- >/dev/null; fi
+}
+# check NAME DIAG WHAT [extra test args]: run test --json, assert diagnosis.
+check() {
+	local name=$1 want=$2 what=$3
+	shift 3
+	run timeout 60 "$PC" test "$name" --json "$@"
+	local got
+	got=$(printf '%s' "$OUT" | sed -n 's/^  "diagnosis": "\(.*\)",$/\1/p')
+	expect_eq "$got" "$want" "$what: diagnosis $want"
+	for s in "$TEST_PASS" "$EMPTY_PASS" "${PW:-}"; do
+		[ -n "$s" ] || continue
+		if grep -qF -- "$s" <<<"$OUT$ERR"; then
+			not_ok "$what: no password in the output"
+		fi
+	done
+	if grep -qP '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]' <<<"$OUT$ERR"; then
+		not_ok "$what: no control character in the output"
+	fi
+}
+
+CA=tls_ca_file=$POPCONN_TEST_CA
+U=username=$TEST_USER
+PW=$TEST_PASS
+
+# --- the happy paths against the real Dovecot ------------------------------
+add ssl address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U"
+check ssl ok "implicit TLS"
+expect_out "\"messages\": $TEST_MSGS" "STAT messages match the maildrop"
+expect_out "\"octets\": $TEST_OCTETS" "STAT octets match the maildrop"
+expect_out '"verified": true' "certificate verified"
+expect_out '"version": "TLSv1.3"' "TLS 1.3 negotiated"
+expect_out '"fingerprint_sha256"' "fingerprint reported"
+expect_out 'redacted|AUTH' "the logon is in the trace"
+
+add stls address=localhost port="$POP3_PLAIN_PORT" security=tls "$CA" "$U"
+check stls ok "STLS"
+expect_out '"text": "STLS"' "STLS sent"
+# CAPA is asked again over TLS (count the client's lines only).
+n=$(grep -B1 '"text": "CAPA"' <<<"$OUT" | grep -c '"kind": "C:"' || true)
+expect_eq "$n" 2 "CAPA asked before and after STLS"
+
+add ip address=127.0.0.1 port="$POP3S_PORT" security=ssl "$CA" "$U"
+check ip ok "IP address checked against the certificate's IP SAN"
+add v6 address=::1 port="$POP3S_PORT" security=ssl "$CA" "$U"
+check v6 ok "IPv6"
+
+for m in user apop plain login cram-md5; do
+	add "m-$m" address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth="$m"
+	check "m-$m" ok "logon method $m"
+done
+printf '%s\n' "$TEST_OAUTH_TOKEN" >"$T/token"
+printf '%s\n' "$TEST_OAUTH_TOKEN_LONG" >"$T/token-long"
+printf '%s\n' "$TEST_OAUTH_TOKEN_EXPIRED" >"$T/token-expired"
+PW='' add m-xoauth2 address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=xoauth2 "oauth_token_cmd=cat $T/token"
+check m-xoauth2 ok "logon method xoauth2"
+if grep -qF "$TEST_OAUTH_TOKEN" <<<"$OUT"; then not_ok "the token is not in the output"; else ok "the token is not in the output"; fi
+PW='' add m-xoauth2-long address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=xoauth2 "oauth_token_cmd=cat $T/token-long"
+check m-xoauth2-long ok "xoauth2 with a token over 4096 bytes"
+PW='' add m-auto-oauth address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=auto "oauth_token_cmd=cat $T/token"
+check m-auto-oauth ok "auto picks xoauth2 when a token command is set"
+expect_out 'XOAUTH2' "auto says it chose XOAUTH2"
+add m-auto address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U"
+check m-auto ok "auto"
+expect_out 'CRAM-MD5' "auto picks CRAM-MD5 (strongest offered)"
+
+# --- certificates and versions ---------------------------------------------
+add untrusted address=localhost port="$POP3S_UNTRUSTED_PORT" security=ssl "$CA" "$U"
+check untrusted cert_untrusted "certificate from an unknown CA"
+add nameless address="$POP3_MISMATCH_HOST" port="$POP3S_PORT" security=ssl "$CA" "$U"
+check nameless cert_name_mismatch "certificate for another name"
+add expired address=localhost port="$POP3S_EXPIRED_PORT" security=ssl "$CA" "$U"
+check expired cert_expired "expired certificate"
+add pinned address=localhost port="$POP3S_UNTRUSTED_PORT" security=ssl "$U" tls_verify=pin tls_pin="$POP3_UNTRUSTED_SHA256"
+check pinned ok "pinned fingerprint (untrusted CA, pin matches)"
+add badpin address=localhost port="$POP3S_PORT" security=ssl "$U" tls_verify=pin tls_pin="$POP3_UNTRUSTED_SHA256"
+check badpin cert_pin_mismatch "wrong pin"
+add old address=localhost port="$POP3S_TLS13_PORT" security=ssl "$CA" "$U" tls_versions=tls1.2
+check old tls_version_mismatch "TLS 1.3-only server, only TLS 1.2 allowed"
+add old-stls address=localhost port="$POP3_TLS13_PORT" security=tls "$CA" "$U" tls_versions=tls1.2
+check old-stls tls_version_mismatch "TLS 1.3-only server after STLS, only TLS 1.2 allowed"
+
+# --- plaintext ---------------------------------------------------------------
+add clear address=127.0.0.1 port="$POP3_PLAIN_PORT" security=none "$U"
+check clear plaintext_refused "no encryption, allow_plaintext off" --source 127.0.0.2
+if grep -E 'USER|PASS|AUTH' "$POPCONN_SERVERS_LOGS"/dovecot-main*.log 2>/dev/null | grep -q 'rip=127.0.0.2.*user=<testuser>'; then
+	not_ok "no credential reached Dovecot"
+else
+	ok "no credential reached Dovecot"
+fi
+expect_no 'C: USER' "no USER sent"
+add clear-ok address=127.0.0.1 port="$POP3_PLAIN_PORT" security=none "$U" auth=user allow_plaintext=yes
+check clear-ok auth_failed "Dovecot's own plaintext refusal from 127.0.0.2" --source 127.0.0.2
+expect_out 'disallowed|Plaintext' "Dovecot's reason is shown"
+
+# --- network failures ----------------------------------------------------------
+add closed address=127.0.0.1 port="$POP3_CLOSED_PORT" security=ssl "$CA" "$U"
+check closed connect_refused "closed port"
+add nxdomain address=nonexistent.invalid port=995 security=ssl "$U"
+check nxdomain dns_failed "unknown host"
+
+# --- wrong password (group instance: no auth penalty) -------------------------
+PW=not-the-password add wrong address=localhost port="$POP3S_GROUP_PORT" security=ssl "$CA" "$U" auth=plain
+PW=not-the-password check wrong auth_failed "wrong password"
+PW='' add expired-token address=localhost port="$POP3S_GROUP_PORT" security=ssl "$CA" "$U" auth=xoauth2 "oauth_token_cmd=cat $T/token-expired"
+check expired-token auth_failed "expired OAuth token"
+expect_out 'status.*401' "the server's JSON error is decoded"
+
+# --- hostile servers -------------------------------------------------------------
+# hostile MODE [LOG]: start pc_hostile in MODE; sets HPORT.
+hostile() {
+	rm -f "$T/port"
+	"$HOSTILE" --mode "$1" --portfile "$T/port" --log "$T/${2:-hostile-$1}.log" --max-time 20 >/dev/null &
+	HPIDS+=($!)
+	for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+	HPORT=$(cat "$T/port")
+}
+# hcase MODE DIAG WHAT [FIELD=VALUE...]
+hcase() {
+	local mode=$1 want=$2 what=$3
+	shift 3
+	hostile "$mode"
+	PW=hostile-Secret-42 add "h-$mode" address=127.0.0.1 port="$HPORT" security=none allow_plaintext=yes timeout=3 username=victim "$@"
+	local t0 t1
+	t0=$(date +%s%N)
+	PW=hostile-Secret-42 check "h-$mode" "$want" "hostile $mode"
+	t1=$(date +%s%N)
+	if [ $(((t1 - t0) / 1000000)) -lt 10000 ]; then ok "hostile $mode: bounded in time"; else not_ok "hostile $mode: bounded in time" "$(((t1 - t0) / 1000000)) ms"; fi
+}
+hcase ok_plain ok "well-behaved control"
+hcase stls_refused stls_unavailable "STLS refused" security=tls
+if sed -n '/C: STLS/,$p' "$T/hostile-stls_refused.log" | grep -qE 'C: (USER|PASS|AUTH|APOP)'; then
+	not_ok "nothing sent in clear after the STLS refusal"
+else
+	ok "nothing sent in clear after the STLS refusal"
+fi
+hcase stls_hidden stls_unavailable "STLS hidden from CAPA (still sent)" security=tls
+grep -q 'C: STLS' "$T/hostile-stls_hidden.log" && ok "STLS sent although CAPA hid it" || not_ok "STLS sent although CAPA hid it"
+hcase stls_inject stls_injection "bytes injected after STLS +OK" security=tls
+hcase escape_greeting ok "escape sequences in the greeting"
+run "$PC" test h-escape_greeting
+if grep -qP '\x1b|\x07|\x9b' <<<"$OUT"; then not_ok "live trace has no escape sequence"; else ok "live trace has no escape sequence"; fi
+expect_out '\\x1b\[2J' "escapes are shown escaped"
+hcase long_line protocol_error "1 MiB line"
+hcase nul_byte protocol_error "NUL byte"
+hcase no_crlf protocol_error "no CRLF ever"
+hcase drip timeout "drip-feed slower than the timeout"
+hcase close_mid protocol_error "close mid-response"
+hcase bad_base64 protocol_error "invalid base64 challenge" auth=cram-md5
+hcase in_use mailbox_in_use "[IN-USE]" auth=user
+hcase login_delay login_delay "[LOGIN-DELAY]" auth=user
+hcase sys_temp server_temporary "[SYS/TEMP]" auth=user
+hcase sys_perm server_permanent "[SYS/PERM]" auth=user
+hcase auth_fail auth_failed "[AUTH]" auth=user
+hcase silent timeout "silent server"
+printf 'x%.0s' $(seq 9000) >"$T/token-9k"
+PW='' hcase xoauth2_ok ok "xoauth2 token of 9000 bytes" auth=xoauth2 "oauth_token_cmd=cat $T/token-9k"
+PW='' hcase xoauth2_error auth_failed "xoauth2 JSON error" auth=xoauth2 "oauth_token_cmd=cat $T/token-9k"
+expect_out 'mail.google.com' "the JSON error is decoded into the message"
+# The secret must not reach the hostile server's log in any method over a
+# clear link without allow_plaintext.
+hostile ok_plain refuse
+PW=never-Sent-77 add h-refuse address=127.0.0.1 port="$HPORT" security=none timeout=3 username=victim
+PW=never-Sent-77 check h-refuse plaintext_refused "hostile: plaintext refused"
+grep -q 'C: CAPA' "$T/refuse.log" && ok "the refusal case did talk to the server" || not_ok "the refusal case did talk to the server"
+if grep -qE 'C: (USER|PASS|AUTH|APOP)' "$T/refuse.log"; then not_ok "no credential reached the hostile server"; else ok "no credential reached the hostile server"; fi
+
+finish
