@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -58,6 +59,7 @@ struct logon {
 	struct logon_result res;
 	int		 step_tls;	/* index of the running steps, or -1 */
 	int		 step_pop;
+	char		*tmp;		/* scratch message, see logon_tmpf */
 };
 
 static int64_t
@@ -238,6 +240,19 @@ logon_trace_tls(struct logon *lg)
 	    t->verify_text ? t->verify_text : "?");
 }
 
+/* A formatted message that lives as long as the session (for finish). */
+static const char *
+logon_tmpf(struct logon *lg, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(lg->tmp);
+	va_start(ap, fmt);
+	lg->tmp = xvasprintf(fmt, ap);
+	va_end(ap);
+	return lg->tmp;
+}
+
 /* A transport failed: say why, in the step that was running. */
 static void
 logon_fail_xport(struct logon *lg, const char *step, enum pc_err rc)
@@ -260,6 +275,16 @@ logon_fail_xport(struct logon *lg, const char *step, enum pc_err rc)
 			d = DIAG_PROXY_FAILED;
 		else if (strcmp(step, "connect") != 0)
 			d = DIAG_PROTOCOL_ERROR;
+	}
+	/* Connecting to the proxy itself is part of using the proxy. */
+	if (strcmp(step, "connect") == 0 && lg->p->proxy_type !=
+	    PROF_PROXY_NONE && d != DIAG_DNS_FAILED) {
+		d = DIAG_PROXY_FAILED;
+		logon_finish(lg, d, step, logon_tmpf(lg, "cannot reach the "
+		    "proxy %s port %d: %s", lg->p->proxy_address,
+		    lg->p->proxy_port, cause != NULL && *cause != '\0' ? cause :
+		    pc_err_str(rc)));
+		return;
 	}
 	if (strcmp(step, "tls") == 0 && (d == DIAG_TLS_HANDSHAKE_FAILED ||
 	    f == XPORT_FAIL_TLS_VERSION) && xport_tls_version_suspect(lg->x))
@@ -762,6 +787,7 @@ logon_free(struct logon *lg)
 	pop3_free(lg->pop);
 	profile_free(lg->p);
 	xfree_secret(lg->token);
+	free(lg->tmp);
 	buf_cleanup(&lg->out);
 	free(lg->res.message);
 	free(lg->res.method);

@@ -421,6 +421,16 @@ xport_proxy_s5_reply(struct xport_proxy *p)
 		return xport_proxy_failed(p, XPORT_FAIL_PROXY, PC_E_PROTO,
 		    "not a SOCKS5 reply (version byte is not 5)");
 	snprintf(code, sizeof code, "0x%02x", r[1]);
+	/*
+	 * Some proxies (dante with PAM) accept any RFC 1929 credentials and
+	 * check them only against their rules, answering "not allowed by
+	 * ruleset": say that it may be the password, not only the target.
+	 */
+	if (r[1] == 2 && p->user != NULL)
+		return xport_proxy_failed(p, XPORT_FAIL_PROXY, PC_E_IO,
+		    "%s (reply %s): the proxy refuses this destination, or "
+		    "it checks the user name and password only here",
+		    xport_proxy_socks5_str(r[1]), code);
 	if (r[1] != 0)
 		return xport_proxy_failed(p, XPORT_FAIL_PROXY, PC_E_IO,
 		    "%s (reply %s)", xport_proxy_socks5_str(r[1]), code);
