@@ -43,9 +43,11 @@ struct store_audit {
 	char		*os_user;
 	char		*profile;	/* profile name at the time */
 	int64_t		 profile_id;	/* row id (stays after a rename) */
-	char		*action;	/* "add" "set" "rm" "bulk-set" "import" "undo" */
-	char		*fields;	/* "port,security" (never values of secrets) */
-	char		*detail;	/* "port: 110 -> 995; password: changed" */
+	char		*action;	/* "add" "set" "rm" "bulk-set" "import"
+					   "undo" */
+	char		*fields;	/* "port,security" (names only) */
+	char		*detail;	/* "port: 110 -> 995; password:
+					   changed" (never a secret's value) */
 };
 
 struct store_audit_list {
@@ -119,9 +121,11 @@ struct store_changes {
  * file was written by a newer popconn (the file is not modified);
  * PC_E_CRYPTO when the key file does not match the database's key check, or
  * when the key file is missing but the database holds sealed secrets (a new
- * key is made only for a database without any); PC_E_DB otherwise (not a
- * database, read-only file, locked, ...).  Both crypto and schema refusals
- * happen before anything is written.  *cause says which, in words.
+ * key is made only for a database without any), or when the key file
+ * cannot be read or made; PC_E_INVALID when o lacks a path (or a key path
+ * for a file); PC_E_DB otherwise (not a database, read-only file, locked,
+ * ...).  Both crypto and schema refusals happen before anything is
+ * written.  *cause says which, in words.
  */
 enum pc_err	 store_open(const struct store_opts *o, struct store **out,
 		    char **cause);
@@ -229,7 +233,8 @@ void		 store_changes_cleanup(struct store_changes *c);
  * PC_E_CONFLICT (nothing undone) when one of the profiles was changed or
  * removed since.  *nprofiles (may be NULL) gets the number restored.
  */
-enum pc_err	 store_bulk_undo(struct store *st, int *nprofiles, char **cause);
+enum pc_err	 store_bulk_undo(struct store *st, int *nprofiles,
+		    char **cause);
 
 /*
  * Import: insert or replace (by name, case-insensitive) every profile of

@@ -1,0 +1,208 @@
+/*
+ * store_int.h - internals shared by the files of the store layer (and by
+ * its unit tests): the store handle, the mapping between the model's field
+ * table and the columns of the profiles table, transactions, errors in
+ * words, migrations and the audit log.
+ */
+#ifndef POPCONN_STORE_INT_H
+#define POPCONN_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "popconn/buf.h"
+#include "popconn/err.h"
+#include "popconn/profile.h"
+#include "popconn/store.h"
+
+/* The aad of the key check value, and the known text it seals. */
+#define STORE_KEYCHECK_AAD	"popconn/v1/keycheck"
+#define STORE_KEYCHECK_TEXT	"popconn key check v1"
+/* Secrets of one profile (see STORE_SECRET_* in store.h). */
+#define STORE_MAX_SECRETS	2
+
+/* How a column of the profiles table holds its field. */
+enum store_ctype {
+	STORE_C_TEXT,		/* text, NULL when empty */
+	STORE_C_INT,		/* integer, NULL when empty (proxy_port) */
+	STORE_C_BOOL,		/* 0 / 1 */
+	STORE_C_SECRET,		/* sealed text, NULL when empty */
+};
+
+/* One column of the profiles table that holds a field. */
+struct store_col {
+	const char	*key;		/* field key, or "port_typed" */
+	const struct prof_field *f;	/* NULL for port_typed */
+	enum store_ctype type;
+	int		 secret;	/* index among secrets, or -1 */
+	char		 default_text[32]; /* its text in profile_new() */
+	bool		 has_default;	/* default_text is valid */
+	char		 name[40];	/* column name */
+};
+
+/* A column value as SQLite holds it. */
+enum store_vtype {
+	STORE_V_NULL,
+	STORE_V_INT,
+	STORE_V_TEXT,
+};
+
+struct store_val {
+	enum store_vtype type;
+	int64_t		 i;
+	char		*s;		/* owned */
+};
+
+/* A profile as loaded from its row, with what the model does not hold. */
+struct store_row {
+	struct profile	*p;
+	char		*uid;
+	char		*sealed[STORE_MAX_SECRETS]; /* as stored, or NULL */
+};
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	char		*key_path;
+	char		*os_user;
+	int		 schema;
+	int		 busy_ms;	/* busy timeout */
+	bool		 memory;	/* ":memory:" */
+	unsigned char	 key[SECRET_KEY_LEN];
+	/* Profile field columns in field-table order, then port_typed. */
+	struct store_col *cols;
+	int		 ncols;
+	int		 nsecrets;
+	char		*select_sql;	/* "SELECT <columns> FROM profiles" */
+	sqlite3_stmt	*audit_ins;	/* cached by audit.c */
+};
+
+/*
+ * Columns of store.select_sql: id, uid, version, then the field columns
+ * (store.cols), then last_result, last_tested.
+ */
+#define STORE_SEL_ID		0
+#define STORE_SEL_UID		1
+#define STORE_SEL_VERSION	2
+#define STORE_SEL_FIELDS	3
+
+/* store.c */
+/* SQLite's failure src in words ("the disk is full").  Borrowed. */
+const char	*store_db_reason(sqlite3 *db, int src);
+/*
+ * A cause in words for an SQLite failure: "cannot <what> the database
+ * <path>: <reason>".  Caller frees.
+ */
+char		*store_db_cause(struct store *st, const char *what, int src);
+/*
+ * Set *cause (when cause is not NULL and *cause is still NULL: the first
+ * cause wins) and return rc.
+ */
+enum pc_err	 store_fail(char **cause, enum pc_err rc, const char *fmt, ...)
+		    PC_PRINTFLIKE(3, 4);
+/* Set *cause (when cause is not NULL) to store_db_cause(); PC_E_DB. */
+enum pc_err	 store_db_fail(struct store *st, const char *what, int src,
+		    char **cause);
+enum pc_err	 store_prepare(struct store *st, const char *sql,
+		    sqlite3_stmt **out, char **cause);
+/* BEGIN IMMEDIATE (write) or BEGIN (consistent read). */
+enum pc_err	 store_begin(struct store *st, bool write, char **cause);
+enum pc_err	 store_commit(struct store *st, char **cause);
+void		 store_rollback(struct store *st);
+/* "popconn/v1/<uid>/<key>".  Caller frees. */
+char		*store_aad(const char *uid, const char *key);
+/* Seal clear for column c of the profile with identity uid. */
+enum pc_err	 store_seal(struct store *st, const char *uid,
+		    const struct store_col *c, const char *clear, char **out,
+		    char **cause);
+/* Load the current row of s (a select_sql statement). */
+enum pc_err	 store_row_load(struct store *st, sqlite3_stmt *s,
+		    bool with_secrets, struct store_row *row, char **cause);
+void		 store_row_cleanup(struct store_row *row);
+/*
+ * Step s (bound, selecting at most one row), load that row, reset s.
+ * PC_E_NOTFOUND when there is none.
+ */
+enum pc_err	 store_row_load_stmt(struct store *st, sqlite3_stmt *s,
+		    bool with_secrets, struct store_row *row, char **cause);
+/* The value column c (not a secret) holds for p, or for the text form t
+ * of its field (as profile_field_get gives it). */
+void		 store_col_value(const struct store_col *c,
+		    const struct profile *p, struct store_val *out);
+void		 store_col_value_text(const struct store_col *c, const char *t,
+		    struct store_val *out);
+/*
+ * The text form of column idx of s holding column c, as profile_field_get
+ * would give it (secrets "set"/"").  Borrowed until s moves on, or from
+ * buf (STORE_CSTR_BUF bytes) for a number.
+ */
+#define STORE_CSTR_BUF	24
+const char	*store_col_cstr(const struct store_col *c, sqlite3_stmt *s,
+		    int idx, char *buf);
+/* A column by field key, or by column name.  NULL when unknown. */
+const struct store_col *store_col_find(struct store *st, const char *key);
+const struct store_col *store_col_named(struct store *st, const char *name);
+int		 store_bind_val(sqlite3_stmt *s, int idx,
+		    const struct store_val *v);
+void		 store_val_cleanup(struct store_val *v);
+/* Which STORE_SECRET_* bits a row's sealed columns hold. */
+unsigned	 store_row_secrets(const struct store_row *row);
+/* "2026-01-02 10:11:12" local time.  Caller frees. */
+char		*store_time_str(int64_t t);
+
+/* secret.c */
+/* Create the missing folders above the file path, mode 0700. */
+enum pc_err	 secret_mkdir_parents(const char *path, char **cause);
+
+/* store_migrate.c */
+/* Number of embedded migrations; 0 when they are misnumbered. */
+int		 store_migrate_count(void);
+/* The i-th migration (1-based): its file name and SQL. */
+const char	*store_migrate_name(int i);
+const char	*store_migrate_sql(int i);
+/*
+ * user_version from the header of the file at path, without SQLite (so the
+ * file is not touched).  *version = 0 for a missing or empty file.
+ * PC_E_DB when the file is not an SQLite database.
+ */
+enum pc_err	 store_migrate_peek(const char *path, int *version,
+		    char **cause);
+/*
+ * Apply migrations after the database's version up to target, each in its
+ * own transaction with its user_version update.  path names the file in
+ * causes.
+ */
+enum pc_err	 store_migrate_run(sqlite3 *db, const char *path, int target,
+		    char **cause);
+/* PRAGMA user_version, or -1 on failure. */
+int		 store_migrate_version(sqlite3 *db);
+
+/* audit.c */
+/* Record one audit row in the current transaction. */
+enum pc_err	 audit_add(struct store *st, const char *profile,
+		    int64_t profile_id, const char *action, const char *fields,
+		    const char *detail, char **cause);
+/*
+ * The fields that differ between old and new, and the detail text
+ * ("port: 110 -> 995; password: changed").  old NULL = a new profile
+ * (every field that is not at its default).  Never a secret value.
+ * *fields and *detail are "" when nothing differs; caller frees both.
+ */
+void		 audit_diff(const struct profile *old,
+		    const struct profile *new, char **fields, char **detail);
+/* Detail of one field change, appended to b with "; " between. */
+void		 audit_detail_add(struct buf *b, const char *key,
+		    bool secret, const char *old_text, const char *new_text);
+/*
+ * Who made the last change of profile id, and when: "bob at 2026-...
+ * (set)"; *name (may be NULL) gets the profile's name in that entry.
+ * NULL when the log has no entry.  Caller frees both.
+ */
+char		*audit_last_change(struct store *st, int64_t profile_id,
+		    char **name);
+enum pc_err	 audit_history(struct store *st, const char *name, int limit,
+		    struct store_audit_list *out, char **cause);
+void		 audit_cleanup(struct store *st);
+
+#endif
