@@ -296,7 +296,7 @@ cli_report(enum pc_err rc, char *cause)
 }
 
 json_t *
-cli_profile_json(const struct profile *p)
+cli_profile_json(const struct profile *p, int secrets)
 {
 	const struct prof_field *fl;
 	json_t *o;
@@ -321,7 +321,14 @@ cli_profile_json(const struct profile *p)
 			break;
 		case PROF_F_SECRET:
 			k = xasprintf("%s_set", fl[i].key);
-			json_object_set_new(o, k, json_boolean(*v != '\0'));
+			if (secrets >= 0)
+				json_object_set_new(o, k, json_boolean(secrets &
+				    (strcmp(fl[i].key, "password") == 0 ?
+				    STORE_SECRET_PASSWORD :
+				    STORE_SECRET_PROXY_PASSWORD)));
+			else
+				json_object_set_new(o, k,
+				    json_boolean(*v != '\0'));
 			free(k);
 			break;
 		default:
@@ -337,12 +344,13 @@ cli_profile_json(const struct profile *p)
 }
 
 void
-cli_print_profile_json(FILE *f, const struct profile *p, int indent)
+cli_print_profile_json(FILE *f, const struct profile *p, int secrets,
+    int indent)
 {
 	json_t *o;
 	char *s;
 
-	o = cli_profile_json(p);
+	o = cli_profile_json(p, secrets);
 	s = json_dumps(o, JSON_PRESERVE_ORDER | (indent ? JSON_INDENT(indent) :
 	    JSON_COMPACT));
 	fputs(s, f);

@@ -91,7 +91,8 @@ cli_cmd_list(struct cli *c)
 		fputs("[", stdout);
 		for (i = 0; i < l.n; i++) {
 			fputs(i ? ",\n" : "\n", stdout);
-			cli_print_profile_json(stdout, l.v[i], 0);
+			cli_print_profile_json(stdout, l.v[i],
+			    l.secrets != NULL ? (int)l.secrets[i] : -1, 0);
 		}
 		fputs(l.n ? "\n]\n" : "]\n", stdout);
 	} else {
@@ -196,7 +197,7 @@ cli_cmd_show(struct cli *c)
 	if (rc)
 		return cli_report(rc, cause);
 	if (json) {
-		cli_print_profile_json(stdout, p, 2);
+		cli_print_profile_json(stdout, p, -1, 2);
 		fputc('\n', stdout);
 	} else
 		cli_show_text(p);
@@ -325,6 +326,7 @@ int
 cli_cmd_rm(struct cli *c)
 {
 	char *cause = NULL;
+	enum pc_err rc;
 	int ret;
 
 	if (c->argc != 1 || c->argv[0][0] == '-')
@@ -332,7 +334,8 @@ cli_cmd_rm(struct cli *c)
 	ret = cli_open(c);
 	if (ret)
 		return ret;
-	ret = cli_report(store_remove(c->st, c->argv[0], &cause), cause);
+	rc = store_remove(c->st, c->argv[0], &cause);
+	ret = cli_report(rc, cause);
 	if (ret == CLI_EXIT_OK)
 		printf("removed %s\n", c->argv[0]);
 	return ret;

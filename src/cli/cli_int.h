@@ -52,11 +52,15 @@ enum pc_err cli_read_secret(const char *what, char **out);
 int	 cli_parse_assign(char *arg, const char **key, char **value);
 /* Print the error (cause, else rc's text), free cause, map to a status. */
 int	 cli_report(enum pc_err rc, char *cause);
-/* A JSON object of the profile's fields, secrets as "<key>_set" booleans
- * only.  Caller releases with json_decref. */
-json_t	*cli_profile_json(const struct profile *p);
+/*
+ * A JSON object of the profile's fields, secrets as "<key>_set" booleans
+ * only: from the STORE_SECRET_* bits in secrets, or, when secrets is -1,
+ * from the secrets loaded in p.  Caller releases with json_decref.
+ */
+json_t	*cli_profile_json(const struct profile *p, int secrets);
 /* Print it (indent 0 = one line). */
-void	 cli_print_profile_json(FILE *f, const struct profile *p, int indent);
+void	 cli_print_profile_json(FILE *f, const struct profile *p, int secrets,
+	    int indent);
 
 /* cli_cmd.c */
 int	 cli_cmd_list(struct cli *c);

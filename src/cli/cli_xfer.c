@@ -217,10 +217,11 @@ xfer_export_json(FILE *f, struct store_list *l, struct xfer_key *k)
 	for (i = 0; i < l->n; i++) {
 		fputs(i ? ",\n" : "\n", f);
 		if (k == NULL) {
-			cli_print_profile_json(f, l->v[i], 0);
+			cli_print_profile_json(f, l->v[i], l->secrets != NULL ?
+			    (int)l->secrets[i] : -1, 0);
 			continue;
 		}
-		o = cli_profile_json(l->v[i]);
+		o = cli_profile_json(l->v[i], -1);
 		if (l->v[i]->password != NULL) {
 			rc = xfer_seal(k, l->v[i]->password, &sealed);
 			if (rc) {
@@ -291,7 +292,13 @@ xfer_export_csv(FILE *f, struct store_list *l, struct xfer_key *k)
 				continue;
 			}
 			v = profile_field_get(l->v[i], fl[j].key);
-			if (fl[j].type == PROF_F_SECRET)
+			if (fl[j].type == PROF_F_SECRET && l->secrets != NULL)
+				xfer_csv_cell(f, l->secrets[i] & (strcmp(
+				    fl[j].key, "password") == 0 ?
+				    STORE_SECRET_PASSWORD :
+				    STORE_SECRET_PROXY_PASSWORD) ? "yes" : "no",
+				    j == 0);
+			else if (fl[j].type == PROF_F_SECRET)
 				xfer_csv_cell(f, *v ? "yes" : "no", j == 0);
 			else
 				xfer_csv_cell(f, v, j == 0);

@@ -52,7 +52,7 @@ expect_out 'password +\(set\)' "show says the password is set"
 expect_no "$SECRET" "show never prints the password"
 run pc list --json
 expect_no "$SECRET" "list --json never prints the password"
-expect_out '"password_set": true' "list --json says set"
+expect_out '"password_set": ?true' "list --json says set"
 run pc export
 expect_no "$SECRET" "export never prints the password"
 if grep -qaF "$SECRET" "$POPCONN_DB" "$POPCONN_DB-wal" 2>/dev/null; then
