@@ -71,7 +71,7 @@ bench_sql() {
 pc_bulk=$(bench_pc_bulk)
 sql_bulk=$(bench_sql "UPDATE profiles SET timeout = 61 WHERE $col = 'bench';")
 audit_cols=$(sqlite3 "$POPCONN_DB" "SELECT group_concat(name) FROM pragma_table_info('audit');")
-sql_audit=$(bench_sql "UPDATE profiles SET timeout = 61 WHERE $col = 'bench'; INSERT INTO audit(time, os_user, profile, profile_id, action, fields, detail) SELECT strftime('%s','now'), 'bench', name, id, 'bulk-set', 'timeout', 'timeout: 30 -> 61' FROM profiles WHERE $col = 'bench';" 2>/dev/null || echo 0)
+sql_audit=$(bench_sql "UPDATE profiles SET timeout = 61, version = version + 1 WHERE $col = 'bench'; INSERT INTO audit(time, os_user, profile, profile_id, action, fields, detail) SELECT strftime('%s','now'), 'bench', name, id, 'bulk-set', 'timeout', 'timeout: 30 -> 61' FROM profiles WHERE $col = 'bench';" 2>/dev/null || echo 0)
 
 pc_list=$(for r in $(seq "$RUNS"); do t0=$(now_ns); "$PC" list --json >/dev/null; t1=$(now_ns); echo $((t1 - t0)); done | median)
 sql_list=$(for r in $(seq "$RUNS"); do t0=$(now_ns); sqlite3 -json "$POPCONN_DB" "SELECT * FROM profiles;" >/dev/null; t1=$(now_ns); echo $((t1 - t0)); done | median)

@@ -421,16 +421,17 @@ xfer_slurp(const char *path, char **out, size_t *outlen)
 	return PC_OK;
 }
 
+/*
+ * Line of byte offset off, counting on from a known (offset, line) pair so
+ * that walking a file front to back costs one pass, not one per record.
+ */
 static int
-xfer_line_at(const char *s, size_t off)
+xfer_line_at(const char *s, size_t off, size_t *from, int *line)
 {
-	size_t i;
-	int line = 1;
-
-	for (i = 0; i < off; i++)
-		if (s[i] == '\n')
-			line++;
-	return line;
+	for (; *from < off; (*from)++)
+		if (s[*from] == '\n')
+			(*line)++;
+	return *line;
 }
 
 static size_t
@@ -470,8 +471,8 @@ xfer_parse_json(const char *s, size_t len, struct xfer_recs *rs)
 	json_t *o, *v;
 	const char *k;
 	char *text;
-	size_t off;
-	int array = 0, bad = 0, line;
+	size_t off, lpos = 0;
+	int array = 0, bad = 0, line, lcount = 1;
 
 	off = xfer_skip_ws(s, len, 0);
 	if (off < len && s[off] == '[') {
@@ -481,7 +482,7 @@ xfer_parse_json(const char *s, size_t len, struct xfer_recs *rs)
 			return 0;
 	}
 	while (off < len) {
-		line = xfer_line_at(s, off);
+		line = xfer_line_at(s, off, &lpos, &lcount);
 		o = json_loadb(s + off, len - off, JSON_DISABLE_EOF_CHECK |
 		    JSON_REJECT_DUPLICATES, &err);
 		if (o == NULL) {
@@ -521,19 +522,19 @@ xfer_parse_json(const char *s, size_t len, struct xfer_recs *rs)
 				if (off < len) {
 					cli_error("line %d: text after the end "
 					    "of the array", xfer_line_at(s,
-					    off));
+					    off, &lpos, &lcount));
 					bad++;
 				}
 				return bad;
 			}
 			cli_error("line %d: expected ',' or ']'",
-			    xfer_line_at(s, off));
+			    xfer_line_at(s, off, &lpos, &lcount));
 			return bad + 1;
 		}
 	}
 	if (array) {
 		cli_error("line %d: the array is not closed with ']'",
-		    xfer_line_at(s, len));
+		    xfer_line_at(s, len, &lpos, &lcount));
 		bad++;
 	}
 	return bad;
@@ -733,18 +734,61 @@ xfer_build(struct cli *c, struct xfer_rec *r, struct xfer_key *k,
 	return 0;
 }
 
+struct xfer_dup {
+	const char	*name;
+	int		 line;
+};
+
+static int
+xfer_dup_cmp(const void *a, const void *b)
+{
+	const struct xfer_dup *x = a, *y = b;
+	int d;
+
+	d = strcasecmp(x->name, y->name);
+	return d != 0 ? d : x->line - y->line;
+}
+
+/* Report every name that appears twice (case-insensitively); the count. */
+static int
+xfer_duplicates(struct profile **list, const int *lines, int n)
+{
+	struct xfer_dup *d;
+	int i, bad = 0;
+
+	if (n < 2)
+		return 0;
+	d = xcalloc((size_t)n, sizeof *d);
+	for (i = 0; i < n; i++) {
+		d[i].name = list[i]->name;
+		d[i].line = lines[i];
+	}
+	qsort(d, (size_t)n, sizeof *d, xfer_dup_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcasecmp(d[i].name, d[i - 1].name) == 0) {
+			cli_error("line %d: %s: the same name appears already "
+			    "on line %d", d[i].line, d[i].name,
+			    d[i - 1].line);
+			bad++;
+		}
+	}
+	free(d);
+	return bad;
+}
+
 int
 cli_cmd_import(struct cli *c)
 {
 	struct xfer_recs rs = { NULL, 0 };
 	struct xfer_key key;
 	struct profile **list = NULL;
+	int *lines = NULL;
 	const char *file = NULL, *fmt = NULL;
 	char *text = NULL, *cause = NULL;
 	size_t len = 0;
 	bool dry = false;
 	enum pc_err rc;
-	int i, j, bad, ret, nlist = 0, nbad = 0;
+	int i, bad, ret, nlist = 0, nbad = 0;
 
 	memset(&key, 0, sizeof key);
 	for (i = 0; i < c->argc; i++) {
@@ -788,6 +832,7 @@ cli_cmd_import(struct cli *c)
 	if (ret)
 		goto out;
 	list = xcalloc((size_t)rs.n + 1, sizeof *list);
+	lines = xcalloc((size_t)rs.n + 1, sizeof *lines);
 	for (i = 0; i < rs.n; i++) {
 		struct profile *p = NULL;
 
@@ -795,21 +840,10 @@ cli_cmd_import(struct cli *c)
 			nbad++;
 			continue;
 		}
-		for (j = 0; j < nlist; j++) {
-			if (str_ieq(list[j]->name, p->name)) {
-				cli_error("line %d: %s: the same name appears "
-				    "twice in the file", rs.v[i].line,
-				    p->name);
-				nbad++;
-				break;
-			}
-		}
-		if (j < nlist) {
-			profile_free(p);
-			continue;
-		}
+		lines[nlist] = rs.v[i].line;
 		list[nlist++] = p;
 	}
+	nbad += xfer_duplicates(list, lines, nlist);
 	if (bad || nbad) {
 		cli_error("nothing imported: %d bad record%s", bad + nbad,
 		    bad + nbad == 1 ? "" : "s");
@@ -831,6 +865,7 @@ out:
 	for (i = 0; i < nlist; i++)
 		profile_free(list[i]);
 	free(list);
+	free(lines);
 	xfer_recs_cleanup(&rs);
 	if (text != NULL)
 		xfreezero(text, len);
