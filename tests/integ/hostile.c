@@ -99,6 +99,7 @@ enum hostile_mode {
 	HOSTILE_SOCKS5_OVERSIZED,
 	HOSTILE_HTTP_HUGE_HEADERS,
 	HOSTILE_PROXY_SILENT,
+	HOSTILE_BLACKHOLE,
 	HOSTILE__COUNT
 };
 
@@ -166,6 +167,9 @@ static const struct hostile_mode_info {
 	    "(8 MiB, never the empty line)" },
 	[HOSTILE_PROXY_SILENT] = { "proxy_silent", HOSTILE_KIND_SILENT,
 	    "proxy that accepts and never replies (same as silent)" },
+	[HOSTILE_BLACKHOLE] = { "blackhole", HOSTILE_KIND_SILENT,
+	    "listens with a full accept queue: further SYNs are dropped, so "
+	    "a TCP connect times out without leaving loopback" },
 };
 
 struct hostile_conn {
@@ -984,7 +988,7 @@ hostile_portfile(const char *path, unsigned port)
 }
 
 static int
-hostile_listen(unsigned port, unsigned *bound)
+hostile_listen(unsigned port, int backlog, unsigned *bound)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof sa;
@@ -997,13 +1001,44 @@ hostile_listen(unsigned port, unsigned *bound)
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
-	    listen(fd, 16) == -1 ||
+	    listen(fd, backlog) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
 		close(fd);
 		return -1;
 	}
 	*bound = ntohs(sa.sin_port);
 	return fd;
+}
+
+/*
+ * Fill the accept queue of the listener on port (backlog 0) with our own
+ * connections, which are never accepted: once it is full, the kernel drops
+ * further SYNs.  The descriptors stay open (leaked on purpose) for the life
+ * of the process.
+ */
+static void
+hostile_fill_queue(unsigned port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct pollfd pfd;
+	int i, fd;
+
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < 16; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+		if (fd == -1)
+			return;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+			continue;
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (errno != EINPROGRESS || poll(&pfd, 1, 200) != 1) {
+			close(fd);	/* this SYN was dropped: the queue is full */
+			return;
+		}
+	}
 }
 
 /* Reaps finished children; returns how many are still running. */
@@ -1161,7 +1196,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	lfd = hostile_listen(port, &bound);
+	lfd = hostile_listen(port, mode == HOSTILE_BLACKHOLE ? 0 : 16, &bound);
 	if (lfd == -1) {
 		fprintf(stderr, "pc_hostile: cannot listen on 127.0.0.1:%u: "
 		    "%s\n", port, strerror(errno));
@@ -1172,9 +1207,19 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return 1;
 	}
+	if (mode == HOSTILE_BLACKHOLE)
+		hostile_fill_queue(bound);
 	printf("pc_hostile: mode %s on 127.0.0.1:%u\n",
 	    hostile_modes[mode].name, bound);
 	fflush(stdout);
+	if (mode == HOSTILE_BLACKHOLE) {
+		/* Never accept: the queue stays full until we are stopped. */
+		while (!hostile_stop)
+			poll(NULL, 0, 200);
+		if (portfile != NULL)
+			unlink(portfile);
+		return 0;
+	}
 
 	while (!hostile_stop) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };

@@ -131,6 +131,18 @@ add closed address=127.0.0.1 port="$POP3_CLOSED_PORT" security=ssl "$CA" "$U"
 check closed connect_refused "closed port"
 add nxdomain address=nonexistent.invalid port=995 security=ssl "$U"
 check nxdomain dns_failed "unknown host"
+# A listener whose accept queue is full drops SYNs: a connect that never
+# completes, without leaving loopback.
+rm -f "$T/port"
+"$HOSTILE" --mode blackhole --portfile "$T/port" >/dev/null &
+HPIDS+=($!)
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+add blackhole address=127.0.0.1 port="$(cat "$T/port")" security=ssl "$U" timeout=2
+t0=$(date +%s%N)
+check blackhole connect_timeout "no answer to the connection attempt"
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+if [ "$ms" -ge 1900 ] && [ "$ms" -lt 5000 ]; then ok "connect timeout honours timeout=2 ($ms ms)"; else not_ok "connect timeout honours timeout=2" "$ms ms"; fi
 
 # --- wrong password (group instance: no auth penalty) -------------------------
 PW=not-the-password add wrong address=localhost port="$POP3S_GROUP_PORT" security=ssl "$CA" "$U" auth=plain
