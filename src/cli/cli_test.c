@@ -115,9 +115,10 @@ cli_test_print_result(const struct logon_result *r)
 		    r->steps[j].ok ? "ok" : "FAIL", (double)(
 		    r->steps[j].end_us - r->steps[j].start_us) / 1000.0);
 	if (r->have_tls)
-		printf("\nTLS: %s %s; %s\n  subject %s\n  issuer  %s\n"
-		    "  SHA-256 %s\n", r->tls.version ? r->tls.version : "?",
-		    r->tls.cipher ? r->tls.cipher : "?",
+		printf("\nTLS: %s%s%s; %s\n  subject %s\n  issuer  %s\n"
+		    "  SHA-256 %s\n", r->tls.version ? r->tls.version :
+		    "handshake not completed", r->tls.cipher ? " " : "",
+		    r->tls.cipher ? r->tls.cipher : "",
 		    r->tls.verify_text ? r->tls.verify_text : "",
 		    r->tls.subject ? r->tls.subject : "?",
 		    r->tls.issuer ? r->tls.issuer : "?",

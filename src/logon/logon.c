@@ -54,6 +54,7 @@ struct logon {
 	char		*token;		/* SECRET: OAuth2 access token */
 	struct buf	 out;		/* queued bytes for the server */
 	int64_t		 t0;		/* xport_now_ms at start */
+	int64_t		 t0_us;		/* CLOCK_MONOTONIC in us at start */
 	int64_t		 deadline;	/* ms; the current wait ends here */
 	bool		 after_stls;	/* the TLS phase follows STLS */
 	struct logon_result res;
@@ -62,10 +63,14 @@ struct logon {
 	char		*tmp;		/* scratch message, see logon_tmpf */
 };
 
+/* Microseconds since the session started (monotonic). */
 static int64_t
 logon_us(const struct logon *lg)
 {
-	return (xport_now_ms() - lg->t0) * 1000;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - lg->t0_us;
 }
 
 static void
@@ -226,8 +231,7 @@ logon_trace_tls(struct logon *lg)
 {
 	const struct logon_tls_info *t = &lg->res.tls;
 
-	logon_trace(lg, TRACE_TLS, "%s, cipher %s", t->version ? t->version :
-	    "?", t->cipher ? t->cipher : "?");
+	/* The TLS layer has already said version, cipher and verdict. */
 	logon_trace(lg, TRACE_TLS, "certificate: subject %s, issuer %s",
 	    t->subject ? t->subject : "?", t->issuer ? t->issuer : "?");
 	logon_trace(lg, TRACE_TLS, "certificate: names %s; valid %s to %s",
@@ -236,8 +240,6 @@ logon_trace_tls(struct logon *lg)
 	    t->not_after ? t->not_after : "?");
 	logon_trace(lg, TRACE_TLS, "certificate: SHA-256 %s",
 	    t->fingerprint ? t->fingerprint : "?");
-	logon_trace(lg, TRACE_TLS, "verification: %s",
-	    t->verify_text ? t->verify_text : "?");
 }
 
 /* A formatted message that lives as long as the session (for finish). */
@@ -738,6 +740,12 @@ logon_new(const struct profile *p, struct trace *tr,
 	if (opts != NULL)
 		lg->opts = *opts;
 	lg->t0 = xport_now_ms();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		lg->t0_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	}
 	lg->step_tls = lg->step_pop = -1;
 	buf_init_secret(&lg->out, LOGON_OUT_MAX);
 	lg->phase = LOGON_PH_CONNECT;
