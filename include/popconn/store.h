@@ -34,6 +34,9 @@ struct store_opts {
 	const char	*os_user;	/* recorded in the audit log; NULL =
 					   the login name of the process */
 	int		 busy_timeout_ms; /* 0 = 5000 */
+	const char	*passphrase;	/* SECRET: master passphrase, for a
+					   database in passphrase mode; NULL
+					   when not given */
 };
 
 /* One audit entry. */
@@ -253,6 +256,22 @@ enum pc_err	 store_history(struct store *st, const char *name, int limit,
 		    struct store_audit_list *out, char **cause);
 void		 store_audit_list_cleanup(struct store_audit_list *l);
 
+/* store_key.c - key modes and key rotation. */
+/* "keyfile" or "passphrase".  Borrowed, static. */
+const char	*store_key_mode(struct store *st);
+/*
+ * Re-seal every secret under a new key, in one transaction: with
+ * passphrase NULL, a new random key in the key file (a rotation, or a move
+ * from passphrase mode to key-file mode); else a key derived from the new
+ * master passphrase (PBKDF2-HMAC-SHA256, SECRET_PBKDF2_ITERATIONS, a new
+ * random salt).  The undo record of the last bulk change is dropped (it
+ * holds values sealed under the old key).  Audited as "rekey".  A new key
+ * file is written beside the old one first and moved into place only after
+ * the commit; store_open finishes an interrupted move.
+ */
+enum pc_err	 store_rekey(struct store *st, const char *passphrase,
+		    int *nsecrets, char **cause);
+
 /* secret.c - AES-256-GCM sealing used by the store and by export. */
 #define SECRET_KEY_LEN			32
 #define SECRET_PBKDF2_ITERATIONS	600000
@@ -265,6 +284,9 @@ void		 store_audit_list_cleanup(struct store_audit_list *l);
  */
 enum pc_err	 secret_key_load(const char *path, bool create,
 		    unsigned char key[SECRET_KEY_LEN], char **cause);
+/* Write key to path (mode 0600), replacing it atomically. */
+enum pc_err	 secret_key_write(const char *path,
+		    const unsigned char key[SECRET_KEY_LEN], char **cause);
 /*
  * PBKDF2-HMAC-SHA256 from a passphrase (for export and master mode).
  * iterations <= 0 means SECRET_PBKDF2_ITERATIONS.  The salt has at least 8

@@ -21,6 +21,7 @@
 #include "cli_int.h"
 #include "popconn/buf.h"
 #include "popconn/profile.h"
+#include "popconn/str.h"
 #include "popconn/xport.h"
 
 static const struct cli_cmd cli_cmds[] = {
@@ -43,6 +44,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  cli_cmd_history },
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
 	  "[--source ADDR]", "run a test logon", cli_cmd_test },
+	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
+	  "re-seal every secret under a new key", cli_cmd_rekey },
 	{ "presets", "presets", "list server presets", cli_cmd_presets },
 	{ "fields", "fields", "list the profile fields", cli_cmd_fields },
 	{ "codepages", "codepages", "list the accepted code pages",
@@ -68,7 +71,8 @@ cli_help(FILE *f)
 {
 	int i;
 
-	fprintf(f, "usage: popconn [--db PATH] [--key PATH] [COMMAND ...]\n"
+	fprintf(f, "usage: popconn [--db PATH] [--key PATH] [--passphrase-fd N] "
+	    "[COMMAND ...]\n"
 	    "With no command, popconn opens the terminal UI.\n\n"
 	    "Commands:\n");
 	for (i = 0; i < CLI_NCMDS; i++)
@@ -185,6 +189,7 @@ cli_open(struct cli *c)
 {
 	char *cause = NULL;
 	enum pc_err rc;
+	int tries;
 
 	if (c->st != NULL)
 		return CLI_EXIT_OK;
@@ -194,13 +199,62 @@ cli_open(struct cli *c)
 		    strerror(errno));
 		return CLI_EXIT_DB;
 	}
+	if (c->passphrase_fd >= 0 && c->passphrase == NULL &&
+	    cli_read_secret_fd(c->passphrase_fd, "--passphrase-fd",
+	    &c->passphrase) != PC_OK)
+		return CLI_EXIT_USAGE;
+	c->opts.passphrase = c->passphrase;
 	rc = store_open(&c->opts, &c->st, &cause);
+	/* A database in passphrase mode: ask on the terminal, three times. */
+	for (tries = 0; rc == PC_E_AUTH && c->passphrase_fd < 0 &&
+	    tries < 3 && isatty(STDIN_FILENO); tries++) {
+		if (tries > 0)
+			cli_error("%s", cause);
+		free(cause);
+		cause = NULL;
+		xfree_secret(c->passphrase);
+		c->passphrase = NULL;
+		if (cli_read_secret("master passphrase", &c->passphrase))
+			break;
+		c->opts.passphrase = c->passphrase;
+		rc = store_open(&c->opts, &c->st, &cause);
+	}
 	if (rc) {
 		cli_error("%s", cause != NULL ? cause : pc_err_str(rc));
 		free(cause);
 		return rc == PC_E_INVALID ? CLI_EXIT_USAGE : CLI_EXIT_DB;
 	}
 	return CLI_EXIT_OK;
+}
+
+enum pc_err
+cli_read_secret_fd(int fd, const char *what, char **out)
+{
+	struct buf b;
+	char ch;
+	ssize_t n;
+
+	buf_init_secret(&b, 4096);
+	for (;;) {
+		n = read(fd, &ch, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cli_error("%s: cannot read descriptor %d: %s", what, fd,
+			    strerror(errno));
+			buf_cleanup(&b);
+			return PC_E_IO;
+		}
+		if (n == 0 || ch == '\n')
+			break;
+		if (ch != '\r' && buf_add(&b, &ch, 1) != PC_OK) {
+			cli_error("%s: longer than 4096 bytes", what);
+			buf_cleanup(&b);
+			return PC_E_INVALID;
+		}
+	}
+	*out = buf_take(&b);
+	return PC_OK;
 }
 
 enum pc_err
@@ -362,6 +416,7 @@ static void
 cli_cleanup(struct cli *c)
 {
 	store_close(c->st);
+	xfree_secret(c->passphrase);
 	free(c->db_path);
 	free(c->key_path);
 	free(c->os_user);
@@ -375,6 +430,7 @@ cli_main(int argc, char **argv, cli_tui_cb tui)
 	int i, ret;
 
 	memset(&c, 0, sizeof c);
+	c.passphrase_fd = -1;
 	profile_set_tls_available(xport_tls_versions_available());
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
@@ -385,6 +441,17 @@ cli_main(int argc, char **argv, cli_tui_cb tui)
 			key = argv[++i];
 		else if (strncmp(argv[i], "--key=", 6) == 0)
 			key = argv[i] + 6;
+		else if (strcmp(argv[i], "--passphrase-fd") == 0 &&
+		    i + 1 < argc) {
+			long fd;
+
+			if (str_to_int(argv[++i], 0, 1024, &fd)) {
+				cli_error("--passphrase-fd: '%s' is not a file "
+				    "descriptor number", argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+			c.passphrase_fd = (int)fd;
+		}
 		else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			cli_help(stdout);
@@ -415,9 +482,14 @@ cli_main(int argc, char **argv, cli_tui_cb tui)
 			cli_error("this build has no terminal UI; try --help");
 			ret = CLI_EXIT_USAGE;
 		} else {
-			ret = cli_make_parent(c.db_path) == 0 &&
-			    cli_make_parent(c.key_path) == 0 ?
-			    tui(&c.opts) : CLI_EXIT_DB;
+			/* Open once here: it asks for a master passphrase if
+			 * the database needs one, before curses starts. */
+			ret = cli_open(&c);
+			if (ret == CLI_EXIT_OK) {
+				store_close(c.st);
+				c.st = NULL;
+				ret = tui(&c.opts);
+			}
 		}
 		cli_cleanup(&c);
 		return ret;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -510,4 +511,72 @@ cli_cmd_codepages(struct cli *c)
 		printf("%6d  %-16s %-12s %s\n", cp[i].number, cp[i].name,
 		    cp[i].iconv, cp[i].label);
 	return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_rekey(struct cli *c)
+{
+	const char *to = NULL;
+	char *pass = NULL, *again = NULL, *cause = NULL;
+	long fd = -1;
+	int i, ret, n = 0;
+	enum pc_err rc;
+
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--to") == 0 && i + 1 < c->argc)
+			to = c->argv[++i];
+		else if (strcmp(c->argv[i], "--new-passphrase-fd") == 0 &&
+		    i + 1 < c->argc) {
+			if (str_to_int(c->argv[++i], 0, 1024, &fd)) {
+				cli_error("--new-passphrase-fd: '%s' is not a "
+				    "file descriptor number", c->argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+		} else
+			return cli_usage("rekey");
+	}
+	if (to != NULL && strcmp(to, "keyfile") != 0 &&
+	    strcmp(to, "passphrase") != 0) {
+		cli_error("--to: '%s' is not keyfile or passphrase", to);
+		return CLI_EXIT_USAGE;
+	}
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	if (to == NULL)
+		to = store_key_mode(c->st);
+	if (strcmp(to, "passphrase") == 0) {
+		if (fd >= 0)
+			rc = cli_read_secret_fd((int)fd, "--new-passphrase-fd",
+			    &pass);
+		else if (isatty(STDIN_FILENO)) {
+			rc = cli_read_secret("new master passphrase", &pass);
+			if (rc == PC_OK)
+				rc = cli_read_secret("repeat it", &again);
+			if (rc == PC_OK && strcmp(pass, again) != 0) {
+				cli_error("the passphrases differ; nothing "
+				    "changed");
+				rc = PC_E_INVALID;
+			}
+		} else {
+			cli_error("rekey --to passphrase: give the new "
+			    "passphrase with --new-passphrase-fd N or at a "
+			    "terminal (never on the command line)");
+			rc = PC_E_INVALID;
+		}
+		if (rc) {
+			ret = CLI_EXIT_USAGE;
+			goto out;
+		}
+	}
+	rc = store_rekey(c->st, pass, &n, &cause);
+	ret = cli_report(rc, cause);
+	if (ret == CLI_EXIT_OK)
+		printf("re-sealed %d secret%s under a new key (%s)\n", n,
+		    n == 1 ? "" : "s", strcmp(to, "passphrase") == 0 ?
+		    "master passphrase" : c->key_path);
+out:
+	xfree_secret(pass);
+	xfree_secret(again);
+	return ret;
 }

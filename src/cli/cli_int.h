@@ -20,6 +20,8 @@ struct cli {
 	char		*db_path;	/* owned */
 	char		*key_path;	/* owned */
 	char		*os_user;	/* owned */
+	char		*passphrase;	/* SECRET: master passphrase, or NULL */
+	int		 passphrase_fd;	/* --passphrase-fd, or -1 */
 	struct store	*st;		/* opened on demand */
 	int		 argc;		/* the command's own arguments */
 	char		**argv;
@@ -76,6 +78,10 @@ int	 cli_cmd_codepages(struct cli *c);
 
 /* cli_test.c */
 int	 cli_cmd_test(struct cli *c);
+
+/* Read one line from descriptor fd (a secret).  Caller wipes. */
+enum pc_err cli_read_secret_fd(int fd, const char *what, char **out);
+int	 cli_cmd_rekey(struct cli *c);
 
 /* cli_xfer.c */
 int	 cli_cmd_export(struct cli *c);

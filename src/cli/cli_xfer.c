@@ -872,3 +872,79 @@ out:
 	xfer_key_cleanup(&key);
 	return ret;
 }
+
+#ifdef POPCONN_FUZZING
+/*
+ * Fuzzing entry (tests/fuzz/fuzz_import.c; built only with
+ * -DPOPCONN_FUZZING): run the JSON (csv == 0) or CSV parser on data, then
+ * check each record the way xfer_build does, on a fresh profile instead of
+ * the stored one (sealed "_enc" values are only checked for a known secret
+ * field, not opened: that needs a passphrase).  Aborts when a record
+ * breaks an invariant of the parsers.  Returns the number of bad records.
+ */
+int	 cli_xfer_fuzz(const char *data, size_t len, int csv);
+
+int
+cli_xfer_fuzz(const char *data, size_t len, int csv)
+{
+	struct xfer_recs rs = { NULL, 0 };
+	struct prof_issues iss;
+	struct profile *p;
+	const struct prof_field *f;
+	const char *key, *sec;
+	char *cause, *base;
+	int bad, i, j, prev = 1;
+
+	bad = csv ? xfer_parse_csv(data, len, &rs) :
+	    xfer_parse_json(data, len, &rs);
+	for (i = 0; i < rs.n; i++) {
+		/* Records come in file order, each on a real line. */
+		if (rs.v[i].line < prev)
+			abort();
+		prev = rs.v[i].line;
+		p = profile_new();
+		sec = NULL;
+		for (j = 0; j < rs.v[i].n; j++)
+			if (strcmp(rs.v[i].keys[j], "security") == 0)
+				sec = rs.v[i].values[j];
+		cause = NULL;
+		if (sec != NULL && profile_field_set(p, "security", sec,
+		    &cause) != PC_OK)
+			bad++;
+		free(cause);
+		for (j = 0; j < rs.v[i].n; j++) {
+			key = rs.v[i].keys[j];
+			if (xfer_ignored_key(key) ||
+			    strcmp(key, "security") == 0)
+				continue;
+			if (strlen(key) > 4 &&
+			    strcmp(key + strlen(key) - 4, "_enc") == 0) {
+				base = xstrndup(key, strlen(key) - 4);
+				f = profile_field_find(base);
+				if (f == NULL || f->type != PROF_F_SECRET)
+					bad++;
+				free(base);
+				continue;
+			}
+			cause = NULL;
+			if (profile_field_set(p, key, rs.v[i].values[j],
+			    &cause) != PC_OK) {
+				/* A refused value has a reason. */
+				if (cause == NULL)
+					abort();
+				bad++;
+			}
+			free(cause);
+		}
+		if (profile_validate(p, &iss) != PC_OK) {
+			if (iss.n == 0)
+				abort();
+			bad += iss.n;
+		}
+		profile_issues_cleanup(&iss);
+		profile_free(p);
+	}
+	xfer_recs_cleanup(&rs);
+	return bad;
+}
+#endif

@@ -217,6 +217,48 @@ out:
 }
 
 enum pc_err
+secret_key_write(const char *path, const unsigned char key[SECRET_KEY_LEN],
+    char **cause)
+{
+	char *tmp;
+	ssize_t n;
+	int fd, saved;
+	enum pc_err rc;
+
+	rc = secret_mkdir_parents(path, cause);
+	if (rc)
+		return rc;
+	tmp = xasprintf("%s.XXXXXX", path);
+	fd = mkstemp(tmp);	/* mode 0600 */
+	if (fd < 0)
+		goto fail;
+	if (fchmod(fd, 0600) != 0)
+		goto fail;
+	do
+		n = write(fd, key, SECRET_KEY_LEN);
+	while (n < 0 && errno == EINTR);
+	if (n != SECRET_KEY_LEN || fsync(fd) != 0)
+		goto fail;
+	close(fd);
+	fd = -1;
+	/* rename() replaces atomically: a reader sees the old or the new. */
+	if (rename(tmp, path) != 0)
+		goto fail;
+	free(tmp);
+	return PC_OK;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	if (cause != NULL)
+		*cause = xasprintf("cannot write the key file %s: %s", path,
+		    strerror(saved ? saved : EIO));
+	return PC_E_IO;
+}
+
+enum pc_err
 secret_key_load(const char *path, bool create,
     unsigned char key[SECRET_KEY_LEN], char **cause)
 {

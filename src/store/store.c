@@ -864,7 +864,7 @@ store_has_sealed(struct store *st, bool *out, char **cause)
 	return rc;
 }
 
-static bool
+bool
 store_key_matches(struct store *st, const char *check)
 {
 	char *plain = NULL;
@@ -899,6 +899,82 @@ store_key_file(struct store *st, bool create, char **cause)
 	 * opened with it.  PC_E_NOTFOUND is decided by the caller. */
 	if (rc == PC_E_INVALID || rc == PC_E_IO)
 		rc = PC_E_CRYPTO;
+	return rc;
+}
+
+/*
+ * A rekey writes the new key to <key>.new, commits, then renames it over
+ * the key file.  If it was interrupted between the two, the database
+ * matches the .new file: finish the move.  1 when that made the key match.
+ */
+static bool
+store_key_finish_rekey(struct store *st, const char *check)
+{
+	unsigned char old[SECRET_KEY_LEN];
+	char *next;
+	bool ok = false;
+
+	if (st->key_path == NULL)
+		return false;
+	memcpy(old, st->key, sizeof old);
+	next = xasprintf("%s%s", st->key_path, STORE_KEY_NEW_SUFFIX);
+	if (secret_key_load(next, false, st->key, NULL) == PC_OK &&
+	    store_key_matches(st, check) && rename(next, st->key_path) == 0)
+		ok = true;
+	if (!ok)
+		memcpy(st->key, old, sizeof old);
+	explicit_bzero(old, sizeof old);
+	free(next);
+	return ok;
+}
+
+/*
+ * Passphrase mode: derive the key from the master passphrase with the
+ * salt and iteration count kept in meta.  PC_E_AUTH when no passphrase was
+ * given or it is wrong (the CLI then asks for it).
+ */
+static enum pc_err
+store_key_passphrase(struct store *st, const char *check, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	const void *salt;
+	int saltlen, iter = 0, src;
+	enum pc_err rc;
+
+	st->passphrase_mode = true;
+	if (st->passphrase == NULL)
+		return store_fail(cause, PC_E_AUTH, "the database %s is "
+		    "protected by a master passphrase: give it at the prompt "
+		    "or with --passphrase-fd N", st->path);
+	rc = store_prepare(st, "SELECT kdf_salt, kdf_iterations FROM meta "
+	    "WHERE id = 1", &s, cause);
+	if (rc)
+		return rc;
+	src = sqlite3_step(s);
+	if (src != SQLITE_ROW) {
+		rc = store_db_fail(st, "read", src, cause);
+		goto out;
+	}
+	salt = sqlite3_column_blob(s, 0);
+	saltlen = sqlite3_column_bytes(s, 0);
+	iter = sqlite3_column_int(s, 1);
+	if (salt == NULL || saltlen < 8 || iter < 1000) {
+		rc = store_fail(cause, PC_E_CRYPTO, "the database %s is in "
+		    "passphrase mode but its key parameters are damaged",
+		    st->path);
+		goto out;
+	}
+	rc = secret_key_derive(st->passphrase, salt, saltlen, iter, st->key);
+	if (rc) {
+		rc = store_fail(cause, PC_E_CRYPTO, "cannot derive the key from "
+		    "the master passphrase");
+		goto out;
+	}
+	if (!store_key_matches(st, check))
+		rc = store_fail(cause, PC_E_AUTH, "wrong master passphrase for "
+		    "%s", st->path);
+out:
+	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -940,10 +1016,13 @@ store_key_setup(struct store *st, int version, bool *write_meta,
 		*write_meta = true;
 		return store_key_file(st, true, cause);
 	}
+	if (strcmp(mode, "passphrase") == 0) {
+		rc = store_key_passphrase(st, check, cause);
+		goto out;
+	}
 	if (strcmp(mode, "keyfile") != 0) {
-		rc = store_fail(cause, PC_E_CRYPTO, "the database %s is "
-		    "protected by a master passphrase (key mode '%s'), which "
-		    "this build of popconn cannot open", st->path, mode);
+		rc = store_fail(cause, PC_E_CRYPTO, "the database %s has an "
+		    "unknown key mode '%s'", st->path, mode);
 		goto out;
 	}
 	rc = store_key_file(st, false, cause);
@@ -970,7 +1049,8 @@ store_key_setup(struct store *st, int version, bool *write_meta,
 	}
 	if (rc)
 		goto out;
-	if (!store_key_matches(st, check))
+	if (!store_key_matches(st, check) && !store_key_finish_rekey(st,
+	    check))
 		rc = store_key_mismatch(st, cause);
 out:
 	free(mode);
@@ -1067,6 +1147,7 @@ store_open(const struct store_opts *o, struct store **out, char **cause)
 	st->path = xstrdup(o->db_path);
 	st->memory = strcmp(o->db_path, ":memory:") == 0;
 	st->key_path = xstrdup_or_null(o->key_path);
+	st->passphrase = o->passphrase;
 	st->os_user = o->os_user != NULL ? xstrdup(o->os_user) :
 	    store_login_name();
 	st->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms :
@@ -1127,9 +1208,11 @@ store_open(const struct store_opts *o, struct store **out, char **cause)
 	rc = store_cols_init(st, cause);
 	if (rc)
 		goto fail;
+	st->passphrase = NULL;		/* borrowed only while opening */
 	*out = st;
 	return PC_OK;
 fail:
+	st->passphrase = NULL;
 	store_close(st);
 	return rc;
 }

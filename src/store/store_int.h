@@ -70,6 +70,9 @@ struct store {
 	int		 busy_ms;	/* busy timeout */
 	bool		 memory;	/* ":memory:" */
 	unsigned char	 key[SECRET_KEY_LEN];
+	bool		 passphrase_mode; /* key derived from a passphrase */
+	const char	*passphrase;	/* borrowed from the opts during
+					   store_open only, then NULL */
 	/* Profile field columns in field-table order, then port_typed. */
 	struct store_col *cols;
 	int		 ncols;
@@ -177,6 +180,11 @@ enum pc_err	 store_migrate_run(sqlite3 *db, const char *path, int target,
 		    char **cause);
 /* PRAGMA user_version, or -1 on failure. */
 int		 store_migrate_version(sqlite3 *db);
+
+/* store.c */
+/* 1 when check (a sealed key check value) opens with st->key. */
+bool		 store_key_matches(struct store *st, const char *check);
+#define STORE_KEY_NEW_SUFFIX	".new"
 
 /* audit.c */
 /* Record one audit row in the current transaction. */
