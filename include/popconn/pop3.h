@@ -9,7 +9,10 @@
  * drains pop3_next_action() and carries the actions out in order: write
  * bytes, stack TLS, show a trace line, time a step, stop.  The session runs
  * greeting -> CAPA -> [STLS -> TLS -> CAPA] -> logon -> STAT -> QUIT and
- * never retrieves or deletes mail.
+ * never retrieves or deletes mail.  When the CAPA of the current link
+ * lists PIPELINING (RFC 2449), the final logon line, STAT and QUIT come as
+ * consecutive SEND actions from one call: the driver should write them in
+ * one go before it waits for the server.
  *
  * Safety (PRODUCT.md section 2) is enforced here, not in the driver: STLS is
  * sent whenever cfg.stls is set and a refusal ends the session; bytes that

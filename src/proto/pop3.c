@@ -20,10 +20,24 @@
  *   (pop3_show), and the display form of anything we send that carries a
  *   secret says "<redacted>".
  *
- * Deliberate deviations: the client never pipelines; after a failure on a
- * session that still works it sends QUIT and waits for one reply (the
- * driver's timeout bounds that wait); a -ERR to QUIT after a good logon is
- * noted but does not change the diagnosis.
+ * Pipelining (RFC 2449 PIPELINING) saves the round trips after the logon:
+ * when the CAPA of the current link lists PIPELINING (after STLS only the
+ * CAPA received over TLS counts) the final logon line (PASS, APOP, AUTH
+ * PLAIN with its initial response, the last SASL answer; over TLS USER
+ * and PASS together) goes out in one write with STAT and QUIT
+ * (pop3_pipeline).  The replies are then read in order: p->ahead counts
+ * the commands sent behind the one the state waits for, and the senders
+ * pop3_send_pass/_stat/_quit only move the state when theirs is already on
+ * its way.  After a failure
+ * the replies still due before QUIT's are skipped in POP3_ST_DRAIN, so the
+ * diagnosis always comes from the first -ERR.  Nothing is ever pipelined
+ * before the logon: not CAPA, not STLS, not across STLS, and never before
+ * the credentials are known to go over TLS (or allow_plaintext is set).
+ *
+ * Deliberate deviations: after a failure on a session that still works it
+ * sends QUIT and waits for one reply (the driver's timeout bounds that
+ * wait); a -ERR to QUIT after a good logon is noted but does not change the
+ * diagnosis.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -45,6 +59,7 @@ static const char *const pop3_state_names[POP3_ST__COUNT] = {
 	[POP3_ST_APOP] = "APOP",
 	[POP3_ST_AUTH] = "AUTH",
 	[POP3_ST_STAT] = "STAT",
+	[POP3_ST_DRAIN] = "DRAIN",
 	[POP3_ST_QUIT] = "QUIT",
 	[POP3_ST_DONE] = "DONE",
 };
@@ -343,9 +358,9 @@ pop3_finish(struct pop3 *p)
 
 /* Commands. */
 
-/* Send "VERB[ arg]"; display NULL shows the line itself, escaped. */
+/* Queue "VERB[ arg]"; display NULL shows the line itself, escaped. */
 static void
-pop3_cmd(struct pop3 *p, enum pop3_cmd cmd, const char *arg,
+pop3_cmd_out(struct pop3 *p, enum pop3_cmd cmd, const char *arg,
     const char *display, bool sensitive)
 {
 	char *line, *shown;
@@ -354,13 +369,65 @@ pop3_cmd(struct pop3 *p, enum pop3_cmd cmd, const char *arg,
 	    xstrdup(pop3_cmds[cmd].verb);
 	shown = display != NULL ? xstrdup(display) :
 	    str_escape(line, strlen(line));
-	pop3_state_set(p, pop3_cmds[cmd].next);
 	pop3_send(p, line, shown, sensitive);
 	if (sensitive)
 		xfree_secret(line);
 	else
 		free(line);
 	free(shown);
+}
+
+/* Send a command and wait for its reply. */
+static void
+pop3_cmd(struct pop3 *p, enum pop3_cmd cmd, const char *arg,
+    const char *display, bool sensitive)
+{
+	pop3_state_set(p, pop3_cmds[cmd].next);
+	pop3_cmd_out(p, cmd, arg, display, sensitive);
+}
+
+/* Send a command behind those whose replies are awaited (PIPELINING). */
+static void
+pop3_cmd_ahead(struct pop3 *p, enum pop3_cmd cmd, const char *arg,
+    const char *display, bool sensitive)
+{
+	pop3_cmd_out(p, cmd, arg, display, sensitive);
+	p->ahead++;
+}
+
+/* A command sent ahead is next: wait for its reply. */
+static void
+pop3_expect(struct pop3 *p, enum pop3_cmd cmd)
+{
+	p->ahead--;
+	pop3_state_set(p, pop3_cmds[cmd].next);
+}
+
+/*
+ * RFC 2449 PIPELINING: only when the CAPA of this link lists it (the one
+ * received over TLS after STLS: the one before was thrown away), never
+ * while STLS is still to come, and only where credentials may go at all.
+ */
+static bool
+pop3_can_pipeline(const struct pop3 *p)
+{
+	if (!p->out.capa.seen || !p->out.capa.pipelining)
+		return false;
+	if (p->stls && !p->tls_done)
+		return false;
+	return p->tls_active || p->tls_done || p->allow_plaintext;
+}
+
+/* The final logon line is queued: STAT and QUIT go in the same write. */
+static void
+pop3_pipeline(struct pop3 *p)
+{
+	if (!pop3_can_pipeline(p))
+		return;
+	pop3_note(p, "the server offers PIPELINING: STAT and QUIT go out "
+	    "with the logon");
+	pop3_cmd_ahead(p, POP3_CMD_STAT, NULL, NULL, false);
+	pop3_cmd_ahead(p, POP3_CMD_QUIT, NULL, NULL, false);
 }
 
 static void
@@ -382,13 +449,29 @@ static void
 pop3_send_user(struct pop3 *p)
 {
 	pop3_cmd(p, POP3_CMD_USER, p->username, NULL, false);
+	/*
+	 * USER, PASS, STAT, QUIT in one write; PASS's reply comes second.
+	 * On a clear link (allow_plaintext) PASS waits for USER's +OK: a
+	 * server refusing plaintext logons says so to USER, and the
+	 * password then never goes out in clear.
+	 */
+	if (!pop3_can_pipeline(p) || (!p->tls_active && !p->tls_done))
+		return;
+	pop3_cmd_ahead(p, POP3_CMD_PASS, p->password != NULL ? p->password :
+	    "", "PASS <redacted>", true);
+	pop3_pipeline(p);
 }
 
 static void
 pop3_send_pass(struct pop3 *p)
 {
+	if (p->ahead > 0) {
+		pop3_expect(p, POP3_CMD_PASS);	/* sent with USER */
+		return;
+	}
 	pop3_cmd(p, POP3_CMD_PASS, p->password != NULL ? p->password : "",
 	    "PASS <redacted>", true);
+	pop3_pipeline(p);
 }
 
 static void
@@ -403,6 +486,7 @@ pop3_send_apop(struct pop3 *p)
 	user = str_escape(p->username, strlen(p->username));
 	shown = xasprintf("APOP %s <redacted>", user);
 	pop3_cmd(p, POP3_CMD_APOP, arg, shown, true);
+	pop3_pipeline(p);
 	xfree_secret(digest);
 	xfree_secret(arg);
 	free(user);
@@ -432,6 +516,7 @@ pop3_send_auth(struct pop3 *p, enum pop3_method m)
 		arg = xasprintf("PLAIN %s", payload);
 		p->sasl.ir_sent = true;
 		pop3_cmd(p, POP3_CMD_AUTH, arg, "AUTH PLAIN <redacted>", true);
+		pop3_pipeline(p);
 		xfree_secret(arg);
 	} else
 		pop3_cmd(p, POP3_CMD_AUTH, "PLAIN", NULL, false);
@@ -442,14 +527,24 @@ static void
 pop3_send_stat(struct pop3 *p)
 {
 	pop3_step_begin(p, "stat");
-	pop3_cmd(p, POP3_CMD_STAT, NULL, NULL, false);
+	if (p->ahead > 0)
+		pop3_expect(p, POP3_CMD_STAT);	/* sent with the logon */
+	else
+		pop3_cmd(p, POP3_CMD_STAT, NULL, NULL, false);
 }
 
 static void
 pop3_send_quit(struct pop3 *p)
 {
 	pop3_step_begin(p, "quit");
-	pop3_cmd(p, POP3_CMD_QUIT, NULL, NULL, false);
+	if (p->ahead == 0) {
+		pop3_cmd(p, POP3_CMD_QUIT, NULL, NULL, false);
+		return;
+	}
+	/* QUIT is on its way, last: skip the replies due before its. */
+	p->drain = p->ahead - 1;
+	p->ahead = 0;
+	pop3_state_set(p, p->drain > 0 ? POP3_ST_DRAIN : POP3_ST_QUIT);
 }
 
 /* Logon. */
@@ -732,8 +827,45 @@ static void
 pop3_auth_cancel(struct pop3 *p, char *cause)
 {
 	pop3_record(p, DIAG_PROTOCOL_ERROR, cause);
+	if (p->ahead > 0) {
+		/* The exchange is over for us; STAT and QUIT are sent. */
+		pop3_send_quit(p);
+		return;
+	}
 	p->sasl.cancelled = true;
 	pop3_send(p, "*", "*", false);
+}
+
+/*
+ * A continuation after our final line, with STAT and QUIT sent behind it:
+ * the server reads the pipelined STAT as its answer, so only QUIT's reply
+ * will follow the result.  XOAUTH2 does this to refuse a token (any line
+ * answers its error challenge); from any other mechanism it is a protocol
+ * error.
+ */
+static void
+pop3_on_auth_late(struct pop3 *p, const char *line, size_t len)
+{
+	const char *text, *display;
+	char *resp = NULL, *cause = NULL;
+	size_t tlen;
+
+	p->ahead--;
+	text = pop3_resp_text(line, len, &tlen);
+	if (p->sasl.mech == POP3_M_XOAUTH2 && p->sasl.replies == 1 &&
+	    pop3_auth_continue(p, text, tlen, &resp, &display, &cause) ==
+	    PC_OK) {
+		xfree_secret(resp);
+		pop3_note(p, "the server refused the token; the pipelined "
+		    "STAT answers its error challenge");
+		return;
+	}
+	free(cause);
+	pop3_record(p, DIAG_PROTOCOL_ERROR, xasprintf("the server sent a "
+	    "challenge after the last line of AUTH %s: %s",
+	    pop3_auth_sasl_name(p->sasl.mech), p->show));
+	/* Whatever comes next ends the exchange; then QUIT's reply. */
+	p->sasl.cancelled = true;
 }
 
 static void
@@ -767,6 +899,10 @@ pop3_on_auth(struct pop3 *p, const char *line, size_t len)
 			    DIAG_AUTH_FAILED), "logon failed: %s", p->show);
 		break;
 	case POP3_RESP_CONT:
+		if (p->ahead > 0) {
+			pop3_on_auth_late(p, line, len);
+			break;
+		}
 		text = pop3_resp_text(line, len, &tlen);
 		if (pop3_auth_continue(p, text, tlen, &resp, &display,
 		    &cause) != PC_OK) {
@@ -776,6 +912,8 @@ pop3_on_auth(struct pop3 *p, const char *line, size_t len)
 		pop3_secret_add(p, resp);
 		pop3_send(p, resp, display, true);
 		xfree_secret(resp);
+		if (pop3_auth_last(p))
+			pop3_pipeline(p);
 		break;
 	default:
 		pop3_auth_cancel(p, xasprintf("unexpected reply during AUTH "
@@ -811,6 +949,15 @@ pop3_on_stat(struct pop3 *p, const char *line, size_t len)
 		    "%s", p->show);
 		break;
 	}
+}
+
+/* After a failure: the reply of a command that was pipelined. */
+static void
+pop3_on_drain(struct pop3 *p)
+{
+	if (--p->drain > 0)
+		return;
+	pop3_state_set(p, POP3_ST_QUIT);
 }
 
 static void
@@ -856,6 +1003,9 @@ pop3_on_line(struct pop3 *p, const char *line, size_t len)
 	case POP3_ST_STAT:
 		pop3_on_stat(p, line, len);
 		break;
+	case POP3_ST_DRAIN:
+		pop3_on_drain(p);
+		break;
 	case POP3_ST_QUIT:
 		pop3_on_quit(p, line, len);
 		break;
@@ -893,6 +1043,13 @@ pop3_on_closed(struct pop3 *p)
 		    "answering QUIT");
 		pop3_finish(p);
 		return;
+	case POP3_ST_DRAIN:
+		/* Only after a failure, which stays the diagnosis. */
+		pop3_step_end(p, true);
+		pop3_note(p, "the server closed the connection after the "
+		    "failure, before answering the pipelined commands");
+		pop3_finish(p);
+		return;
 	default:
 		if (pending > 0)
 			pop3_abort(p, DIAG_PROTOCOL_ERROR, "the server closed "
@@ -911,6 +1068,7 @@ pop3_on_timeout(struct pop3 *p)
 	switch (p->state) {
 	case POP3_ST_DONE:
 		return;
+	case POP3_ST_DRAIN:
 	case POP3_ST_QUIT:
 		if (p->failed) {
 			pop3_finish(p);

@@ -245,6 +245,25 @@ pop3_auth_xoauth2_error(const struct pop3 *p, const char *text, size_t len)
 	return s;
 }
 
+bool
+pop3_auth_last(const struct pop3 *p)
+{
+	const struct pop3_sasl *s = &p->sasl;
+
+	switch (s->mech) {
+	case POP3_M_PLAIN:
+	case POP3_M_CRAM_MD5:
+		return s->replies == 1;
+	case POP3_M_LOGIN:
+		return s->replies == 2;
+	case POP3_M_XOAUTH2:
+		/* The token; a refusal asks for one more (empty) line. */
+		return s->replies == 1;
+	default:
+		return false;
+	}
+}
+
 enum pc_err
 pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
     char **resp, const char **display, char **cause)

@@ -28,6 +28,7 @@ enum pop3_state {
 	POP3_ST_APOP,		/* APOP sent */
 	POP3_ST_AUTH,		/* an AUTH exchange is running */
 	POP3_ST_STAT,		/* STAT sent */
+	POP3_ST_DRAIN,		/* failed: skipping pipelined replies */
 	POP3_ST_QUIT,		/* QUIT sent */
 	POP3_ST_DONE,		/* outcome final */
 	POP3_ST__COUNT
@@ -110,6 +111,13 @@ struct pop3 {
 	char		*show;		/* display form of the line handled */
 
 	bool		 tls_done;	/* STLS completed */
+	/*
+	 * PIPELINING (RFC 2449): commands sent behind the one the state
+	 * waits for (PASS, STAT, QUIT), and after a failure the replies
+	 * still to skip before QUIT's.
+	 */
+	int		 ahead;
+	int		 drain;
 	char		*timestamp;	/* APOP timestamp, NULL when none */
 	struct pop3_sasl sasl;
 
@@ -223,6 +231,11 @@ char		*pop3_auth_xoauth2(const char *user, const char *token);
 enum pc_err	 pop3_auth_continue(struct pop3 *p, const char *text,
 		    size_t len, char **resp, const char **display,
 		    char **cause);
+/*
+ * True when the line just answered (pop3_auth_continue) was the last one
+ * the running mechanism sends: only a result can follow.
+ */
+bool		 pop3_auth_last(const struct pop3 *p);
 /* SASL name of a method ("CRAM-MD5"); NULL for USER, APOP, auto. */
 const char	*pop3_auth_sasl_name(enum pop3_method m);
 

@@ -3,13 +3,16 @@
  * state and every logon method, success and failure, the STLS rules
  * (refusal, hidden from CAPA, injection), plaintext refusal, response
  * codes, the RFC examples for APOP and CRAM-MD5, XOAUTH2 with a long token
- * and a JSON error, hostile framing (huge lines, NUL, no line end), and
+ * and a JSON error, hostile framing (huge lines, NUL, no line end),
+ * PIPELINING (what goes in one batch, failures with the pipelined replies
+ * following, never before TLS or without the capability), and
  * redaction: a secret never shows in a display string, note or outcome,
  * but is in the bytes sent for the method that needs it.
  *
  * A script is a list of lines: "S: x" the server sends x CRLF, "C: x" the
- * client must have sent x CRLF next, "E: TLS" / "E: CLOSED" / "E: TIMEOUT"
- * are events.
+ * client must have sent x CRLF next, "--" the client has sent nothing more
+ * so far (what it pipelines and what it holds back), "E: TLS" /
+ * "E: CLOSED" / "E: TIMEOUT" are events.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,6 +160,8 @@ play(struct run *r, const char *const *script)
 			free(line);
 		} else if (strncmp(s, "C: ", 3) == 0)
 			expect_sent(r, s + 3);
+		else if (strcmp(s, "--") == 0)
+			expect_nothing_more(r);
 		else if (strcmp(s, "E: TLS") == 0) {
 			assert_int_equal(r->starttls, 1);
 			pop3_event(r->p, POP3_EV_TLS_READY);
@@ -1826,6 +1831,589 @@ test_pop3_bare_lf_and_escape(void **state)
 	run_end(&r);
 }
 
+/* Pipelining (RFC 2449) */
+
+static void
+test_pop3_pipeline_user(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK POP3 ready",
+		"C: CAPA",
+		"--",
+		"S: +OK",
+		"S: USER",
+		"S: PIPELINING",
+		"S: .",
+		/* One batch: USER, PASS, STAT, QUIT before any reply. */
+		"C: USER tim",
+		"C: PASS " PW,
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK send PASS",
+		"--",
+		"S: +OK logged in",
+		"--",
+		"S: +OK 2 364",
+		"S: +OK bye",
+		"--",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	const struct pop3_outcome *o;
+	struct run a, b;
+
+	session(&a, &c, script);
+	o = outcome(&a);
+	assert_outcome(&a, DIAG_OK, NULL);
+	assert_true(o->logged_in);
+	assert_true(o->stat_ok);
+	assert_true(o->messages == 2 && o->octets == 364);
+	assert_string_equal(a.steps.data, "+greeting -greeting:ok +capa "
+	    "-capa:ok +logon -logon:ok +stat -stat:ok +quit -quit:ok ");
+	assert_true(contains(&a.trace, "N: the server offers PIPELINING"));
+	assert_true(contains(&a.trace, "C: USER tim\nC: PASS <redacted>\n"
+	    "N: the server offers PIPELINING: STAT and QUIT go out with the "
+	    "logon\nC: STAT\nC: QUIT\n"));
+	assert_true(contains(&a.trace, "N: STAT -> QUIT\n"));
+	assert_hidden(&a, PW);
+
+	/* Byte by byte: the same trace, the same bytes. */
+	run_start(&b, &c);
+	b.bytewise = true;
+	play(&b, script);
+	assert_outcome(&b, DIAG_OK, NULL);
+	assert_string_equal(a.trace.data, b.trace.data);
+	assert_string_equal(a.steps.data, b.steps.data);
+	run_end(&a);
+	run_end(&b);
+}
+
+/* Every reply to the pipelined batch in one chunk, whole and bytewise. */
+static void
+test_pop3_pipeline_one_chunk(void **state)
+{
+	static const char srv[] = "+OK hi\r\n+OK\r\nPIPELINING\r\n"
+	    "SASL PLAIN\r\n.\r\n";
+	static const char ok[] = "+OK Logged in.\r\n+OK 3 33\r\n"
+	    "+OK Logging out\r\n";
+	static const char bad[] = "-ERR [AUTH] Authentication failed.\r\n"
+	    "-ERR Unknown command.\r\n+OK Logging out\r\n";
+	struct pop3_cfg c = cfg_tls(POP3_M_PLAIN);
+	char *ir, *line;
+	struct run r;
+	int bytewise;
+
+	ir = pop3_auth_plain("tim", PW);
+	line = xasprintf("AUTH PLAIN %s", ir);
+	for (bytewise = 0; bytewise < 2; bytewise++) {
+		run_start(&r, &c);
+		r.bytewise = bytewise;
+		feed(&r, srv, strlen(srv));
+		expect_sent(&r, "CAPA");
+		expect_sent(&r, line);
+		expect_sent(&r, "STAT");
+		expect_sent(&r, "QUIT");
+		expect_nothing_more(&r);
+		feed(&r, ok, strlen(ok));
+		expect_nothing_more(&r);
+		assert_outcome(&r, DIAG_OK, NULL);
+		assert_true(outcome(&r)->messages == 3);
+		assert_true(contains(&r.trace, "C: AUTH PLAIN <redacted>\n"
+		    "N: the server offers PIPELINING"));
+		assert_hidden(&r, ir);
+		assert_hidden(&r, PW);
+		run_end(&r);
+
+		/* The logon's -ERR is the diagnosis, not STAT's. */
+		run_start(&r, &c);
+		r.bytewise = bytewise;
+		feed(&r, srv, strlen(srv));
+		feed(&r, bad, strlen(bad));
+		expect_sent(&r, "CAPA");
+		expect_sent(&r, line);
+		expect_sent(&r, "STAT");
+		expect_sent(&r, "QUIT");
+		expect_nothing_more(&r);
+		assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+		assert_non_null(strstr(outcome(&r)->message,
+		    "Authentication failed"));
+		assert_false(outcome(&r)->logged_in);
+		assert_false(outcome(&r)->stat_ok);
+		run_end(&r);
+	}
+	xfree_secret(line);
+	xfree_secret(ir);
+}
+
+static void
+test_pop3_pipeline_logon_err(void **state)
+{
+	static const char *const pass_err[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"C: PASS " PW,
+		"C: STAT",
+		"C: QUIT",
+		"S: +OK",
+		"S: -ERR [AUTH] Authentication failed.",
+		"S: -ERR Unknown command.",
+		"--",
+		"S: +OK Logging out",
+		"--",
+		NULL
+	};
+	static const char *const user_err[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: .",
+		"C: USER tim",
+		"C: PASS " PW,
+		"C: STAT",
+		"C: QUIT",
+		"S: -ERR [SYS/TEMP] try later",
+		"S: -ERR No username given.",
+		"S: -ERR Unknown command.",
+		"S: +OK Logging out",
+		"--",
+		NULL
+	};
+	static const char *const in_use[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: SASL PLAIN",
+		"S: .",
+		NULL
+	};
+	static const char *const closes[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"C: PASS " PW,
+		"C: STAT",
+		"C: QUIT",
+		"S: +OK",
+		"S: -ERR [AUTH] Authentication failed.",
+		"E: CLOSED",
+		"--",
+		NULL
+	};
+	static const char *const stat_err[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"C: PASS " PW,
+		"C: STAT",
+		"C: QUIT",
+		"S: +OK",
+		"S: +OK",
+		"S: -ERR [SYS/PERM] mailbox broken",
+		"S: +OK bye",
+		"--",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct pop3_cfg cp = cfg_tls(POP3_M_PLAIN);
+	char *ir, *line;
+	struct run r;
+
+	session(&r, &c, pass_err);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_string_equal(outcome(&r)->message, "logon failed: -ERR [AUTH] "
+	    "Authentication failed.");
+	assert_string_equal(r.steps.data, "+greeting -greeting:ok +capa "
+	    "-capa:ok +logon -logon:fail +quit -quit:ok ");
+	assert_true(contains(&r.trace, "N: PASS -> DRAIN\n"));
+	assert_true(contains(&r.trace, "N: DRAIN -> QUIT\n"));
+	assert_true(contains(&r.trace, "N: QUIT -> DONE\n"));
+	assert_hidden(&r, PW);
+	run_end(&r);
+
+	/* USER refused: PASS's and STAT's replies are skipped. */
+	session(&r, &c, user_err);
+	assert_outcome(&r, DIAG_SERVER_TEMPORARY, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "refused USER"));
+	run_end(&r);
+
+	/* [IN-USE] on AUTH PLAIN with its initial response. */
+	ir = pop3_auth_plain("tim", PW);
+	line = xasprintf("C: AUTH PLAIN %s", ir);
+	run_start(&r, &cp);
+	play(&r, in_use);
+	play(&r, (const char *const[]){ line, "C: STAT", "C: QUIT", "--",
+	    "S: -ERR [IN-USE] locked", "S: -ERR", "S: +OK", "--", NULL });
+	assert_outcome(&r, DIAG_MAILBOX_IN_USE, "logon");
+	run_end(&r);
+	xfree_secret(line);
+	xfree_secret(ir);
+
+	/* The server closes right after the -ERR: still auth_failed. */
+	session(&r, &c, closes);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_true(contains(&r.trace, "N: the server closed the connection "
+	    "after the failure"));
+	run_end(&r);
+
+	/* ... or says nothing more: the timeout ends the wait, same result. */
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: PIPELINING", "S: .", "C: USER tim", "C: PASS " PW, "C: STAT",
+	    "C: QUIT", "S: +OK", "S: -ERR nope", "E: TIMEOUT", "--", NULL });
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	run_end(&r);
+
+	/* STAT refused after a good logon: QUIT is not sent twice. */
+	session(&r, &c, stat_err);
+	assert_outcome(&r, DIAG_SERVER_PERMANENT, "stat");
+	assert_true(outcome(&r)->logged_in);
+	run_end(&r);
+}
+
+static void
+test_pop3_pipeline_sasl(void **state)
+{
+	static const char *const cram[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL CRAM-MD5",
+		"S: PIPELINING",
+		"S: .",
+		"C: AUTH CRAM-MD5",
+		"--",
+		"S: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
+		"C: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK CRAM authentication successful",
+		"S: +OK 0 0",
+		"S: +OK",
+		"--",
+		NULL
+	};
+	static const char *const login[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL LOGIN",
+		"S: PIPELINING",
+		"S: .",
+		"C: AUTH LOGIN",
+		"--",
+		"S: + VXNlcm5hbWU6",
+		"C: dGlt",
+		"--",
+		"S: + UGFzc3dvcmQ6",
+		"C: dGFuc3RhYWY=",
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK Logged in.",
+		"S: +OK 5 500",
+		"S: +OK",
+		"--",
+		NULL
+	};
+	static const char *const apop[] = {
+		"S: +OK POP3 server ready " TS,
+		"C: CAPA",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: .",
+		"C: APOP mrose c4c9334bac560ecc979e58001b3e22fb",
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK maildrop has 1 message (369 octets)",
+		"S: +OK 1 369",
+		"S: +OK",
+		NULL
+	};
+	/* A challenge after PLAIN's initial response eats our STAT. */
+	static const char *const late[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL PLAIN",
+		"S: PIPELINING",
+		"S: .",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_CRAM_MD5);
+	char *ir, *line;
+	struct run r;
+
+	c.password = "tanstaaftanstaaf";
+	session(&r, &c, cram);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_hidden(&r, "tanstaaftanstaaf");
+	run_end(&r);
+
+	c = cfg_tls(POP3_M_LOGIN);
+	c.password = "tanstaaf";
+	session(&r, &c, login);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(outcome(&r)->messages == 5);
+	assert_hidden(&r, "dGFuc3RhYWY=");
+	run_end(&r);
+
+	c = cfg_tls(POP3_M_APOP);
+	c.username = "mrose";
+	c.password = "tanstaaf";
+	session(&r, &c, apop);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_hidden(&r, "c4c9334bac560ecc979e58001b3e22fb");
+	run_end(&r);
+
+	c = cfg_tls(POP3_M_PLAIN);
+	ir = pop3_auth_plain("tim", PW);
+	line = xasprintf("C: AUTH PLAIN %s", ir);
+	run_start(&r, &c);
+	play(&r, late);
+	play(&r, (const char *const[]){ line, "C: STAT", "C: QUIT", "--",
+	    "S: + what?", "--", "S: -ERR bad answer", "--", "S: +OK bye",
+	    "--", NULL });
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "challenge after the "
+	    "last line of AUTH PLAIN"));
+	run_end(&r);
+	xfree_secret(line);
+	xfree_secret(ir);
+}
+
+/* XOAUTH2 refusal: the pipelined STAT answers the error challenge. */
+static void
+test_pop3_pipeline_xoauth2_error(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL XOAUTH2",
+		"S: PIPELINING",
+		"S: .",
+		"C: AUTH XOAUTH2",
+		"--",
+		"S: + ",
+		NULL
+	};
+	static const char json[] = "{\"status\":\"401\",\"schemes\":\"bearer\"}";
+	struct pop3_cfg c = cfg_tls(POP3_M_XOAUTH2);
+	char *b64, *err, *tokline;
+	struct run r;
+
+	c.oauth_token = "expired-token-123";
+	run_start(&r, &c);
+	play(&r, script);
+	tokline = pop3_auth_xoauth2("tim", c.oauth_token);
+	expect_sent(&r, tokline);
+	b64 = b64_encode(json, strlen(json));
+	err = xasprintf("S: + %s", b64);
+	play(&r, (const char *const[]){ "C: STAT", "C: QUIT", "--", err, "--",
+	    "S: -ERR [AUTH] Authentication failed.", "--", "S: +OK bye", "--",
+	    NULL });
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_non_null(strstr(outcome(&r)->message, json));
+	assert_true(contains(&r.trace, "N: the server refused the token; the "
+	    "pipelined STAT answers"));
+	assert_hidden(&r, "expired-token-123");
+	assert_hidden(&r, tokline);
+	run_end(&r);
+
+	/* A good token: one batch, three replies. */
+	run_start(&r, &c);
+	play(&r, script);
+	expect_sent(&r, tokline);
+	play(&r, (const char *const[]){ "C: STAT", "C: QUIT", "--", "S: +OK",
+	    "S: +OK 1 1", "S: +OK", "--", NULL });
+	assert_outcome(&r, DIAG_OK, NULL);
+	run_end(&r);
+	free(err);
+	free(b64);
+	xfree_secret(tokline);
+}
+
+/* No PIPELINING, or not yet over TLS: one command at a time. */
+static void
+test_pop3_pipeline_never(void **state)
+{
+	static const char *const no_capa[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"--",
+		"S: +OK",
+		"C: PASS " PW,
+		"--",
+		"S: +OK",
+		"C: STAT",
+		"--",
+		"S: +OK 0 0",
+		"C: QUIT",
+		"--",
+		"S: +OK",
+		NULL
+	};
+	/* PIPELINING in clear is thrown away with the rest; not over TLS. */
+	static const char *const stls_lost[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: STLS",
+		"S: PIPELINING",
+		"S: USER",
+		"S: .",
+		"C: STLS",
+		"--",
+		"S: +OK go",
+		"--",
+		"E: TLS",
+		"C: CAPA",
+		"--",
+		"S: +OK",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"--",
+		"S: +OK",
+		"C: PASS " PW,
+		"--",
+		"S: +OK",
+		"C: STAT",
+		"--",
+		"S: +OK 0 0",
+		"C: QUIT",
+		"--",
+		"S: +OK",
+		NULL
+	};
+	/* Over TLS it is offered again: pipelined after STLS only. */
+	static const char *const stls_ok[] = {
+		"S: +OK",
+		"C: CAPA",
+		"--",
+		"S: +OK",
+		"S: STLS",
+		"S: PIPELINING",
+		"S: USER",
+		"S: .",
+		"C: STLS",
+		"--",
+		"S: +OK go",
+		"E: TLS",
+		"C: CAPA",
+		"--",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: USER",
+		"S: .",
+		"C: USER tim",
+		"C: PASS " PW,
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK",
+		"S: +OK",
+		"S: +OK 0 0",
+		"S: +OK",
+		NULL
+	};
+	/* Bytes behind the +OK to STLS are still an injection. */
+	static const char inject[] = "+OK\r\n+OK\r\nPIPELINING\r\nSTLS\r\n"
+	    ".\r\n";
+	static const char *const clear[] = {
+		"S: +OK",
+		"C: CAPA",
+		"S: +OK",
+		"S: PIPELINING",
+		"S: USER",
+		"S: .",
+		"C: QUIT",
+		"--",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	session(&r, &c, no_capa);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_false(contains(&r.trace, "PIPELINING"));
+	run_end(&r);
+
+	c.tls_active = false;
+	c.stls = true;
+	session(&r, &c, stls_lost);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_false(outcome(&r)->capa.pipelining);
+	run_end(&r);
+
+	session(&r, &c, stls_ok);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(outcome(&r)->capa.pipelining);
+	run_end(&r);
+
+	run_start(&r, &c);
+	feed(&r, inject, strlen(inject));
+	play(&r, (const char *const[]){ "C: CAPA", "C: STLS", "--",
+	    "S: +OK go", "--", NULL });
+	expect_nothing_more(&r);
+	run_end(&r);
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: PIPELINING", "S: .", "C: STLS", NULL });
+	feed(&r, "+OK go\r\nUSER\r\n", 14);
+	expect_nothing_more(&r);
+	assert_outcome(&r, DIAG_STLS_INJECTION, "stls");
+	run_end(&r);
+
+	/* Clear link, allow_plaintext off: nothing pipelined, nothing sent. */
+	c.stls = false;
+	session(&r, &c, clear);
+	assert_outcome(&r, DIAG_PLAINTEXT_REFUSED, "logon");
+	run_end(&r);
+
+	/*
+	 * allow_plaintext on: PASS waits for USER's +OK (a server refusing
+	 * clear logons says so to USER), then PASS, STAT, QUIT together.
+	 */
+	c.allow_plaintext = true;
+	session(&r, &c, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: PIPELINING", "S: .", "C: USER tim", "--", "S: +OK",
+	    "C: PASS " PW, "C: STAT", "C: QUIT", "--", "S: +OK", "S: +OK 0 0",
+	    "S: +OK", "--", NULL });
+	assert_outcome(&r, DIAG_OK, NULL);
+	run_end(&r);
+	session(&r, &c, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: PIPELINING", "S: .", "C: USER tim", "--",
+	    "S: -ERR [AUTH] Plaintext authentication disallowed", "C: QUIT",
+	    "--", "S: +OK", NULL });
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_false(contains(&r.sent, PW));
+	run_end(&r);
+}
+
 int
 main(void)
 {
@@ -1869,6 +2457,12 @@ main(void)
 		cmocka_unit_test(test_pop3_redaction_all_methods),
 		cmocka_unit_test(test_pop3_bytewise_same_trace),
 		cmocka_unit_test(test_pop3_bare_lf_and_escape),
+		cmocka_unit_test(test_pop3_pipeline_user),
+		cmocka_unit_test(test_pop3_pipeline_one_chunk),
+		cmocka_unit_test(test_pop3_pipeline_logon_err),
+		cmocka_unit_test(test_pop3_pipeline_sasl),
+		cmocka_unit_test(test_pop3_pipeline_xoauth2_error),
+		cmocka_unit_test(test_pop3_pipeline_never),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
