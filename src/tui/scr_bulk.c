@@ -1,0 +1,844 @@
+/*
+ * scr_bulk.c - acting on many profiles at once.
+ *
+ * Bulk edit: a form of every field but the name, each starting
+ * "(unchanged)"; the user sets the fields to change; ^S shows a preview of
+ * every profile and field that will change (store_bulk_set with dry_run),
+ * and "y" applies it as one transaction.  The list's "u" undoes it
+ * (store_bulk_undo).
+ *
+ * Test marked: runs the test logons of many profiles concurrently, at most
+ * SCR_BULK_JOBS at a time, all in the one event loop, with a progress bar
+ * and a result table; each result is recorded as the profile's last
+ * result.  Enter on a row runs that one again in the test pane, with its
+ * trace.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "popconn/diag.h"
+#include "popconn/logon.h"
+#include "tui_int.h"
+
+#define SCR_BULK_JOBS	8
+#define SCR_BULK_TABS	4
+
+static const char *const scr_bulk_tab_names[SCR_BULK_TABS] = {
+	"Common", "Connection", "Authentication", "Proxy"
+};
+
+/* ---- bulk edit ------------------------------------------------------- */
+
+struct scr_bulk {
+	struct tui_screen *s;
+	char		*group;		/* NULL when names are given */
+	char		**names;
+	int		 nnames;
+	int64_t		 count;		/* profiles acted on */
+	struct wdg_form	*form;
+	const struct prof_field *fields;
+	int		*fmap;		/* item -> fields[] index */
+	int		 n;
+};
+
+static enum wdg_ftype
+scr_bulk_ftype(const struct prof_field *f)
+{
+	switch (f->type) {
+	case PROF_F_INT:
+		return strcmp(f->key, "codepage") == 0 ? WDG_F_TEXT :
+		    WDG_F_NUMBER;
+	case PROF_F_BOOL:
+		return WDG_F_BOOL;
+	case PROF_F_CHOICE:
+		return WDG_F_CHOICE;
+	case PROF_F_SET:
+		return WDG_F_SET;
+	case PROF_F_SECRET:
+		return WDG_F_PASSWORD;
+	default:
+		return WDG_F_TEXT;
+	}
+}
+
+static char *
+scr_bulk_target(const struct scr_bulk *b)
+{
+	char *n = wdg_status_count(b->count), *s;
+
+	if (b->group != NULL)
+		s = xasprintf("group %s (%s profile%s)", *b->group ? b->group :
+		    "(no group)", n, b->count == 1 ? "" : "s");
+	else
+		s = xasprintf("%s marked profile%s", n, b->count == 1 ? "" :
+		    "s");
+	free(n);
+	return s;
+}
+
+static void
+scr_bulk_draw(struct tui *t, struct tui_screen *s)
+{
+	struct scr_bulk *b = s->priv;
+	struct wdg_key keys[10];
+	WINDOW *w = s->win;
+	char *title, *target;
+	int i, x, page, cur, box, n = 0, nchanged = 0;
+	const char *help = NULL, *reason;
+	char *hint = NULL;
+
+	werase(w);
+	target = scr_bulk_target(b);
+	title = xasprintf("Bulk edit: %s", target);
+	for (i = 0; i < b->n; i++)
+		if (wdg_form_get(b->form, i) != NULL)
+			nchanged++;
+	{
+		char *right = xasprintf("%d field%s to change", nchanged,
+		    nchanged == 1 ? "" : "s");
+
+		wdg_status_title(w, title, right);
+		free(right);
+	}
+	free(title);
+	free(target);
+	page = wdg_form_page(b->form);
+	x = 1;
+	for (i = 0; i < SCR_BULK_TABS; i++) {
+		attr_t a = i == page ? theme_attr(TUI_R_TAB_CUR) :
+		    theme_attr(TUI_R_TAB);
+
+		x += tui_put(w, 1, x, 1, a, " ");
+		x += tui_put(w, 1, x, 20, a, scr_bulk_tab_names[i]);
+		x += tui_put(w, 1, x, 1, a, " ");
+		x += 1;
+	}
+	tui_put(w, 1, COLS - 23, 22, theme_attr(TUI_R_DIM),
+	    "  PgDn/PgUp: ^N/^P tab");
+	tui_rule(w, 2);
+	wdg_form_place(b->form, 3, LINES - 5);
+	cur = wdg_form_current(b->form, &box);
+	if (cur >= 0) {
+		help = b->fields[b->fmap[cur]].help;
+		if (box >= 0) {
+			reason = profile_tls_unavailable_reason(1u <<
+			    (unsigned)box);
+			if (reason != NULL)
+				hint = xasprintf("unavailable: %s", reason);
+		}
+	}
+	wdg_status_draw(t, w, LINES - 2, hint != NULL ? hint : help);
+	free(hint);
+	keys[n++] = (struct wdg_key){ "^S", "preview", true };
+	keys[n++] = (struct wdg_key){ "^X", "unchanged", false };
+	if (cur >= 0 && wdg_form_type(b->form, cur) == WDG_F_PASSWORD)
+		keys[n++] = (struct wdg_key){ "^R", "reveal", false };
+	keys[n++] = (struct wdg_key){ "Tab", "field", false };
+	keys[n++] = (struct wdg_key){ "^N/^P", "tab", false };
+	keys[n++] = (struct wdg_key){ "^G", "help", true };
+	keys[n++] = (struct wdg_key){ "Esc", "cancel", true };
+	wdg_status_keybar(w, LINES - 1, keys, n);
+	wdg_form_draw(b->form);
+}
+
+static bool
+scr_bulk_cursor(struct tui *t, struct tui_screen *s)
+{
+	struct scr_bulk *b = s->priv;
+
+	(void)t;
+	wdg_form_cursor(b->form);
+	return wdg_form_typing(b->form);
+}
+
+/* The assignments of the changed items.  Values borrowed from the form. */
+static struct store_assign *
+scr_bulk_assign(struct scr_bulk *b, int *n)
+{
+	struct store_assign *a;
+	const char *v;
+	int i, k = 0;
+
+	wdg_form_sync(b->form);
+	a = xcalloc((size_t)b->n + 1, sizeof *a);
+	for (i = 0; i < b->n; i++) {
+		v = wdg_form_get(b->form, i);
+		if (v == NULL)
+			continue;
+		a[k].key = b->fields[b->fmap[i]].key;
+		/* SET values live in a scratch buffer: copy them all. */
+		a[k].value = xstrdup(v);
+		k++;
+	}
+	*n = k;
+	return a;
+}
+
+static void
+scr_bulk_assign_free(struct store_assign *a, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		xfree_secret((char *)(uintptr_t)a[i].value);
+	free(a);
+}
+
+static enum pc_err
+scr_bulk_run(struct tui *t, struct scr_bulk *b, bool dry,
+    struct store_changes *ch, char **cause)
+{
+	struct store_assign *a;
+	enum pc_err rc;
+	int n;
+
+	a = scr_bulk_assign(b, &n);
+	if (n == 0) {
+		scr_bulk_assign_free(a, n);
+		*cause = xstrdup("nothing to change: set at least one field "
+		    "(they all start unchanged)");
+		return PC_E_INVALID;
+	}
+	rc = store_bulk_set(t->st, b->group, (const char *const *)b->names,
+	    b->group != NULL ? 0 : b->nnames, a, n, dry, ch, cause);
+	scr_bulk_assign_free(a, n);
+	return rc;
+}
+
+static bool
+scr_bulk_apply_cb(struct tui *t, void *arg, wint_t key)
+{
+	struct scr_bulk *b = arg;
+	struct store_changes ch;
+	char *cause = NULL, *cnt;
+	enum pc_err rc;
+
+	if (key != 'y')
+		return false;
+	memset(&ch, 0, sizeof ch);
+	rc = scr_bulk_run(t, b, false, &ch, &cause);
+	if (rc) {
+		tui_msg(t, TUI_MSG_ERROR, "nothing changed: %s", cause != NULL ?
+		    cause : pc_err_str(rc));
+		free(cause);
+		store_changes_cleanup(&ch);
+		return true;
+	}
+	free(cause);
+	cnt = wdg_status_count(ch.nprofiles);
+	tui_msg(t, TUI_MSG_OK, "bulk change applied to %s profile%s (u in "
+	    "the list undoes it)", cnt, ch.nprofiles == 1 ? "" : "s");
+	free(cnt);
+	store_changes_cleanup(&ch);
+	tui_changed(t);
+	tui_close(t, b->s);
+	return true;
+}
+
+static void
+scr_bulk_preview(struct tui *t, struct scr_bulk *b)
+{
+	static const struct wdg_key apply_keys[] = {
+		{ "y", "apply all", true },
+	};
+	struct store_changes ch;
+	const char *prev = NULL;
+	char **lines = NULL, *cause = NULL, *cnt, *target, *title;
+	enum pc_err rc;
+	int n = 0, i, cap;
+
+	memset(&ch, 0, sizeof ch);
+	rc = scr_bulk_run(t, b, true, &ch, &cause);
+	if (rc && rc != PC_E_INVALID) {
+		tui_msg(t, TUI_MSG_ERROR, "%s", cause != NULL ? cause :
+		    pc_err_str(rc));
+		free(cause);
+		store_changes_cleanup(&ch);
+		return;
+	}
+	if (rc == PC_E_INVALID && ch.nerrors == 0) {
+		tui_msg(t, TUI_MSG_ERROR, "%s", cause != NULL ? cause :
+		    pc_err_str(rc));
+		free(cause);
+		store_changes_cleanup(&ch);
+		return;
+	}
+	cap = ch.n * 2 + ch.nerrors + 8;
+	lines = xcalloc((size_t)cap, sizeof *lines);
+	target = scr_bulk_target(b);
+	cnt = wdg_status_count(ch.nprofiles);
+	if (rc == PC_E_INVALID) {
+		lines[n++] = wdg_menu_view_line(TUI_R_ERROR, "This change "
+		    "cannot be applied; nothing was written:");
+		lines[n++] = xstrdup("");
+		for (i = 0; i < ch.nerrors; i++)
+			lines[n++] = wdg_menu_view_line(TUI_R_ERROR, "  %s",
+			    ch.errors[i]);
+		lines[n++] = xstrdup("");
+		lines[n++] = xstrdup("Esc goes back to the form.");
+	} else if (ch.nprofiles == 0) {
+		lines[n++] = xasprintf("No profile would change: they already "
+		    "hold these values.");
+	} else {
+		lines[n++] = wdg_menu_view_line(TUI_R_HEADING, "%s profile%s "
+		    "will change (%d field change%s).  y applies it all as one "
+		    "transaction; Esc goes back.", cnt, ch.nprofiles == 1 ?
+		    "" : "s", ch.n, ch.n == 1 ? "" : "s");
+		lines[n++] = xstrdup("");
+		for (i = 0; i < ch.n; i++) {
+			if (prev == NULL || strcmp(prev, ch.v[i].profile) != 0)
+				lines[n++] = wdg_menu_view_line(TUI_R_HEADING,
+				    "%s", ch.v[i].profile);
+			prev = ch.v[i].profile;
+			lines[n++] = xasprintf("    %-16s %s %s %s",
+			    ch.v[i].field, *ch.v[i].old_value ?
+			    ch.v[i].old_value : "(empty)",
+			    theme_glyph(TUI_G_ARROW), *ch.v[i].new_value ?
+			    ch.v[i].new_value : "(empty)");
+		}
+	}
+	title = xasprintf("Bulk edit preview: %s", target);
+	wdg_menu_view_open(t, title, lines, n,
+	    rc == PC_OK && ch.nprofiles > 0 ? apply_keys : NULL,
+	    rc == PC_OK && ch.nprofiles > 0 ? 1 : 0, scr_bulk_apply_cb, b);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	free(cnt);
+	free(target);
+	free(title);
+	free(cause);
+	store_changes_cleanup(&ch);
+}
+
+static void
+scr_bulk_menu_cb(struct tui *t, void *arg, int choice)
+{
+	struct scr_bulk *b = arg;
+	int i;
+
+	(void)t;
+	i = wdg_form_current(b->form, NULL);
+	if (choice < 0 || i < 0)
+		return;
+	wdg_form_set(b->form, i, b->fields[b->fmap[i]].choices[choice]);
+}
+
+static void
+scr_bulk_leave_cb(struct tui *t, void *arg, int key)
+{
+	struct scr_bulk *b = arg;
+
+	if (key == 'd')
+		tui_close(t, b->s);
+}
+
+static int
+scr_bulk_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
+{
+	struct scr_bulk *b = s->priv;
+	const struct prof_field *f;
+	int r, page, i, n;
+
+	tui_msg_clear(t);
+	page = wdg_form_page(b->form);
+	if (tui_key_cancel(k)) {
+		wdg_form_sync(b->form);
+		if (!wdg_form_any_changed(b->form))
+			return TUI_CLOSE;
+		wdg_menu_confirm_open(t, "Bulk edit", "Leave without changing "
+		    "any profile?", "n:Stay|d:Leave", scr_bulk_leave_cb, b);
+		return TUI_REDRAW;
+	}
+	if (tui_key_is(k, TUI_CTRL('s')) || tui_key_fn(k, KEY_F(2))) {
+		scr_bulk_preview(t, b);
+		return TUI_REDRAW;
+	}
+	if (tui_key_is(k, TUI_CTRL('g')) || tui_key_fn(k, KEY_F(1))) {
+		scr_list_help(t, "bulk");
+		return TUI_REDRAW;
+	}
+	if (tui_key_is(k, TUI_CTRL('r'))) {
+		wdg_form_reveal(b->form);
+		return TUI_REDRAW;
+	}
+	if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('n'))) {
+		wdg_form_set_page(b->form, (page + 1) % SCR_BULK_TABS);
+		return TUI_REDRAW;
+	}
+	if (tui_key_fn(k, KEY_PPAGE) || tui_key_is(k, TUI_CTRL('p'))) {
+		wdg_form_set_page(b->form, (page + SCR_BULK_TABS - 1) %
+		    SCR_BULK_TABS);
+		return TUI_REDRAW;
+	}
+	r = wdg_form_key(b->form, k);
+	if (r & WDG_FORM_MENU) {
+		i = wdg_form_current(b->form, NULL);
+		f = &b->fields[b->fmap[i]];
+		for (n = 0; f->choices[n] != NULL; n++)
+			;
+		wdg_menu_open(t, f->label, f->choice_labels != NULL ?
+		    f->choice_labels : f->choices, NULL, n, 0,
+		    scr_bulk_menu_cb, b);
+	}
+	return r == WDG_FORM_UNHANDLED ? TUI_NONE : TUI_REDRAW;
+}
+
+static void
+scr_bulk_resize(struct tui *t, struct tui_screen *s)
+{
+	struct scr_bulk *b = s->priv;
+
+	(void)t;
+	wdg_form_unpost(b->form);
+}
+
+static void
+scr_bulk_free(struct tui *t, struct tui_screen *s)
+{
+	struct scr_bulk *b = s->priv;
+	int i;
+
+	(void)t;
+	wdg_form_free(b->form);
+	tui_screen_window_free(s);
+	for (i = 0; i < b->nnames; i++)
+		free(b->names[i]);
+	free(b->names);
+	free(b->group);
+	free(b->fmap);
+	free(b);
+}
+
+static const struct tui_screen_ops scr_bulk_ops = {
+	.name = "bulk",
+	.draw = scr_bulk_draw,
+	.key = scr_bulk_key,
+	.resize = scr_bulk_resize,
+	.free = scr_bulk_free,
+	.cursor = scr_bulk_cursor,
+};
+
+void
+scr_bulk_enter(struct tui *t, const char *group, char *const *names, int n)
+{
+	struct scr_bulk *b;
+	struct tui_screen *s;
+	const struct prof_field *f;
+	char *cause = NULL;
+	int i, nf, k;
+
+	b = xcalloc(1, sizeof *b);
+	if (names == NULL) {
+		b->group = xstrdup(group != NULL ? group : "");
+		if (store_count(t->st, b->group, &b->count, &cause) != PC_OK) {
+			tui_msg(t, TUI_MSG_ERROR, "%s", cause != NULL ? cause :
+			    "cannot count the group");
+			free(cause);
+			free(b->group);
+			free(b);
+			return;
+		}
+	} else {
+		b->names = xcalloc(n > 0 ? (size_t)n : 1, sizeof *b->names);
+		for (i = 0; i < n; i++)
+			b->names[i] = xstrdup(names[i]);
+		b->nnames = n;
+		b->count = n;
+	}
+	b->fields = profile_fields(&nf);
+	b->fmap = xcalloc((size_t)nf, sizeof *b->fmap);
+	b->form = wdg_form_new(true);
+	for (i = 0; i < nf; i++) {
+		f = &b->fields[i];
+		if (strcmp(f->key, "name") == 0)
+			continue;	/* names are unique: never bulk-set */
+		k = wdg_form_add(b->form, f->key, f->label, (int)f->tab,
+		    scr_bulk_ftype(f), f->choices, f->choice_labels);
+		b->fmap[k] = i;
+		if (strcmp(f->key, "codepage") == 0)
+			wdg_form_set_width(b->form, k, 12);
+		if (f->type == PROF_F_SET)
+			wdg_form_set_unavailable(b->form, k,
+			    ~profile_tls_available() & PROF_TLS_ALL);
+	}
+	b->n = wdg_form_count(b->form);
+	wdg_form_set_page(b->form, 0);
+	s = tui_push(t, &scr_bulk_ops, b);
+	if (s == NULL)
+		return;
+	b->s = s;
+	tui_screen_window(s);
+}
+
+/* ---- test marked ----------------------------------------------------- */
+
+enum scr_bulk_test_state {
+	SCR_BULK_T_WAIT,
+	SCR_BULK_T_RUN,
+	SCR_BULK_T_DONE,
+	SCR_BULK_T_SKIP,
+};
+
+struct scr_bulk_test_row {
+	char		*name;
+	enum scr_bulk_test_state state;
+	bool		 ok;
+	char		*result;	/* diagnosis key, or "error" */
+	char		*message;
+	int64_t		 ms;
+	struct tui_job	*job;
+	struct trace	*tr;
+};
+
+struct scr_bulk_test {
+	struct tui_screen *s;
+	char		*title;
+	struct scr_bulk_test_row *rows;
+	int		 n;
+	int		 next;		/* next row to start */
+	int		 running;
+	int		 done;
+	int		 nok;
+	int		 cur;
+	int		 top;
+	int		 page;
+	bool		 stopped;
+	int64_t		 started_ms;
+	int64_t		 ended_ms;
+};
+
+static void scr_bulk_test_fill(struct tui *t, struct scr_bulk_test *b);
+
+static void
+scr_bulk_test_finish_row(struct tui *t, struct scr_bulk_test *b,
+    struct scr_bulk_test_row *r)
+{
+	(void)t;
+	r->state = SCR_BULK_T_DONE;
+	b->done++;
+	if (r->ok)
+		b->nok++;
+	if (b->done == b->n || (b->stopped && b->running == 0))
+		b->ended_ms = tui_now_ms();
+}
+
+static void
+scr_bulk_test_done_cb(struct tui *t, struct tui_job *j, void *arg)
+{
+	struct scr_bulk_test *b = arg;
+	const struct logon_result *res;
+	struct scr_bulk_test_row *r = NULL;
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->rows[i].job == j) {
+			r = &b->rows[i];
+			break;
+		}
+	}
+	if (r == NULL)
+		return;
+	res = tui_job_result(j);
+	b->running--;
+	if (res != NULL) {
+		r->ok = res->diag == DIAG_OK;
+		r->result = xstrdup(diag_key(res->diag));
+		r->message = xstrdup(res->message != NULL ? res->message : "");
+		r->ms = res->elapsed_ms;
+		if (!b->stopped && store_set_last_result(t->st, r->name,
+		    diag_key(res->diag), (int64_t)time(NULL)) == PC_OK)
+			tui_changed(t);
+	}
+	/* The callback may free its own job: the loop allows it. */
+	tui_job_free(t, r->job);
+	r->job = NULL;
+	trace_free(r->tr);
+	r->tr = NULL;
+	scr_bulk_test_finish_row(t, b, r);
+	scr_bulk_test_fill(t, b);
+}
+
+/* Start sessions until SCR_BULK_JOBS run or none is left. */
+static void
+scr_bulk_test_fill(struct tui *t, struct scr_bulk_test *b)
+{
+	struct scr_bulk_test_row *r;
+	struct profile *p = NULL;
+	char *cause = NULL;
+	enum pc_err rc;
+
+	while (!b->stopped && b->running < SCR_BULK_JOBS && b->next < b->n) {
+		r = &b->rows[b->next++];
+		rc = store_get(t->st, r->name, &p, &cause);
+		if (rc) {
+			r->result = xstrdup(rc == PC_E_NOTFOUND ? "missing" :
+			    "error");
+			r->message = cause != NULL ? cause :
+			    xstrdup(pc_err_str(rc));
+			cause = NULL;
+			scr_bulk_test_finish_row(t, b, r);
+			continue;
+		}
+		r->tr = trace_new(256);
+		r->job = tui_job_start(t, p, r->tr, scr_bulk_test_done_cb, b);
+		profile_free(p);
+		p = NULL;
+		if (r->job == NULL) {
+			trace_free(r->tr);
+			r->tr = NULL;
+			r->result = xstrdup("error");
+			r->message = xstrdup("this build of popconn has no "
+			    "test logon yet");
+			scr_bulk_test_finish_row(t, b, r);
+			continue;
+		}
+		r->state = SCR_BULK_T_RUN;
+		b->running++;
+	}
+}
+
+static void
+scr_bulk_test_draw(struct tui *t, struct tui_screen *s)
+{
+	struct scr_bulk_test *b = s->priv;
+	struct scr_bulk_test_row *r;
+	struct wdg_key keys[8];
+	WINDOW *w = s->win;
+	char *right, *dn, *tn, *hint, dur[32];
+	int i, y, bar, fill, nw, rw, tw, mw, nk = 0;
+	attr_t a;
+	bool all_done = b->done == b->n || (b->stopped && b->running == 0);
+
+	werase(w);
+	dn = wdg_status_count(b->done);
+	tn = wdg_status_count(b->n);
+	right = xasprintf("%s/%s done, %d running, %d ok", dn, tn, b->running,
+	    b->nok);
+	wdg_status_title(w, b->title, right);
+	free(right);
+	/* Progress bar. */
+	bar = COLS - 24;
+	fill = b->n > 0 ? (int)((int64_t)bar * b->done / b->n) : bar;
+	tui_put(w, 1, 1, 1, A_NORMAL, "[");
+	for (i = 0; i < bar; i++)
+		tui_put(w, 1, 2 + i, 1, i < fill ? theme_attr(TUI_R_OK) :
+		    theme_attr(TUI_R_DIM), theme_glyph(i < fill ?
+		    TUI_G_BAR_FULL : TUI_G_BAR_EMPTY));
+	tui_put(w, 1, 2 + bar, 1, A_NORMAL, "]");
+	snprintf(dur, sizeof dur, "%.1fs", (double)((all_done ? b->ended_ms :
+	    tui_now_ms()) - b->started_ms) / 1000.0);
+	tui_putf(w, 1, 4 + bar, COLS - bar - 5, A_NORMAL, "%3d%%  %s",
+	    b->n > 0 ? (int)((int64_t)100 * b->done / b->n) : 100, dur);
+	free(dn);
+	free(tn);
+
+	nw = 22;
+	rw = 22;
+	tw = 7;
+	mw = COLS - 3 - nw - rw - tw - 3;
+	tui_put(w, 2, 3, nw, theme_attr(TUI_R_COLHEAD), "Name");
+	tui_put(w, 2, 3 + nw + 1, rw, theme_attr(TUI_R_COLHEAD), "Result");
+	tui_put(w, 2, 3 + nw + rw + 2, tw, theme_attr(TUI_R_COLHEAD),
+	    "   Time");
+	tui_put(w, 2, 3 + nw + rw + tw + 3, mw, theme_attr(TUI_R_COLHEAD),
+	    "Message");
+	b->page = LINES - 5;
+	if (b->cur < b->top)
+		b->top = b->cur;
+	if (b->cur >= b->top + b->page)
+		b->top = b->cur - b->page + 1;
+	for (i = 0, y = 3; b->top + i < b->n && i < b->page; i++, y++) {
+		r = &b->rows[b->top + i];
+		a = b->top + i == b->cur ? theme_attr(TUI_R_CURSOR) : A_NORMAL;
+		tui_fill(w, y, 0, COLS, a);
+		tui_put(w, y, 3, nw, a, r->name);
+		switch (r->state) {
+		case SCR_BULK_T_WAIT:
+			tui_put(w, y, 3 + nw + 1, rw, a | A_DIM, "waiting");
+			break;
+		case SCR_BULK_T_SKIP:
+			tui_put(w, y, 3 + nw + 1, rw, a | A_DIM, "skipped");
+			break;
+		case SCR_BULK_T_RUN:
+			tui_put(w, y, 3 + nw + 1, rw, b->top + i == b->cur ? a :
+			    theme_attr(TUI_R_WARN), "running");
+			break;
+		case SCR_BULK_T_DONE:
+			tui_put(w, y, 1, 1, b->top + i == b->cur ? a :
+			    r->ok ? theme_attr(TUI_R_OK) :
+			    theme_attr(TUI_R_ERROR), theme_glyph(r->ok ?
+			    TUI_G_CHECK : TUI_G_CROSS));
+			tui_put(w, y, 3 + nw + 1, rw, b->top + i == b->cur ?
+			    a : r->ok ? theme_attr(TUI_R_OK) :
+			    theme_attr(TUI_R_ERROR), r->result != NULL ?
+			    r->result : "?");
+			if (r->ms > 0)
+				tui_putf(w, y, 3 + nw + rw + 2, tw, a,
+				    "%6.2fs", (double)r->ms / 1000.0);
+			tui_put(w, y, 3 + nw + rw + tw + 3, mw, a,
+			    r->message != NULL ? r->message : "");
+			break;
+		}
+	}
+	/* The whole message of the row under the cursor. */
+	r = b->n > 0 ? &b->rows[b->cur] : NULL;
+	if (r != NULL && r->state == SCR_BULK_T_DONE && r->message != NULL &&
+	    *r->message != '\0') {
+		hint = xasprintf("%s: %s", r->name, r->message);
+		wdg_status_draw(t, w, LINES - 2, hint);
+		free(hint);
+	} else
+		wdg_status_draw(t, w, LINES - 2, all_done ? "Enter tests the "
+		    "profile under the cursor again, with its trace" :
+		    "the tests run 8 at a time; Esc stops them");
+	if (!all_done)
+		keys[nk++] = (struct wdg_key){ "Esc", "stop", true };
+	keys[nk++] = (struct wdg_key){ "Up/Dn", "move", false };
+	keys[nk++] = (struct wdg_key){ "Enter", "test one, with trace",
+	    false };
+	if (all_done)
+		keys[nk++] = (struct wdg_key){ "Esc", "close", true };
+	wdg_status_keybar(w, LINES - 1, keys, nk);
+}
+
+static int
+scr_bulk_test_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
+{
+	struct scr_bulk_test *b = s->priv;
+	struct profile *p = NULL;
+	char *cause = NULL;
+	enum pc_err rc;
+	int i;
+
+	tui_msg_clear(t);
+	if (tui_key_cancel(k) || tui_key_is(k, 'q')) {
+		if (b->done == b->n || (b->stopped && b->running == 0))
+			return TUI_CLOSE;
+		b->stopped = true;
+		for (i = 0; i < b->n; i++) {
+			if (b->rows[i].state == SCR_BULK_T_RUN)
+				tui_job_cancel(b->rows[i].job);
+			else if (b->rows[i].state == SCR_BULK_T_WAIT)
+				b->rows[i].state = SCR_BULK_T_SKIP;
+		}
+		if (b->running == 0)
+			b->ended_ms = tui_now_ms();
+		tui_msg(t, TUI_MSG_WARN, "tests stopped");
+		return TUI_REDRAW;
+	}
+	if (tui_key_fn(k, KEY_DOWN) || tui_key_is(k, 'j'))
+		b->cur++;
+	else if (tui_key_fn(k, KEY_UP) || tui_key_is(k, 'k'))
+		b->cur--;
+	else if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('f')))
+		b->cur += b->page - 1;
+	else if (tui_key_fn(k, KEY_PPAGE) || tui_key_is(k, TUI_CTRL('b')))
+		b->cur -= b->page - 1;
+	else if (tui_key_fn(k, KEY_HOME))
+		b->cur = 0;
+	else if (tui_key_fn(k, KEY_END))
+		b->cur = b->n - 1;
+	else if (tui_key_enter(k) && b->n > 0) {
+		rc = store_get(t->st, b->rows[b->cur].name, &p, &cause);
+		if (rc) {
+			tui_msg(t, TUI_MSG_ERROR, "%s", cause != NULL ? cause :
+			    pc_err_str(rc));
+			free(cause);
+		} else
+			scr_logon_enter(t, p, true);
+		return TUI_REDRAW;
+	} else
+		return TUI_NONE;
+	if (b->cur >= b->n)
+		b->cur = b->n - 1;
+	if (b->cur < 0)
+		b->cur = 0;
+	return TUI_REDRAW;
+}
+
+static void
+scr_bulk_test_free(struct tui *t, struct tui_screen *s)
+{
+	struct scr_bulk_test *b = s->priv;
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		tui_job_free(t, b->rows[i].job);
+		trace_free(b->rows[i].tr);
+		free(b->rows[i].name);
+		free(b->rows[i].result);
+		free(b->rows[i].message);
+	}
+	free(b->rows);
+	free(b->title);
+	tui_screen_window_free(s);
+	free(b);
+}
+
+static const struct tui_screen_ops scr_bulk_test_ops = {
+	.name = "test-marked",
+	.draw = scr_bulk_test_draw,
+	.key = scr_bulk_test_key,
+	.free = scr_bulk_test_free,
+};
+
+void
+scr_bulk_test_enter(struct tui *t, const char *group, char *const *names,
+    int n)
+{
+	struct store_list sl = { NULL, 0, NULL };
+	struct store_filter f;
+	struct scr_bulk_test *b;
+	struct tui_screen *s;
+	char *cause = NULL, *cnt;
+	int64_t count = 0;
+	int i;
+
+	if (!tui_job_available()) {
+		tui_msg(t, TUI_MSG_WARN, "this build of popconn cannot run a "
+		    "test logon yet");
+		return;
+	}
+	b = xcalloc(1, sizeof *b);
+	if (names == NULL) {
+		f.group = group;
+		f.text = NULL;
+		if (store_count_filter(t->st, &f, &count, &cause) != PC_OK ||
+		    store_list_page(t->st, &f, 0, (int)count, &sl, &cause) !=
+		    PC_OK) {
+			tui_msg(t, TUI_MSG_ERROR, "%s", cause != NULL ? cause :
+			    "cannot read the group");
+			free(cause);
+			free(b);
+			return;
+		}
+		b->n = sl.n;
+		b->rows = xcalloc(sl.n > 0 ? (size_t)sl.n : 1,
+		    sizeof *b->rows);
+		for (i = 0; i < sl.n; i++)
+			b->rows[i].name = xstrdup(sl.v[i]->name);
+		store_list_cleanup(&sl);
+		b->title = xasprintf("Test group %s", *group ? group :
+		    "(no group)");
+	} else {
+		b->n = n;
+		b->rows = xcalloc(n > 0 ? (size_t)n : 1, sizeof *b->rows);
+		for (i = 0; i < n; i++)
+			b->rows[i].name = xstrdup(names[i]);
+		cnt = wdg_status_count(n);
+		b->title = xasprintf("Test %s marked profile%s", cnt, n == 1 ?
+		    "" : "s");
+		free(cnt);
+	}
+	b->started_ms = tui_now_ms();
+	s = tui_push(t, &scr_bulk_test_ops, b);
+	if (s == NULL)
+		return;
+	b->s = s;
+	tui_screen_window(s);
+	scr_bulk_test_fill(t, b);
+	if (b->done == b->n)
+		b->ended_ms = tui_now_ms();
+}

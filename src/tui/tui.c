@@ -1,0 +1,886 @@
+/*
+ * tui.c - the terminal UI's core: start-up and every exit path (the
+ * terminal is restored on a normal exit, on exit(), and on a crash or
+ * termination signal), the screen stack, and the one event loop.
+ *
+ * The loop polls standard input and the sockets of every running test
+ * logon together, so a live trace scrolls while keys still work and a
+ * group test runs many sessions in one thread.  Each turn it advances the
+ * logons, reads the keys that are waiting, hands each to the top screen
+ * (which returns TUI_* flags and never draws), removes closed screens, and
+ * redraws when something changed.  KEY_RESIZE is handled here and only here.
+ *
+ * Also here: safe text output (tui_put), through which every string on
+ * screen passes, so that no byte from a server, a file or the database can
+ * reach the terminal as a control sequence.
+ */
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wctype.h>
+
+#include "popconn/tui.h"
+#include "tui_int.h"
+#ifdef POPCONN_TUI_HAVE_LOGON
+#include "popconn/logon.h"
+#endif
+
+#define TUI_MAX_POLLFDS	72
+#define TUI_TICK_MS	200	/* clock refresh while a logon runs */
+
+/* Set while curses owns the terminal; read by the signal handler. */
+static volatile sig_atomic_t tui_in_curses;
+
+struct tui_job {
+	struct tui_job	*next;
+#ifdef POPCONN_TUI_HAVE_LOGON
+	struct logon	*lg;
+#endif
+	tui_job_done_cb	 done;
+	void		*arg;
+	bool		 reported;	/* done callback called */
+	int		 fd_first;	/* its entries in the loop's pollfds */
+	int		 nfd;
+};
+
+/* ---- exit paths ------------------------------------------------------ */
+
+static void
+tui_restore(void)
+{
+	if (tui_in_curses) {
+		tui_in_curses = 0;
+		endwin();
+	}
+}
+
+/*
+ * A crash or a termination signal: give the terminal back, then die of the
+ * same signal with its default action (so a core dump or the shell's
+ * "Terminated" still happens).  endwin() is not async-signal-safe; we are
+ * about to die anyway and a usable terminal matters more.
+ */
+static void
+tui_signal(int sig)
+{
+	tui_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+tui_signals_install(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGABRT, SIGTERM, SIGINT,
+	    SIGHUP, SIGQUIT, SIGBUS, SIGFPE, SIGILL };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = tui_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+	/* A peer closing a socket must not kill the UI. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- small helpers --------------------------------------------------- */
+
+int64_t
+tui_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+tui_msg(struct tui *t, enum tui_msg kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(t->msg);
+	va_start(ap, fmt);
+	t->msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	t->msg_kind = kind;
+	t->dirty = true;
+}
+
+void
+tui_msg_clear(struct tui *t)
+{
+	free(t->msg);
+	t->msg = NULL;
+}
+
+void
+tui_changed(struct tui *t)
+{
+	t->gen++;
+	t->dirty = true;
+}
+
+/* Decode the next character of s; *len gets the bytes used (>= 1). */
+static wchar_t
+tui_decode(const char *s, size_t *len, int *width)
+{
+	mbstate_t mbs;
+	wchar_t wc;
+	size_t n;
+	int w;
+
+	memset(&mbs, 0, sizeof mbs);
+	n = mbrtowc(&wc, s, MB_CUR_MAX, &mbs);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		*len = 1;
+		*width = 1;
+		return L'?';
+	}
+	*len = n;
+	w = wcwidth(wc);
+	if (!iswprint((wint_t)wc) || w < 0) {
+		*width = 1;
+		return L'?';
+	}
+	*width = w;
+	return wc;
+}
+
+int
+tui_width(const char *s)
+{
+	size_t len;
+	int w, total = 0;
+
+	while (s != NULL && *s != '\0') {
+		tui_decode(s, &len, &w);
+		total += w;
+		s += len;
+	}
+	return total;
+}
+
+size_t
+tui_fit(const char *s, int width)
+{
+	const char *p = s;
+	size_t len;
+	int w, used = 0;
+
+	while (*p != '\0') {
+		tui_decode(p, &len, &w);
+		if (used + w > width)
+			break;
+		used += w;
+		p += len;
+	}
+	return (size_t)(p - s);
+}
+
+/* Wrap one paragraph (no newline) onto v. */
+static int
+tui_wrap_para(const char *s, size_t len, int width, char ***v, int n)
+{
+	const char *end = s + len;
+	char *para;
+	size_t fit, cut;
+
+	para = xstrndup(s, len);
+	s = para;
+	end = para + len;
+	do {
+		fit = tui_fit(s, width);
+		cut = fit;
+		if (s[fit] != '\0') {
+			/* Break at the last space that leaves something. */
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = fit;
+			if (cut == 0)	/* a character wider than width */
+				cut = 1;
+		}
+		*v = xreallocarray(*v, (size_t)n + 1, sizeof **v);
+		(*v)[n++] = xstrndup(s, cut);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	} while (s < end && *s != '\0');
+	free(para);
+	return n;
+}
+
+int
+tui_wrap(const char *s, int width, char ***lines)
+{
+	char **v = NULL;
+	const char *nl;
+	int n = 0;
+
+	if (width < 1)
+		width = 1;
+	for (;;) {
+		nl = strchr(s, '\n');
+		n = tui_wrap_para(s, nl != NULL ? (size_t)(nl - s) : strlen(s),
+		    width, &v, n);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	*lines = v;
+	return n;
+}
+
+int
+tui_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s)
+{
+	wchar_t buf[256], wc;
+	size_t len;
+	int cw, used = 0, n = 0, total;
+
+	if (width <= 0 || s == NULL)
+		return 0;
+	total = tui_width(s);
+	wmove(w, y, x);
+	wattrset(w, (int)attr);
+	while (*s != '\0') {
+		wc = tui_decode(s, &len, &cw);
+		s += len;
+		if (cw == 0)
+			continue;	/* combining marks: dropped */
+		/* Keep a column for the ellipsis when the rest will not fit. */
+		if (used + cw > width || (total > width && used + cw >
+		    width - 1))
+			break;
+		buf[n++] = wc;
+		used += cw;
+		if (n == (int)(sizeof buf / sizeof buf[0]) - 1) {
+			waddnwstr(w, buf, n);
+			n = 0;
+		}
+	}
+	if (n > 0)
+		waddnwstr(w, buf, n);
+	if (total > width && used < width) {
+		waddstr(w, theme_glyph(TUI_G_ELLIPSIS));
+		used++;
+	}
+	wattrset(w, A_NORMAL);
+	return used;
+}
+
+int
+tui_putf(WINDOW *w, int y, int x, int width, attr_t attr, const char *fmt,
+    ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	n = tui_put(w, y, x, width, attr, s);
+	free(s);
+	return n;
+}
+
+void
+tui_fill(WINDOW *w, int y, int x, int n, attr_t attr)
+{
+	if (n <= 0)
+		return;
+	wattrset(w, (int)attr);
+	mvwhline(w, y, x, ' ', n);
+	wattrset(w, A_NORMAL);
+}
+
+void
+tui_rule(WINDOW *w, int y)
+{
+	wattrset(w, (int)theme_attr(TUI_R_DIM));
+	mvwhline(w, y, 0, ACS_HLINE, getmaxx(w));
+	wattrset(w, A_NORMAL);
+}
+
+/* ---- screens --------------------------------------------------------- */
+
+struct tui_screen *
+tui_push(struct tui *t, const struct tui_screen_ops *ops, void *priv)
+{
+	struct tui_screen *s;
+
+	if (t->depth == TUI_MAX_SCREENS) {
+		/* Cannot happen with the screens popconn has; refuse. */
+		ops->free(t, &(struct tui_screen){ .ops = ops, .priv = priv });
+		tui_msg(t, TUI_MSG_ERROR, "too many windows open");
+		return NULL;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->ops = ops;
+	s->priv = priv;
+	t->stack[t->depth++] = s;
+	t->dirty = true;
+	return s;
+}
+
+void
+tui_close(struct tui *t, struct tui_screen *s)
+{
+	s->closing = true;
+	t->dirty = true;
+}
+
+struct tui_screen *
+tui_top(struct tui *t)
+{
+	int i;
+
+	for (i = t->depth - 1; i >= 0; i--)
+		if (!t->stack[i]->closing)
+			return t->stack[i];
+	return NULL;
+}
+
+void
+tui_screen_window(struct tui_screen *s)
+{
+	s->win = newwin(LINES, COLS, 0, 0);
+	keypad(s->win, TRUE);
+	s->pan = new_panel(s->win);
+}
+
+void
+tui_screen_window_free(struct tui_screen *s)
+{
+	if (s->pan != NULL)
+		del_panel(s->pan);
+	if (s->win != NULL)
+		delwin(s->win);
+	s->pan = NULL;
+	s->win = NULL;
+}
+
+/* Remove closed screens, topmost first (a dialog before its parent). */
+static void
+tui_reap(struct tui *t)
+{
+	struct tui_screen *s;
+	int i, j;
+
+	for (i = t->depth - 1; i >= 0; i--) {
+		s = t->stack[i];
+		if (!s->closing)
+			continue;
+		s->ops->free(t, s);
+		free(s);
+		for (j = i; j < t->depth - 1; j++)
+			t->stack[j] = t->stack[j + 1];
+		t->depth--;
+		t->dirty = true;
+	}
+}
+
+/* ---- too small ------------------------------------------------------- */
+
+static WINDOW *tui_small_win;
+static PANEL *tui_small_pan;
+
+static void
+tui_small_draw(struct tui *t)
+{
+	char *a, *b;
+	int y, x;
+
+	if (tui_small_win == NULL) {
+		tui_small_win = newwin(LINES, COLS, 0, 0);
+		tui_small_pan = new_panel(tui_small_win);
+	}
+	top_panel(tui_small_pan);
+	werase(tui_small_win);
+	y = LINES / 2 - 1;
+	if (y < 0)
+		y = 0;
+	a = xasprintf("popconn needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
+	b = xasprintf("this terminal is %dx%d: please enlarge it", COLS,
+	    LINES);
+	x = (COLS - tui_width(a)) / 2;
+	tui_put(tui_small_win, y, x > 0 ? x : 0, COLS, theme_attr(TUI_R_WARN),
+	    a);
+	x = (COLS - tui_width(b)) / 2;
+	if (LINES > 1)
+		tui_put(tui_small_win, y + 1, x > 0 ? x : 0, COLS, A_NORMAL, b);
+	free(a);
+	free(b);
+	(void)t;
+}
+
+static void
+tui_small_free(void)
+{
+	if (tui_small_pan != NULL)
+		del_panel(tui_small_pan);
+	if (tui_small_win != NULL)
+		delwin(tui_small_win);
+	tui_small_pan = NULL;
+	tui_small_win = NULL;
+}
+
+/* ---- drawing and resizing -------------------------------------------- */
+
+static void
+tui_draw(struct tui *t)
+{
+	struct tui_screen *s, *top;
+	int i, base = 0;
+	bool cur = false;
+
+	if (t->small) {
+		tui_small_draw(t);
+		curs_set(0);
+		update_panels();
+		doupdate();
+		return;
+	}
+	tui_small_free();
+	/* Only from the topmost full screen up: the rest is hidden. */
+	for (i = t->depth - 1; i >= 0; i--) {
+		if (!t->stack[i]->closing && !t->stack[i]->ops->overlay) {
+			base = i;
+			break;
+		}
+	}
+	for (i = base; i < t->depth; i++) {
+		s = t->stack[i];
+		if (!s->closing)
+			s->ops->draw(t, s);
+	}
+	update_panels();
+	top = tui_top(t);
+	if (top != NULL && top->ops->cursor != NULL)
+		cur = top->ops->cursor(t, top);
+	curs_set(cur ? 1 : 0);
+	doupdate();
+}
+
+/* The one place KEY_RESIZE is handled. */
+static void
+tui_resize(struct tui *t)
+{
+	struct tui_screen *s;
+	int i;
+
+	t->small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
+	tui_small_free();
+	for (i = 0; i < t->depth; i++) {
+		s = t->stack[i];
+		if (s->win != NULL && !s->ops->overlay) {
+			wresize(s->win, LINES, COLS);
+			mvwin(s->win, 0, 0);
+			replace_panel(s->pan, s->win);
+		}
+		if (s->ops->resize != NULL)
+			s->ops->resize(t, s);
+	}
+	/* Repaint every cell: a terminal may keep junk after a resize. */
+	clearok(curscr, TRUE);
+	t->dirty = true;
+}
+
+/* ---- jobs (test logons) ---------------------------------------------- */
+
+#ifdef POPCONN_TUI_HAVE_LOGON
+
+bool
+tui_job_available(void)
+{
+	return true;
+}
+
+struct tui_job *
+tui_job_start(struct tui *t, const struct profile *p, struct trace *tr,
+    tui_job_done_cb done, void *arg)
+{
+	struct tui_job *j;
+
+	j = xcalloc(1, sizeof *j);
+	j->done = done;
+	j->arg = arg;
+	j->lg = logon_new(p, tr, NULL);
+	j->next = t->jobs;
+	t->jobs = j;
+	t->dirty = true;
+	return j;
+}
+
+void
+tui_job_cancel(struct tui_job *j)
+{
+	if (j != NULL && !logon_done(j->lg))
+		logon_cancel(j->lg);
+}
+
+const struct logon_result *
+tui_job_result(const struct tui_job *j)
+{
+	return logon_result(j->lg);
+}
+
+void
+tui_job_free(struct tui *t, struct tui_job *j)
+{
+	struct tui_job **pp;
+
+	if (j == NULL)
+		return;
+	for (pp = &t->jobs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	}
+	if (!logon_done(j->lg))
+		logon_cancel(j->lg);
+	logon_free(j->lg);
+	free(j);
+}
+
+bool
+tui_jobs_running(const struct tui *t)
+{
+	const struct tui_job *j;
+
+	for (j = t->jobs; j != NULL; j = j->next)
+		if (!logon_done(j->lg))
+			return true;
+	return false;
+}
+
+/* Collect the jobs' descriptors after fds[0] (stdin); returns the count. */
+static int
+tui_jobs_pollfds(struct tui *t, struct pollfd *fds, int *timeout)
+{
+	struct tui_job *j;
+	int n = 1, tmo;
+
+	for (j = t->jobs; j != NULL; j = j->next) {
+		j->fd_first = n;
+		j->nfd = 0;
+		if (logon_done(j->lg)) {
+			/* Finished (or cancelled) but not reported yet. */
+			if (!j->reported)
+				*timeout = 0;
+			continue;
+		}
+		if (n + 4 <= TUI_MAX_POLLFDS)
+			j->nfd = logon_pollfds(j->lg, fds + n, 4);
+		n += j->nfd;
+		tmo = logon_timeout_ms(j->lg);
+		if (tmo > TUI_TICK_MS)
+			tmo = TUI_TICK_MS;
+		if (*timeout < 0 || tmo < *timeout)
+			*timeout = tmo;
+	}
+	return n;
+}
+
+static void
+tui_jobs_advance(struct tui *t, const struct pollfd *fds)
+{
+	struct tui_job *j, *next;
+
+	for (j = t->jobs; j != NULL; j = j->next) {
+		if (logon_done(j->lg))
+			continue;
+		logon_advance(j->lg, fds + j->fd_first, j->nfd);
+		t->dirty = true;
+	}
+	/* Done callbacks may free their own job, so walk with care. */
+	for (j = t->jobs; j != NULL; j = next) {
+		next = j->next;
+		if (logon_done(j->lg) && !j->reported) {
+			j->reported = true;
+			t->dirty = true;
+			if (j->done != NULL)
+				j->done(t, j, j->arg);
+		}
+	}
+}
+
+#else /* !POPCONN_TUI_HAVE_LOGON */
+
+bool
+tui_job_available(void)
+{
+	return false;
+}
+
+struct tui_job *
+tui_job_start(struct tui *t, const struct profile *p, struct trace *tr,
+    tui_job_done_cb done, void *arg)
+{
+	(void)t;
+	(void)p;
+	(void)tr;
+	(void)done;
+	(void)arg;
+	return NULL;
+}
+
+void
+tui_job_cancel(struct tui_job *j)
+{
+	(void)j;
+}
+
+const struct logon_result *
+tui_job_result(const struct tui_job *j)
+{
+	(void)j;
+	return NULL;
+}
+
+void
+tui_job_free(struct tui *t, struct tui_job *j)
+{
+	(void)t;
+	free(j);
+}
+
+bool
+tui_jobs_running(const struct tui *t)
+{
+	(void)t;
+	return false;
+}
+
+static int
+tui_jobs_pollfds(struct tui *t, struct pollfd *fds, int *timeout)
+{
+	(void)t;
+	(void)fds;
+	(void)timeout;
+	return 1;
+}
+
+static void
+tui_jobs_advance(struct tui *t, const struct pollfd *fds)
+{
+	(void)t;
+	(void)fds;
+}
+
+#endif /* POPCONN_TUI_HAVE_LOGON */
+
+/* ---- the loop -------------------------------------------------------- */
+
+static void
+tui_dispatch(struct tui *t, const struct tui_key *k)
+{
+	struct tui_screen *top;
+	int fl;
+
+	if (k->fn && k->ch == KEY_RESIZE) {
+		tui_resize(t);
+		return;
+	}
+	if (t->small)
+		return;		/* nothing is visible to act on */
+	top = tui_top(t);
+	if (top == NULL) {
+		t->quit = true;
+		return;
+	}
+	fl = top->ops->key(t, top, k);
+	if (fl & TUI_CLOSE)
+		tui_close(t, top);
+	if (fl & TUI_QUIT)
+		t->quit = true;
+	if (fl & (TUI_REDRAW | TUI_CLOSE))
+		t->dirty = true;
+	tui_reap(t);
+	if (tui_top(t) == NULL)
+		t->quit = true;
+}
+
+/* Read every key that is waiting (stdin is non-blocking for curses). */
+static void
+tui_read_keys(struct tui *t)
+{
+	struct tui_key k;
+	wint_t ch;
+	int r, n;
+
+	for (n = 0; n < 512 && !t->quit; n++) {
+		r = wget_wch(stdscr, &ch);
+		if (r == ERR)
+			break;
+		k.ch = ch;
+		k.fn = r == KEY_CODE_YES;
+		tui_dispatch(t, &k);
+	}
+}
+
+/* The top screen's idle tick, when it has one and it is due. */
+static int
+tui_tick_timeout(struct tui *t, int64_t *next_tick, int timeout)
+{
+	struct tui_screen *top = tui_top(t);
+	int64_t left;
+
+	if (top == NULL || top->ops->tick == NULL || t->small)
+		return timeout;
+	left = *next_tick - tui_now_ms();
+	if (t->wake_at > 0 && t->wake_at - tui_now_ms() < left)
+		left = t->wake_at - tui_now_ms();
+	if (left < 0)
+		left = 0;
+	if (timeout < 0 || left < timeout)
+		timeout = (int)left;
+	return timeout;
+}
+
+static void
+tui_tick(struct tui *t, int64_t *next_tick)
+{
+	struct tui_screen *top = tui_top(t);
+	int fl;
+
+	if (tui_now_ms() < *next_tick && (t->wake_at == 0 ||
+	    tui_now_ms() < t->wake_at))
+		return;
+	if (t->wake_at == 0 || tui_now_ms() < t->wake_at)
+		*next_tick = tui_now_ms() + TUI_TICK_IDLE_MS;
+	t->wake_at = 0;
+	if (top == NULL || top->ops->tick == NULL || t->small)
+		return;
+	fl = top->ops->tick(t, top);
+	if (fl & TUI_REDRAW)
+		t->dirty = true;
+}
+
+static void
+tui_loop(struct tui *t)
+{
+	struct pollfd fds[TUI_MAX_POLLFDS];
+	int64_t next_tick = tui_now_ms() + TUI_TICK_IDLE_MS;
+	int n, timeout;
+
+	t->dirty = true;
+	while (!t->quit) {
+		tui_reap(t);
+		if (tui_top(t) == NULL)
+			break;
+		if (t->dirty) {
+			t->dirty = false;
+			tui_draw(t);
+		}
+		fds[0].fd = STDIN_FILENO;
+		fds[0].events = POLLIN;
+		fds[0].revents = 0;
+		timeout = -1;
+		n = tui_jobs_pollfds(t, fds, &timeout);
+		timeout = tui_tick_timeout(t, &next_tick, timeout);
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			break;
+		tui_tick(t, &next_tick);
+		tui_jobs_advance(t, fds);
+		if (tui_jobs_running(t))
+			t->dirty = true;	/* running clocks */
+		/*
+		 * Also after EINTR: SIGWINCH interrupts poll() and curses
+		 * then reports KEY_RESIZE.
+		 */
+		if (fds[0].revents & POLLIN)
+			next_tick = tui_now_ms() + TUI_TICK_IDLE_MS;
+		tui_read_keys(t);
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			t->quit = true;		/* the terminal went away */
+	}
+}
+
+static void
+tui_free_all(struct tui *t)
+{
+	struct tui_screen *s;
+
+	while (t->depth > 0) {
+		s = t->stack[--t->depth];
+		s->ops->free(t, s);
+		free(s);
+	}
+	while (t->jobs != NULL)
+		tui_job_free(t, t->jobs);
+	tui_small_free();
+}
+
+int
+tui_main(const struct store_opts *o)
+{
+	struct tui t;
+	SCREEN *scr;
+	char *cause = NULL;
+	const char *cs;
+	enum pc_err rc;
+
+	memset(&t, 0, sizeof t);
+	t.opts = o;
+	setlocale(LC_ALL, "");
+	cs = nl_langinfo(CODESET);
+	t.utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "popconn: the terminal UI needs a terminal; "
+		    "use a command instead (popconn --help)\n");
+		return 2;
+	}
+	rc = store_open(o, &t.st, &cause);
+	if (rc) {
+		fprintf(stderr, "popconn: %s\n", cause != NULL ? cause :
+		    pc_err_str(rc));
+		free(cause);
+		return rc == PC_E_INVALID ? 2 : 4;
+	}
+	scr = newterm(NULL, stdout, stdin);
+	if (scr == NULL) {
+		fprintf(stderr, "popconn: cannot use this terminal (TERM=%s)\n",
+		    getenv("TERM") != NULL ? getenv("TERM") : "");
+		store_close(t.st);
+		return 2;
+	}
+	tui_in_curses = 1;
+	atexit(tui_restore);
+	tui_signals_install();
+	/* Esc answers at once (25 ms) unless the user chose a delay. */
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
+	raw();			/* ^S, ^Q, ^C, ^Z arrive as keys */
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	theme_init(t.utf8);
+	t.color = theme_has_color();
+	/* stdscr stays blank under the panels; refresh it once. */
+	refresh();
+	t.small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
+	scr_list_enter(&t);
+	tui_loop(&t);
+	tui_free_all(&t);
+	tui_restore();
+	delscreen(scr);
+	free(t.msg);
+	store_close(t.st);
+	return t.exit_code;
+}
