@@ -20,6 +20,9 @@
 char		*str_escape(const char *s, size_t len);
 /* 1 when s (len bytes) holds a byte that str_escape would change. */
 int		 str_needs_escape(const char *s, size_t len);
+/* 1 when s is safe for a terminal as it is: no C0, DEL, C1 or invalid
+ * UTF-8 (backslashes allowed: output of str_escape passes). */
+int		 str_printable(const char *s, size_t len);
 /* ASCII case-insensitive equality; NULLs compare equal to "". */
 int		 str_ieq(const char *a, const char *b);
 /* Trim ASCII white space on both ends, in place; returns s. */

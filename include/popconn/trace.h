@@ -50,6 +50,14 @@ int		 trace_subscribe(struct trace *tr, trace_sink_cb cb, void *arg);
  */
 void		 trace_emit(struct trace *tr, int64_t t_us,
 		    enum trace_kind kind, const char *text, size_t len);
+/*
+ * Record text that str_escape() already made printable (the POP3 machine
+ * escapes server lines itself): stored as it is, so backslashes are not
+ * doubled.  Should it hold a control character after all, it is escaped
+ * like trace_emit would.
+ */
+void		 trace_emit_escaped(struct trace *tr, int64_t t_us,
+		    enum trace_kind kind, const char *text);
 void		 trace_emitf(struct trace *tr, int64_t t_us,
 		    enum trace_kind kind, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));

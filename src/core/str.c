@@ -49,14 +49,16 @@ str_utf8_len(const unsigned char *s, size_t len)
 	return n;
 }
 
-int
-str_needs_escape(const char *s, size_t len)
+/* 1 when s holds a byte that must not reach a terminal (backslash aside
+ * when allow_bs is set). */
+static int
+str_unsafe(const char *s, size_t len, int allow_bs)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, n;
 
 	for (i = 0; i < len; i++) {
-		if (u[i] == '\\' || u[i] < 0x20 || u[i] == 0x7f)
+		if ((u[i] == '\\' && !allow_bs) || u[i] < 0x20 || u[i] == 0x7f)
 			return 1;
 		if (u[i] >= 0x80) {
 			n = str_utf8_len(u + i, len - i);
@@ -66,6 +68,18 @@ str_needs_escape(const char *s, size_t len)
 		}
 	}
 	return 0;
+}
+
+int
+str_needs_escape(const char *s, size_t len)
+{
+	return str_unsafe(s, len, 0);
+}
+
+int
+str_printable(const char *s, size_t len)
+{
+	return !str_unsafe(s, len, 1);
 }
 
 char *

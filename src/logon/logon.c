@@ -244,6 +244,9 @@ logon_trace_tls(struct logon *lg)
 
 /* A formatted message that lives as long as the session (for finish). */
 static const char *
+logon_tmpf(struct logon *lg, const char *fmt, ...) PC_PRINTFLIKE(2, 3);
+
+static const char *
 logon_tmpf(struct logon *lg, const char *fmt, ...)
 {
 	va_list ap;
@@ -495,14 +498,14 @@ logon_actions(struct logon *lg)
 			logon_start_tls(lg, true);
 			return;
 		case POP3_ACT_RECV_LINE:
-			trace_emit(lg->tr, logon_us(lg), TRACE_RECV, a.text,
-			    strlen(a.text));
+			/* The machine escaped it already. */
+			trace_emit_escaped(lg->tr, logon_us(lg), TRACE_RECV,
+			    a.text);
 			break;
 		case POP3_ACT_NOTE:
 			k = strstr(a.text, " -> ") != NULL ? TRACE_STATE :
 			    TRACE_INFO;
-			trace_emit(lg->tr, logon_us(lg), k, a.text,
-			    strlen(a.text));
+			trace_emit_escaped(lg->tr, logon_us(lg), k, a.text);
 			break;
 		case POP3_ACT_STEP:
 			if (a.begin)

@@ -86,6 +86,12 @@ store_db_cause(struct store *st, const char *what, int src)
 	case SQLITE_CANTOPEN:
 	case SQLITE_FULL:
 		e = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+		/* An I/O error that is really a full disk (creating the WAL
+		 * or shm file, growing the file) is said as such; nothing can
+		 * be written then, whatever the command meant to do. */
+		if (e == ENOSPC || e == EDQUOT)
+			return xasprintf("cannot write the database %s: the "
+			    "disk is full (%s)", st->path, strerror(e));
 		if (e != 0 && (src & 0xff) != SQLITE_FULL)
 			return xasprintf("cannot %s the database %s: %s (%s)",
 			    what, st->path, store_db_reason(st->db, src),

@@ -61,9 +61,8 @@ trace_subscribe(struct trace *tr, trace_sink_cb cb, void *arg)
 	return 0;
 }
 
-void
-trace_emit(struct trace *tr, int64_t t_us, enum trace_kind kind,
-    const char *text, size_t len)
+static void
+trace_store(struct trace *tr, int64_t t_us, enum trace_kind kind, char *text)
 {
 	struct trace_event *ev;
 	size_t slot;
@@ -81,10 +80,27 @@ trace_emit(struct trace *tr, int64_t t_us, enum trace_kind kind,
 	ev->seq = ++tr->seq;
 	ev->t_us = t_us;
 	ev->kind = kind;
-	ev->text = str_escape(text, len);
+	ev->text = text;
 	tr->count++;
 	for (i = 0; i < tr->nsinks; i++)
 		tr->sinks[i].cb(tr->sinks[i].arg, ev);
+}
+
+void
+trace_emit(struct trace *tr, int64_t t_us, enum trace_kind kind,
+    const char *text, size_t len)
+{
+	trace_store(tr, t_us, kind, str_escape(text, len));
+}
+
+void
+trace_emit_escaped(struct trace *tr, int64_t t_us, enum trace_kind kind,
+    const char *text)
+{
+	size_t len = strlen(text);
+
+	trace_store(tr, t_us, kind, str_printable(text, len) ? xstrdup(text) :
+	    str_escape(text, len));
 }
 
 void

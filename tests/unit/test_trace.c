@@ -73,12 +73,30 @@ test_trace_escapes_everything(void **state)
 	trace_free(tr);
 }
 
+static void
+test_trace_escaped_text_not_doubled(void **state)
+{
+	struct trace *tr;
+
+	(void)state;
+	tr = trace_new(0);
+	/* Already escaped by the POP3 machine: kept as it is. */
+	trace_emit_escaped(tr, 0, TRACE_RECV, "+OK \\x1b[2J ready");
+	assert_string_equal(trace_get(tr, 0)->text, "+OK \\x1b[2J ready");
+	/* A raw control or C1 byte is still escaped. */
+	trace_emit_escaped(tr, 0, TRACE_RECV, "bad \x1b[2J and \x9b");
+	assert_null(strchr(trace_get(tr, 1)->text, 0x1b));
+	assert_null(strchr(trace_get(tr, 1)->text, (char)0x9b));
+	trace_free(tr);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trace_ring_and_sinks),
 		cmocka_unit_test(test_trace_escapes_everything),
+		cmocka_unit_test(test_trace_escaped_text_not_doubled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
