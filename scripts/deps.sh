@@ -20,7 +20,7 @@ PACKAGES="
 	dovecot-pop3d microsocks tinyproxy dante-server libpam-pwdfile
 	libio-socket-socks-perl perl openssl curl
 	clang libfuzzer-14-dev libclang-rt-14-dev
-	iproute2 procps util-linux time
+	iproute2 procps util-linux time dialog
 "
 
 missing=""
