@@ -1797,8 +1797,7 @@ store_conflict(struct store *st, int64_t id, const char *name,
 	else
 		store_fail(cause, PC_E_CONFLICT, "profile '%s' was changed by "
 		    "%s since you loaded it (your copy is version %lld, the "
-		    "database has version %lld); nothing was saved: reload it "
-		    "and make your change again", name,
+		    "database has version %lld); nothing was saved", name,
 		    who == NULL ? "someone" : who, (long long)mine,
 		    (long long)have);
 	free(who);
