@@ -25,11 +25,12 @@ printf '%-8s %14s %10s %12s   %14s %10s %12s\n' "jobs" "popconn s" "logon/s" "pe
 for j in $WIDTHS; do
 	/usr/bin/time -f '%e %M' -o "$W/pc.time" "$PC" test --group bench --jobs "$j" >"$W/pc.out" || true
 	okn=$(grep -c ' ok ' "$W/pc.out" || true)
-	read -r pe pm <"$W/pc.time"
+	grep -vE ' ok |^NAME|^$|tested' "$W/pc.out" | head -3 >&2 || true
+	read -r pe pm < <(tail -n 1 "$W/pc.time")
 	/usr/bin/time -f '%e %M' -o "$W/curl.time" sh -c "seq $N | xargs -P $j -I{} curl -sS --max-time 30 \
 		--cacert '$POPCONN_TEST_CA' -u '$TEST_USER:$TEST_PASS' -X STAT -I \
 		'pop3s://localhost:$POP3S_GROUP_PORT/' -o /dev/null" || true
-	read -r ce cm <"$W/curl.time"
+	read -r ce cm < <(tail -n 1 "$W/curl.time")
 	printf '%-8s %14s %10s %12s   %14s %10s %12s\n' "$j" "$pe ($okn ok)" \
 		"$(awk -v n="$N" -v t="$pe" 'BEGIN {printf "%.0f", n / t}')" \
 		"$(awk -v k="$pm" 'BEGIN {printf "%.1f", k / 1024}')" "$ce" \
