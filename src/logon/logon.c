@@ -189,6 +189,21 @@ logon_finish(struct logon *lg, enum diag d, const char *failed_step,
 	lg->phase = LOGON_PH_DONE;
 }
 
+static void
+logon_tls_info_cleanup(struct logon_tls_info *t)
+{
+	free(t->version);
+	free(t->cipher);
+	free(t->subject);
+	free(t->issuer);
+	free(t->sans);
+	free(t->not_before);
+	free(t->not_after);
+	free(t->fingerprint);
+	free(t->verify_text);
+	memset(t, 0, sizeof *t);
+}
+
 /* Copy the TLS details into the result and the trace. */
 static void
 logon_take_tls_info(struct logon *lg)
@@ -201,15 +216,7 @@ logon_take_tls_info(struct logon *lg)
 	ti = xport_tls_info(lg->x);
 	if (ti == NULL)
 		return;
-	free(t->version);
-	free(t->cipher);
-	free(t->subject);
-	free(t->issuer);
-	free(t->sans);
-	free(t->not_before);
-	free(t->not_after);
-	free(t->fingerprint);
-	free(t->verify_text);
+	logon_tls_info_cleanup(t);
 	t->version = xstrdup_or_null(ti->version);
 	t->cipher = xstrdup_or_null(ti->cipher);
 	t->subject = xstrdup_or_null(ti->subject);
@@ -790,8 +797,6 @@ logon_new(const struct profile *p, struct trace *tr,
 void
 logon_free(struct logon *lg)
 {
-	struct logon_tls_info *t;
-
 	if (lg == NULL)
 		return;
 	xport_free(lg->x);
@@ -802,16 +807,7 @@ logon_free(struct logon *lg)
 	buf_cleanup(&lg->out);
 	free(lg->res.message);
 	free(lg->res.method);
-	t = &lg->res.tls;
-	free(t->version);
-	free(t->cipher);
-	free(t->subject);
-	free(t->issuer);
-	free(t->sans);
-	free(t->not_before);
-	free(t->not_after);
-	free(t->fingerprint);
-	free(t->verify_text);
+	logon_tls_info_cleanup(&lg->res.tls);
 	free(lg);
 }
 
