@@ -51,6 +51,12 @@ tui_keys A Tab C-u
 tui_type A 'typed-before'
 tx resize-window -t A -x 80 -y 24
 tui_wait A '^  Group +typed-before'
+# The line above shows at both sizes: also wait for the key bar to be back
+# on the last row of the smaller screen.
+for _ in $(seq 100); do
+	tui_screen A | tail -1 | grep -q 'Esc close' && break
+	sleep 0.05
+done
 check_frame A 80 24
 tui_type A '-after'
 tui_expect A 'Group +typed-before-after' "text typed across a resize is kept"
@@ -69,11 +75,17 @@ tui_expect_not A 'popconn exit' "keys were ignored while too small"
 tui_keys A Escape
 tui_expect A 'Unsaved changes' "the unsaved-changes question"
 tx resize-window -t A -x 120 -y 40
-tui_wait A 'Keep editing' 
+tui_wait A 'Keep editing'
+for _ in $(seq 100); do
+	tui_screen A | tail -1 | grep -q 'Esc close' && break
+	sleep 0.05
+done
 check_frame A 120 40
 tui_expect A '^ +│ \[n\] Keep editing +\[s\] Save +\[d\] Discard +│' "the dialog is whole after a resize"
 tx resize-window -t A -x 80 -y 24
-tui_wait A 'Keep editing'
+# Wait for the redraw at the new size (the dialog re-centred at 80x24), not
+# just for the dialog, which was already on the screen before the resize.
+tui_wait A '^       ┌─ Unsaved changes'
 tui_result A resize_dialog_80x24
 tui_keys A d
 tui_expect A 'changes discarded' "the dialog still answers"
