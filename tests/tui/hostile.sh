@@ -22,7 +22,8 @@ stop_all() {
 trap stop_all EXIT
 [ -x "$HOSTILE" ] || skip "pc_hostile is not built ($HOSTILE)"
 
-# hostile MODE NAME: start one, wait for its port, print it.
+# hostile MODE NAME: start one, wait for its port, set PORT.  (Not called
+# in $(...): the pid must be recorded in this shell, for stop_all.)
 hostile() {
 	"$HOSTILE" --mode "$1" --port 0 --portfile "$TUI_T/$2.port" \
 		--log "$TUI_T/$2.log" --max-time 20 >/dev/null 2>&1 &
@@ -31,7 +32,7 @@ hostile() {
 		[ -s "$TUI_T/$2.port" ] && break
 		sleep 0.05
 	done
-	cat "$TUI_T/$2.port"
+	PORT=$(cat "$TUI_T/$2.port")
 }
 
 pc add probe address=127.0.0.1 port=1 security=none >/dev/null
@@ -45,9 +46,11 @@ fi
 tui_keys P Escape q
 pc rm probe >/dev/null
 
-port=$(hostile escape_greeting esc)
+hostile escape_greeting esc
+port=$PORT
 pc add evil address=127.0.0.1 port="$port" security=none >/dev/null
-port=$(hostile stls_inject inject)
+hostile stls_inject inject
+port=$PORT
 pc add inject address=127.0.0.1 port="$port" security=tls >/dev/null
 
 tui_start A 80 24
