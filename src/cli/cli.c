@@ -340,13 +340,6 @@ cli_parse_assign(char *arg, const char **key, char **value)
 	return CLI_EXIT_OK;
 }
 
-unsigned
-cli_secret_bit(const char *key)
-{
-	return strcmp(key, "password") == 0 ? STORE_SECRET_PASSWORD :
-	    STORE_SECRET_PROXY_PASSWORD;
-}
-
 int
 cli_report(enum pc_err rc, char *cause)
 {
@@ -384,7 +377,9 @@ cli_profile_json(const struct profile *p, int secrets)
 			k = xasprintf("%s_set", fl[i].key);
 			if (secrets >= 0)
 				json_object_set_new(o, k, json_boolean(secrets &
-				    cli_secret_bit(fl[i].key)));
+				    (strcmp(fl[i].key, "password") == 0 ?
+				    STORE_SECRET_PASSWORD :
+				    STORE_SECRET_PROXY_PASSWORD)));
 			else
 				json_object_set_new(o, k,
 				    json_boolean(*v != '\0'));

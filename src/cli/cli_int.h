@@ -52,8 +52,6 @@ enum pc_err cli_read_secret(const char *what, char **out);
  * (wipe with xfree_secret).
  */
 int	 cli_parse_assign(char *arg, const char **key, char **value);
-/* The STORE_SECRET_* bit of a secret field key ("password", ...). */
-unsigned cli_secret_bit(const char *key);
 /* Print the error (cause, else rc's text), free cause, map to a status. */
 int	 cli_report(enum pc_err rc, char *cause);
 /*

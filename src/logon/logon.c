@@ -63,21 +63,14 @@ struct logon {
 	char		*tmp;		/* scratch message, see logon_tmpf */
 };
 
-/* CLOCK_MONOTONIC in microseconds. */
+/* Microseconds since the session started (monotonic). */
 static int64_t
-logon_mono_us(void)
+logon_us(const struct logon *lg)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Microseconds since the session started. */
-static int64_t
-logon_us(const struct logon *lg)
-{
-	return logon_mono_us() - lg->t0_us;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - lg->t0_us;
 }
 
 static void
@@ -757,7 +750,12 @@ logon_new(const struct profile *p, struct trace *tr,
 	if (opts != NULL)
 		lg->opts = *opts;
 	lg->t0 = xport_now_ms();
-	lg->t0_us = logon_mono_us();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		lg->t0_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	}
 	lg->step_tls = lg->step_pop = -1;
 	buf_init_secret(&lg->out, LOGON_OUT_MAX);
 	lg->phase = LOGON_PH_CONNECT;
