@@ -65,11 +65,24 @@ struct logon_result {
 	long		 messages;
 	long		 octets;
 	char		*method;	/* logon method used, e.g. "CRAM-MD5" */
+	/*
+	 * The capability lines the server answered to CAPA over TLS in this
+	 * session, '\n' between them, for a repeat test to trust (see
+	 * logon_opts.trusted_capa); NULL when there were none to keep (clear
+	 * link, no CAPA, or they were the trusted ones).
+	 */
+	char		*capa;
+	bool		 capa_trusted;	/* CAPA was skipped: trusted lines */
 };
 
 struct logon_opts {
 	const char	*bind_address;	/* local address to bind, or NULL */
-	bool		 trust_capabilities; /* reserved: pipelining on repeat */
+	/*
+	 * A repeat test: the logon_result.capa of a former test of the same
+	 * endpoint (logon_endpoint), trusted instead of asking CAPA on a TLS
+	 * link; one round trip fewer.  Copied; NULL = ask CAPA.
+	 */
+	const char	*trusted_capa;
 };
 
 struct logon;
@@ -98,5 +111,10 @@ bool		 logon_done(const struct logon *lg);
 const struct logon_result *logon_result(const struct logon *lg);
 /* Run one session to the end, blocking (CLI). */
 void		 logon_run(struct logon *lg);
+/*
+ * Where a profile's capabilities were seen: "<security> <address> <port>".
+ * Saved capabilities are trusted only for the same endpoint.  Caller frees.
+ */
+char		*logon_endpoint(const struct profile *p);
 
 #endif

@@ -56,6 +56,14 @@ struct pop3_cfg {
 	bool		 allow_plaintext; /* credentials may go in clear */
 	size_t		 max_line;	/* 0 = POP3_MAX_LINE_DEFAULT */
 	size_t		 max_multi;	/* 0 = POP3_MAX_MULTI_DEFAULT */
+	/*
+	 * A repeat test: the capability lines a former test saw over TLS
+	 * ('\n' between lines; pop3_outcome.capa.lines joined), used instead
+	 * of asking CAPA.  Only on a TLS link (ssl, or after STLS; with STLS
+	 * the CAPA in clear is skipped too, since STLS is sent anyway); on a
+	 * clear link it is ignored with a note.  NULL = ask CAPA.  Copied.
+	 */
+	const char	*trusted_capa;
 };
 
 enum pop3_event {
@@ -128,6 +136,8 @@ struct pop3_outcome {
 	uint64_t	 messages;	/* from STAT */
 	uint64_t	 octets;	/* from STAT */
 	struct pop3_capa capa;		/* last CAPA (over TLS after STLS) */
+	bool		 capa_trusted;	/* capa is cfg.trusted_capa: no CAPA
+					   was sent */
 };
 
 struct pop3;

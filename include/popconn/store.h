@@ -211,6 +211,21 @@ enum pc_err	 store_set_last_result(struct store *st, const char *name,
 		    const char *diagnosis, int64_t when);
 
 /*
+ * The capabilities a test logon saw over TLS (logon_result.capa), kept per
+ * profile with the endpoint they were seen at (logon_endpoint), for a
+ * repeat test that trusts them.  Not audited; the version does not move.
+ * store_capa_get: PC_E_NOTFOUND when none were saved for that profile at
+ * that endpoint; *capa is the caller's, *seen (may be NULL) is when.
+ * store_capa_put replaces what was saved; capa NULL forgets it.
+ */
+enum pc_err	 store_capa_get(struct store *st, const char *name,
+		    const char *endpoint, char **capa, int64_t *seen,
+		    char **cause);
+enum pc_err	 store_capa_put(struct store *st, const char *name,
+		    const char *endpoint, const char *capa, int64_t seen,
+		    char **cause);
+
+/*
  * Bulk change: apply every assignment to every named profile (names) or to
  * every member of group (names == NULL; "" = profiles without a group).
  * Everything is validated first: an unknown field, a value that does not

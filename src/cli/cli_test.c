@@ -52,6 +52,8 @@ cli_test_json(const char *name, const struct logon_result *r,
 	json_object_set_new(o, "failed_step", cli_test_jstr(r->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));
 	json_object_set_new(o, "method", cli_test_jstr(r->method));
+	json_object_set_new(o, "capabilities_trusted",
+	    json_boolean(r->capa_trusted));
 	if (r->have_tls) {
 		t = json_object();
 		json_object_set_new(t, "version", cli_test_jstr(r->tls.version));
@@ -134,9 +136,76 @@ cli_test_print_result(const struct logon_result *r)
 	printf("Time: %lld ms\n", (long long)r->elapsed_ms);
 }
 
+/*
+ * --trust-capabilities: the capabilities the last test saw at this
+ * profile's endpoint, or NULL when none are saved (the trace says so, and
+ * this test asks CAPA and saves what it learns).
+ */
+static char *
+cli_test_trusted(struct cli *c, const struct profile *p, struct trace *tr)
+{
+	char *endpoint, *capa = NULL;
+
+	endpoint = logon_endpoint(p);
+	if (store_capa_get(c->st, p->name, endpoint, &capa, NULL, NULL) !=
+	    PC_OK) {
+		trace_emitf(tr, 0, TRACE_INFO, "no capabilities saved for %s: "
+		    "asking CAPA (they are saved for the next repeat test)",
+		    endpoint);
+		capa = NULL;
+	}
+	free(endpoint);
+	return capa;
+}
+
+/*
+ * After a test: keep what CAPA said over TLS for a repeat test (written
+ * only when it differs from what is saved), and forget trusted lines that
+ * the logon failed with.  Like the last result, a database that cannot be
+ * written (read-only) does not fail the test.
+ */
+static void
+cli_test_keep_capa(struct cli *c, const struct profile *p,
+    const struct logon_result *r)
+{
+	char *endpoint, *old = NULL;
+
+	if (r->capa_trusted && r->diag != DIAG_OK && r->failed_step != NULL &&
+	    strcmp(r->failed_step, "logon") == 0) {
+		(void)store_capa_put(c->st, p->name, NULL, NULL, 0, NULL);
+		return;
+	}
+	if (r->capa == NULL)
+		return;
+	endpoint = logon_endpoint(p);
+	if (store_capa_get(c->st, p->name, endpoint, &old, NULL, NULL) !=
+	    PC_OK || strcmp(old, r->capa) != 0)
+		(void)store_capa_put(c->st, p->name, endpoint, r->capa,
+		    (int64_t)time(NULL), NULL);
+	free(old);
+	free(endpoint);
+}
+
+/* The options of one session: lo, plus trusted lines when asked for. */
+static struct logon *
+cli_test_start(struct cli *c, const struct profile *p, struct trace *tr,
+    const struct logon_opts *lo, bool trust)
+{
+	struct logon_opts o = *lo;
+	struct logon *lg;
+	char *capa = NULL;
+
+	if (trust)
+		capa = cli_test_trusted(c, p, tr);
+	o.trusted_capa = capa;
+	lg = logon_new(p, tr, &o);
+	free(capa);
+	return lg;
+}
+
 static int
 cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
-    const struct logon_opts *lo)
+    const struct logon_opts *lo, bool trust)
 {
 	struct profile *p = NULL;
 	struct trace *tr;
@@ -153,7 +222,7 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	tr = trace_new(0);
 	if (!json && !quiet)
 		trace_subscribe(tr, cli_test_sink, NULL);
-	lg = logon_new(p, tr, lo);
+	lg = cli_test_start(c, p, tr, lo, trust);
 	logon_run(lg);
 	r = logon_result(lg);
 	if (json) {
@@ -166,6 +235,7 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 		cli_test_print_result(r);
 	store_set_last_result(c->st, p->name, diag_key(r->diag),
 	    (int64_t)time(NULL));
+	cli_test_keep_capa(c, p, r);
 	ret = r->diag == DIAG_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 	logon_free(lg);
 	trace_free(tr);
@@ -181,7 +251,7 @@ struct cli_job {
 
 static int
 cli_test_group(struct cli *c, const char *group, long jobs, bool json,
-    const struct logon_opts *lo)
+    const struct logon_opts *lo, bool trust)
 {
 	struct store_list l = { 0 };
 	struct cli_job *run;
@@ -216,7 +286,8 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 				continue;
 			run[i].tr = trace_new(json ? 0 : 256);
 			run[i].idx = next;
-			run[i].lg = logon_new(l.v[next], run[i].tr, lo);
+			run[i].lg = cli_test_start(c, l.v[next], run[i].tr,
+			    lo, trust);
 			next++;
 			active++;
 		}
@@ -257,6 +328,7 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 			}
 			store_set_last_result(c->st, l.v[run[i].idx]->name,
 			    diag_key(r->diag), (int64_t)time(NULL));
+			cli_test_keep_capa(c, l.v[run[i].idx], r);
 			logon_free(run[i].lg);
 			trace_free(run[i].tr);
 			run[i].lg = NULL;
@@ -285,7 +357,7 @@ cli_cmd_test(struct cli *c)
 {
 	struct logon_opts lo;
 	const char *name = NULL, *group = NULL;
-	bool json = false, quiet = false;
+	bool json = false, quiet = false, trust = false;
 	long jobs = 8;
 	int i, ret;
 
@@ -295,6 +367,8 @@ cli_cmd_test(struct cli *c)
 			json = true;
 		else if (strcmp(c->argv[i], "--quiet") == 0)
 			quiet = true;
+		else if (strcmp(c->argv[i], "--trust-capabilities") == 0)
+			trust = true;
 		else if (strcmp(c->argv[i], "--group") == 0 && i + 1 < c->argc)
 			group = c->argv[++i];
 		else if (strcmp(c->argv[i], "--jobs") == 0 && i + 1 < c->argc) {
@@ -318,6 +392,6 @@ cli_cmd_test(struct cli *c)
 	if (ret)
 		return ret;
 	if (group != NULL)
-		return cli_test_group(c, group, jobs, json, &lo);
-	return cli_test_one(c, name, json, quiet, &lo);
+		return cli_test_group(c, group, jobs, json, &lo, trust);
+	return cli_test_one(c, name, json, quiet, &lo, trust);
 }

@@ -48,6 +48,7 @@ struct logon {
 	struct profile	*p;		/* own copy (secrets wiped on free) */
 	struct trace	*tr;		/* borrowed */
 	struct logon_opts opts;
+	char		*trusted;	/* opts.trusted_capa, copied */
 	enum logon_phase phase;
 	struct xport	*x;		/* the stack so far */
 	struct pop3	*pop;
@@ -422,6 +423,7 @@ logon_start_pop3(struct logon *lg)
 	cfg.stls = lg->p->security == PROF_SEC_TLS;
 	cfg.tls_active = lg->p->security == PROF_SEC_SSL;
 	cfg.allow_plaintext = lg->p->allow_plaintext;
+	cfg.trusted_capa = lg->trusted;
 	lg->pop = pop3_new(&cfg);
 	lg->phase = LOGON_PH_POP3;
 	logon_wait_from_now(lg);
@@ -467,10 +469,29 @@ logon_layer_up(struct logon *lg)
 	}
 }
 
+/* Lines joined with '\n' (NULL when there are none). */
+static char *
+logon_join_lines(char *const *v, size_t n)
+{
+	struct buf b;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addstr(&b, "\n");
+		buf_addstr(&b, v[i]);
+	}
+	return buf_take(&b);
+}
+
 static void
 logon_take_outcome(struct logon *lg)
 {
 	const struct pop3_outcome *o;
+	char *msg;
 
 	o = pop3_outcome(lg->pop);
 	lg->res.have_stat = o->stat_ok;
@@ -479,6 +500,19 @@ logon_take_outcome(struct logon *lg)
 	free(lg->res.method);
 	lg->res.method = o->method == POP3_M_AUTO ? NULL :
 	    xstrdup(pop3_method_name(o->method));
+	lg->res.capa_trusted = o->capa_trusted;
+	free(lg->res.capa);
+	lg->res.capa = NULL;
+	if (o->capa.seen && o->tls && !o->capa_trusted)
+		lg->res.capa = logon_join_lines(o->capa.lines, o->capa.nlines);
+	if (o->capa_trusted && o->diag != DIAG_OK && o->failed_step != NULL &&
+	    strcmp(o->failed_step, "logon") == 0) {
+		msg = xasprintf("%s (the capabilities of the last test were "
+		    "trusted: a full test asks CAPA again)", o->message);
+		logon_finish(lg, o->diag, o->failed_step, msg);
+		free(msg);
+		return;
+	}
 	logon_finish(lg, o->diag, o->failed_step, o->message);
 }
 
@@ -747,8 +781,11 @@ logon_new(const struct profile *p, struct trace *tr,
 	lg = xcalloc(1, sizeof *lg);
 	lg->p = profile_dup(p);
 	lg->tr = tr;
-	if (opts != NULL)
+	if (opts != NULL) {
 		lg->opts = *opts;
+		lg->trusted = xstrdup_or_null(opts->trusted_capa);
+		lg->opts.trusted_capa = NULL;
+	}
 	lg->t0 = xport_now_ms();
 	{
 		struct timespec ts;
@@ -807,6 +844,8 @@ logon_free(struct logon *lg)
 	buf_cleanup(&lg->out);
 	free(lg->res.message);
 	free(lg->res.method);
+	free(lg->res.capa);
+	free(lg->trusted);
 	logon_tls_info_cleanup(&lg->res.tls);
 	free(lg);
 }
@@ -895,4 +934,16 @@ logon_run(struct logon *lg)
 			break;
 		logon_advance(lg, fds, n);
 	}
+}
+
+char *
+logon_endpoint(const struct profile *p)
+{
+	char *sec, *s;
+
+	sec = profile_field_get(p, "security");
+	s = xasprintf("%s %s %d", sec, p->address != NULL ? p->address : "",
+	    p->port);
+	free(sec);
+	return s;
 }

@@ -438,6 +438,35 @@ pop3_send_capa(struct pop3 *p)
 	pop3_cmd(p, POP3_CMD_CAPA, NULL, NULL, false);
 }
 
+/*
+ * A repeat test (cfg.trusted_capa): the capabilities a former test saw
+ * over TLS stand for this link's CAPA, which saves its round trip.  They
+ * are parsed like a CAPA answer, so every rule that reads CAPA (the choice
+ * of method, PIPELINING) reads them the same way.
+ */
+static void
+pop3_trust_capa(struct pop3 *p)
+{
+	const char *s = p->trusted;
+	size_t n;
+
+	pop3_resp_capa_cleanup(&p->out.capa);
+	while (*s != '\0') {
+		n = strcspn(s, "\n");
+		if (n > 0)
+			pop3_resp_capa_line(&p->out.capa, s, n);
+		s += n;
+		if (*s == '\n')
+			s++;
+	}
+	p->out.capa.seen = true;
+	p->out.capa_trusted = true;
+	pop3_note(p, "CAPA not sent: trusting the capabilities of the last "
+	    "test (%s%s%s)", p->out.capa.pipelining ? "PIPELINING" :
+	    "no PIPELINING", p->out.capa.sasl_list != NULL ? ", SASL " : "",
+	    p->out.capa.sasl_list != NULL ? p->out.capa.sasl_list : "");
+}
+
 static void
 pop3_send_stls(struct pop3 *p)
 {
@@ -648,7 +677,19 @@ pop3_on_greeting(struct pop3 *p, const char *line, size_t len)
 		} else if (rc == PC_E_INVALID)
 			pop3_note(p, "the greeting has a malformed APOP "
 			    "timestamp: APOP is not available");
-		pop3_send_capa(p);
+		if (p->trust_ignored)
+			pop3_note(p, "the capabilities of the last test are "
+			    "trusted only on a TLS link: asking CAPA");
+		if (p->trusted != NULL && p->stls) {
+			pop3_note(p, "security=tls: STLS without asking CAPA "
+			    "first (the last test's capabilities are trusted "
+			    "once TLS is up)");
+			pop3_send_stls(p);
+		} else if (p->trusted != NULL) {
+			pop3_trust_capa(p);
+			pop3_logon(p);
+		} else
+			pop3_send_capa(p);
 		break;
 	case POP3_RESP_ERR:
 		p->out.greeting = xstrdup(p->show);
@@ -769,7 +810,11 @@ pop3_on_tls_ready(struct pop3 *p)
 	pop3_resp_lines_clear(&p->lines);
 	pop3_note(p, "TLS is up: discarding what was learned before it "
 	    "(capabilities, APOP timestamp)");
-	pop3_send_capa(p);
+	if (p->trusted != NULL) {
+		pop3_trust_capa(p);
+		pop3_logon(p);
+	} else
+		pop3_send_capa(p);
 }
 
 static void
@@ -1102,6 +1147,10 @@ pop3_new(const struct pop3_cfg *cfg)
 	/* STLS inside implicit TLS would make no sense. */
 	p->stls = cfg->stls && !cfg->tls_active;
 	p->allow_plaintext = cfg->allow_plaintext;
+	if (cfg->trusted_capa != NULL && (p->tls_active || p->stls))
+		p->trusted = xstrdup(cfg->trusted_capa);
+	else
+		p->trust_ignored = cfg->trusted_capa != NULL;
 	pop3_resp_lines_init(&p->lines, cfg->max_line != 0 ? cfg->max_line :
 	    POP3_MAX_LINE_DEFAULT);
 	p->max_multi = cfg->max_multi != 0 ? cfg->max_multi :
@@ -1128,6 +1177,7 @@ pop3_free(struct pop3 *p)
 		pop3_item_free(it);
 	}
 	free(p->username);
+	free(p->trusted);
 	xfree_secret(p->password);
 	xfree_secret(p->token);
 	for (i = 0; i < p->nsecrets; i++)

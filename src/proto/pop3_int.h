@@ -102,6 +102,8 @@ struct pop3 {
 	bool		 stls;
 	bool		 tls_active;
 	bool		 allow_plaintext;
+	char		*trusted;	/* cfg.trusted_capa, on a TLS link */
+	bool		 trust_ignored;	/* given, but the link is clear */
 
 	struct pop3_lines lines;
 	struct pop3_multi multi;

@@ -5,8 +5,9 @@
  * get the bytes directly (framing with a small cap, status, codes, STAT,
  * the APOP timestamp, CAPA lines, multi-line unstuffing).  Then a whole
  * session runs: the first byte picks the configuration (method, STLS,
- * implicit TLS, plaintext, token, small caps), the second the chunk size,
- * and the rest is what "the server" sends; TLS_READY follows a STARTTLS
+ * implicit TLS, plaintext, token, small caps), the second the chunk size
+ * (bits 0-5) and trusted capabilities of a repeat test (bits 6-7), and
+ * the rest is what "the server" sends; TLS_READY follows a STARTTLS
  * action at the next chunk boundary and the peer closes at the end.
  *
  * Beyond the sanitizers, the target aborts when an invariant breaks: a
@@ -137,6 +138,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cfg.max_multi = 100;
 	}
 	chunk = (size_t)(data[1] % 64) + 1;
+	if (data[1] & 0x40)
+		cfg.trusted_capa = (data[1] & 0x80) != 0 ? "SASL PLAIN" :
+		    "USER\nSASL PLAIN LOGIN CRAM-MD5 XOAUTH2\nPIPELINING\n";
 
 	p = pop3_new(&cfg);
 	pop3_event(p, POP3_EV_CONNECTED);

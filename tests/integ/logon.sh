@@ -97,6 +97,45 @@ add m-auto address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U"
 check m-auto ok "auto"
 expect_out 'CRAM-MD5' "auto picks CRAM-MD5 (strongest offered)"
 
+# --- repeat test trusting the last test's capabilities -----------------------
+# client_lines TEXT: the commands the client sent, from a --json trace.
+client_lines() { grep -A1 '"kind": "C:"' | sed -n 's/^ *"text": "\(.*\)"$/\1/p'; }
+q() { sqlite3 "$POPCONN_DB" "$1"; }
+add rep address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=plain
+check rep ok "repeat: a first test with --trust-capabilities (nothing saved yet)" --trust-capabilities
+expect_out 'no capabilities saved for ssl localhost' "repeat: the trace says nothing was saved"
+expect_eq "$(client_lines <<<"$OUT" | head -1)" "CAPA" "repeat: the first test asks CAPA"
+expect_eq "$(q "SELECT endpoint FROM capabilities JOIN profiles p ON p.id = profile_id WHERE p.name = 'rep'")" \
+	"ssl localhost $POP3S_PORT" "repeat: the capabilities are saved with their endpoint"
+check rep ok "repeat: implicit TLS trusting the saved capabilities" --trust-capabilities
+expect_eq "$(client_lines <<<"$OUT" | tr '\n' ' ')" "AUTH PLAIN <redacted> STAT QUIT " \
+	"repeat: no CAPA; logon, STAT and QUIT in one batch"
+expect_out '"capabilities_trusted": true' "repeat: --json says the capabilities were trusted"
+expect_out "\"messages\": $TEST_MSGS" "repeat: STAT as in a full test"
+check rep ok "repeat: without the flag a test asks CAPA again"
+expect_eq "$(client_lines <<<"$OUT" | head -1)" "CAPA" "repeat: CAPA without --trust-capabilities"
+
+add rep-stls address=localhost port="$POP3_PLAIN_PORT" security=tls "$CA" "$U" auth=plain
+check rep-stls ok "repeat STLS: first test"
+check rep-stls ok "repeat STLS: trusting the saved capabilities" --trust-capabilities
+expect_eq "$(client_lines <<<"$OUT" | tr '\n' ' ')" "STLS AUTH PLAIN <redacted> STAT QUIT " \
+	"repeat STLS: STLS at once, no CAPA before or after it"
+
+# Stale capabilities: the saved lines no longer match the server.  The
+# logon fails with a hint, and the next repeat asks CAPA again.
+q "UPDATE capabilities SET lines = 'USER' WHERE profile_id = (SELECT id FROM profiles WHERE name = 'rep')"
+check rep auth_mechanism_unavailable "repeat: stale capabilities (no SASL PLAIN) fail the logon" --trust-capabilities
+expect_out 'a full test asks CAPA again' "repeat: the message says the capabilities were trusted"
+expect_eq "$(q "SELECT count(*) FROM capabilities JOIN profiles p ON p.id = profile_id WHERE p.name = 'rep'")" 0 \
+	"repeat: stale capabilities are forgotten after the failure"
+check rep ok "repeat: the next repeat asks CAPA and passes" --trust-capabilities
+expect_eq "$(client_lines <<<"$OUT" | head -1)" "CAPA" "repeat: CAPA asked after forgetting"
+# Another endpoint: what was saved for the old port is not trusted.
+pc set rep port="$POP3S_GROUP_PORT" >/dev/null
+check rep ok "repeat: the port changed" --trust-capabilities
+expect_out "no capabilities saved for ssl localhost $POP3S_GROUP_PORT" "repeat: a new endpoint is not trusted"
+expect_eq "$(client_lines <<<"$OUT" | head -1)" "CAPA" "repeat: CAPA asked at the new endpoint"
+
 # --- certificates and versions ---------------------------------------------
 add untrusted address=localhost port="$POP3S_UNTRUSTED_PORT" security=ssl "$CA" "$U"
 check untrusted cert_untrusted "certificate from an unknown CA"

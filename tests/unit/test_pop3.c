@@ -2414,6 +2414,151 @@ test_pop3_pipeline_never(void **state)
 	run_end(&r);
 }
 
+/*
+ * A repeat test that trusts the last test's capabilities: no CAPA, and the
+ * trusted lines drive the choice of method and PIPELINING as a CAPA
+ * answer would.  Implicit TLS: greeting, then one batch.
+ */
+static void
+test_pop3_trusted_capa_ssl(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK POP3 ready",
+		"C: AUTH PLAIN AHRpbQBTZWtyMXQtUFctNDI=",
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK logged in",
+		"S: +OK 3 300",
+		"S: +OK bye",
+		"--",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_AUTO);
+	const struct pop3_outcome *o;
+	struct run r;
+
+	(void)state;
+	c.trusted_capa = "USER\nSASL PLAIN LOGIN\nPIPELINING\nIMPLEMENTATION x";
+	session(&r, &c, script);
+	o = outcome(&r);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(o->capa_trusted);
+	assert_true(o->capa.seen && o->capa.pipelining);
+	assert_int_equal(o->capa.nlines, 4);
+	assert_string_equal(o->capa.lines[1], "SASL PLAIN LOGIN");
+	assert_int_equal(o->method, POP3_M_PLAIN);
+	assert_string_equal(r.steps.data, "+greeting -greeting:ok +logon "
+	    "-logon:ok +stat -stat:ok +quit -quit:ok ");
+	assert_true(contains(&r.trace, "N: CAPA not sent: trusting the "
+	    "capabilities of the last test (PIPELINING, SASL PLAIN LOGIN)"));
+	assert_hidden(&r, PW);
+	run_end(&r);
+}
+
+/*
+ * STLS: security=tls sends STLS at once (no CAPA in clear), and after the
+ * handshake the trusted lines stand for the CAPA over TLS.  Nothing is
+ * pipelined before TLS.
+ */
+static void
+test_pop3_trusted_capa_stls(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK POP3 ready",
+		"C: STLS",
+		"--",
+		"S: +OK begin TLS",
+		"--",
+		"E: TLS",
+		"C: USER tim",
+		"C: PASS " PW,
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK",
+		"S: +OK logged in",
+		"S: +OK 0 0",
+		"S: +OK bye",
+		"--",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	(void)state;
+	c.tls_active = false;
+	c.stls = true;
+	c.trusted_capa = "USER\nPIPELINING\n";
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(outcome(&r)->capa_trusted);
+	assert_true(outcome(&r)->tls);
+	assert_int_equal(r.starttls, 1);
+	assert_string_equal(r.steps.data, "+greeting -greeting:ok +stls "
+	    "-stls:ok +logon -logon:ok +stat -stat:ok +quit -quit:ok ");
+	assert_hidden(&r, PW);
+	run_end(&r);
+}
+
+/*
+ * A clear link never trusts saved capabilities (they stand for a TLS
+ * link): CAPA is asked, and without allow_plaintext nothing is sent.  A
+ * trusted list without PIPELINING sends one command at a time, and a
+ * refusal of the trusted method fails the logon as usual.
+ */
+static void
+test_pop3_trusted_capa_limits(void **state)
+{
+	static const char *const clear[] = {
+		"S: +OK",
+		"C: CAPA",
+		"--",
+		"S: +OK",
+		"S: USER",
+		"S: PIPELINING",
+		"S: .",
+		"C: QUIT",
+		"--",
+		"S: +OK",
+		NULL
+	};
+	static const char *const nopipe[] = {
+		"S: +OK",
+		"C: USER tim",
+		"--",
+		"S: +OK",
+		"C: PASS " PW,
+		"--",
+		"S: -ERR [AUTH] wrong password",
+		"C: QUIT",
+		"--",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_USER);
+	struct run r;
+
+	(void)state;
+	c.tls_active = false;
+	c.trusted_capa = "USER\nPIPELINING";
+	session(&r, &c, clear);
+	assert_outcome(&r, DIAG_PLAINTEXT_REFUSED, "logon");
+	assert_false(outcome(&r)->capa_trusted);
+	assert_true(contains(&r.trace, "N: the capabilities of the last test "
+	    "are trusted only on a TLS link: asking CAPA"));
+	run_end(&r);
+
+	c = cfg_tls(POP3_M_USER);
+	c.trusted_capa = "USER";
+	session(&r, &c, nopipe);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_true(outcome(&r)->capa_trusted);
+	assert_false(outcome(&r)->logged_in);
+	assert_hidden(&r, PW);
+	run_end(&r);
+}
+
 int
 main(void)
 {
@@ -2463,6 +2608,9 @@ main(void)
 		cmocka_unit_test(test_pop3_pipeline_sasl),
 		cmocka_unit_test(test_pop3_pipeline_xoauth2_error),
 		cmocka_unit_test(test_pop3_pipeline_never),
+		cmocka_unit_test(test_pop3_trusted_capa_ssl),
+		cmocka_unit_test(test_pop3_trusted_capa_stls),
+		cmocka_unit_test(test_pop3_trusted_capa_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

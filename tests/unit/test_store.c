@@ -451,6 +451,65 @@ test_store_last_result(void **state)
 	assert_int_equal(test_history_n(e->st, NULL), 1);
 }
 
+/*
+ * Saved capabilities: kept per profile and endpoint, replaced by the next
+ * save, forgotten on request and with the profile; never a change of the
+ * profile (no audit entry, no version bump).
+ */
+static void
+test_store_capa(void **state)
+{
+	struct test_env *e = *state;
+	struct profile *p;
+	char *capa = NULL, *cause = NULL;
+	int64_t seen = 0;
+
+	test_add(e->st, "one", NULL, NULL);
+	assert_int_equal(store_capa_get(e->st, "one", "ssl h 995", &capa,
+	    &seen, NULL), PC_E_NOTFOUND);
+	assert_null(capa);
+	assert_int_equal(store_capa_put(e->st, "ONE", "ssl h 995",
+	    "USER\nPIPELINING", 1700000000, NULL), PC_OK);
+	assert_int_equal(store_capa_get(e->st, "one", "ssl h 995", &capa,
+	    &seen, NULL), PC_OK);
+	assert_string_equal(capa, "USER\nPIPELINING");
+	assert_int_equal(seen, 1700000000);
+	free(capa);
+	/* Another endpoint (the address or port changed): not trusted. */
+	assert_int_equal(store_capa_get(e->st, "one", "ssl other 995", &capa,
+	    NULL, NULL), PC_E_NOTFOUND);
+	/* The next save replaces it. */
+	assert_int_equal(store_capa_put(e->st, "one", "tls h 110",
+	    "STLS\nUSER", 1700000100, NULL), PC_OK);
+	assert_int_equal(store_capa_get(e->st, "one", "ssl h 995", &capa,
+	    NULL, NULL), PC_E_NOTFOUND);
+	assert_int_equal(store_capa_get(e->st, "one", "tls h 110", &capa,
+	    NULL, NULL), PC_OK);
+	assert_string_equal(capa, "STLS\nUSER");
+	free(capa);
+	p = test_get(e->st, "one");
+	assert_int_equal(p->version, 1);
+	profile_free(p);
+	assert_int_equal(test_history_n(e->st, NULL), 1);
+	/* Forget. */
+	assert_int_equal(store_capa_put(e->st, "one", NULL, NULL, 0, NULL),
+	    PC_OK);
+	assert_int_equal(store_capa_get(e->st, "one", "tls h 110", &capa,
+	    NULL, NULL), PC_E_NOTFOUND);
+	/* Unknown profile. */
+	assert_int_equal(store_capa_put(e->st, "nobody", "ssl h 995", "USER",
+	    1, &cause), PC_E_NOTFOUND);
+	assert_non_null(strstr(cause, "nobody"));
+	free(cause);
+	/* Gone with the profile. */
+	assert_int_equal(store_capa_put(e->st, "one", "ssl h 995", "USER", 1,
+	    NULL), PC_OK);
+	assert_int_equal(store_remove(e->st, "one", NULL), PC_OK);
+	test_add(e->st, "one", NULL, NULL);
+	assert_int_equal(store_capa_get(e->st, "one", "ssl h 995", &capa,
+	    NULL, NULL), PC_E_NOTFOUND);
+}
+
 static void
 test_store_memory(void **state)
 {
@@ -509,10 +568,22 @@ test_fixture_v1(sqlite3 *h, const unsigned char *key)
 	free(pw);
 }
 
+/* Version 2 adds saved capabilities. */
+static void
+test_fixture_v2(sqlite3 *h, const unsigned char *key)
+{
+	test_fixture_v1(h, key);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO capabilities (profile_id, "
+	    "endpoint, lines, seen) SELECT id, 'tls pop.old.example 110', "
+	    "'STLS' || char(10) || 'USER', 1 FROM profiles", NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
 typedef void (*test_fixture_fn)(sqlite3 *, const unsigned char *);
 static const test_fixture_fn test_fixtures[] = {
 	NULL,			/* version 0: an empty database */
 	test_fixture_v1,
+	test_fixture_v2,
 };
 
 static void
@@ -1277,6 +1348,7 @@ main(void)
 		T(test_store_validation_refused),
 		T(test_store_list_and_pages),
 		T(test_store_last_result),
+		T(test_store_capa),
 		cmocka_unit_test(test_store_memory),
 		T(test_store_migrate_every_version),
 		T(test_store_migration_is_atomic),
