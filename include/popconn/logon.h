@@ -116,5 +116,10 @@ void		 logon_run(struct logon *lg);
  * Saved capabilities are trusted only for the same endpoint.  Caller frees.
  */
 char		*logon_endpoint(const struct profile *p);
+/*
+ * Whether r failed its logon with trusted capabilities: they may be out of
+ * date, and should be forgotten so that the next repeat asks CAPA.
+ */
+bool		 logon_capa_stale(const struct logon_result *r);
 
 #endif

@@ -224,6 +224,14 @@ enum pc_err	 store_capa_get(struct store *st, const char *name,
 enum pc_err	 store_capa_put(struct store *st, const char *name,
 		    const char *endpoint, const char *capa, int64_t seen,
 		    char **cause);
+/*
+ * After a test logon: forget what is saved when stale (trusted lines the
+ * logon failed with: logon_capa_stale), else save capa (NULL = nothing to
+ * save) when it differs from what is saved, so a repeat writes nothing.
+ */
+enum pc_err	 store_capa_record(struct store *st, const char *name,
+		    const char *endpoint, const char *capa, bool stale,
+		    int64_t when, char **cause);
 
 /*
  * Bulk change: apply every assignment to every named profile (names) or to

@@ -159,30 +159,19 @@ cli_test_trusted(struct cli *c, const struct profile *p, struct trace *tr)
 }
 
 /*
- * After a test: keep what CAPA said over TLS for a repeat test (written
- * only when it differs from what is saved), and forget trusted lines that
- * the logon failed with.  Like the last result, a database that cannot be
- * written (read-only) does not fail the test.
+ * After a test: keep what CAPA said over TLS for a repeat test, and forget
+ * trusted lines that the logon failed with.  Like the last result, a
+ * database that cannot be written (read-only) does not fail the test.
  */
 static void
 cli_test_keep_capa(struct cli *c, const struct profile *p,
     const struct logon_result *r)
 {
-	char *endpoint, *old = NULL;
+	char *endpoint;
 
-	if (r->capa_trusted && r->diag != DIAG_OK && r->failed_step != NULL &&
-	    strcmp(r->failed_step, "logon") == 0) {
-		(void)store_capa_put(c->st, p->name, NULL, NULL, 0, NULL);
-		return;
-	}
-	if (r->capa == NULL)
-		return;
 	endpoint = logon_endpoint(p);
-	if (store_capa_get(c->st, p->name, endpoint, &old, NULL, NULL) !=
-	    PC_OK || strcmp(old, r->capa) != 0)
-		(void)store_capa_put(c->st, p->name, endpoint, r->capa,
-		    (int64_t)time(NULL), NULL);
-	free(old);
+	(void)store_capa_record(c->st, p->name, endpoint, r->capa,
+	    logon_capa_stale(r), (int64_t)time(NULL), NULL);
 	free(endpoint);
 }
 

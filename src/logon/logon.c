@@ -507,6 +507,7 @@ logon_take_outcome(struct logon *lg)
 		lg->res.capa = logon_join_lines(o->capa.lines, o->capa.nlines);
 	if (o->capa_trusted && o->diag != DIAG_OK && o->failed_step != NULL &&
 	    strcmp(o->failed_step, "logon") == 0) {
+		/* The same test as logon_capa_stale: say it in the message. */
 		msg = xasprintf("%s (the capabilities of the last test were "
 		    "trusted: a full test asks CAPA again)", o->message);
 		logon_finish(lg, o->diag, o->failed_step, msg);
@@ -946,4 +947,11 @@ logon_endpoint(const struct profile *p)
 	    p->port);
 	free(sec);
 	return s;
+}
+
+bool
+logon_capa_stale(const struct logon_result *r)
+{
+	return r->capa_trusted && r->diag != DIAG_OK &&
+	    r->failed_step != NULL && strcmp(r->failed_step, "logon") == 0;
 }

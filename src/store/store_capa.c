@@ -73,3 +73,23 @@ store_capa_put(struct store *st, const char *name, const char *endpoint,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+enum pc_err
+store_capa_record(struct store *st, const char *name, const char *endpoint,
+    const char *capa, bool stale, int64_t when, char **cause)
+{
+	char *old = NULL;
+	enum pc_err rc;
+
+	if (stale)
+		return store_capa_put(st, name, NULL, NULL, 0, cause);
+	if (capa == NULL)
+		return PC_OK;
+	rc = store_capa_get(st, name, endpoint, &old, NULL, NULL);
+	if (rc == PC_OK && strcmp(old, capa) == 0) {
+		free(old);
+		return PC_OK;
+	}
+	free(old);
+	return store_capa_put(st, name, endpoint, capa, when, cause);
+}

@@ -582,18 +582,10 @@ scr_bulk_test_fill(struct tui *t, struct scr_bulk_test *b)
 			continue;
 		}
 		r->tr = trace_new(256);
-		r->job = tui_job_start(t, p, r->tr, scr_bulk_test_done_cb, b);
+		r->job = tui_job_start(t, p, r->tr, NULL,
+		    scr_bulk_test_done_cb, b);
 		profile_free(p);
 		p = NULL;
-		if (r->job == NULL) {
-			trace_free(r->tr);
-			r->tr = NULL;
-			r->result = xstrdup("error");
-			r->message = xstrdup("this build of popconn has no "
-			    "test logon yet");
-			scr_bulk_test_finish_row(t, b, r);
-			continue;
-		}
 		r->state = SCR_BULK_T_RUN;
 		b->running++;
 	}
@@ -796,11 +788,6 @@ scr_bulk_test_enter(struct tui *t, const char *group, char *const *names,
 	int64_t count = 0;
 	int i;
 
-	if (!tui_job_available()) {
-		tui_msg(t, TUI_MSG_WARN, "this build of popconn cannot run a "
-		    "test logon yet");
-		return;
-	}
 	b = xcalloc(1, sizeof *b);
 	if (names == NULL) {
 		f.group = group;

@@ -561,11 +561,6 @@ scr_edit_test(struct tui *t, struct scr_edit *e)
 	const char *what = NULL;
 
 	scr_edit_commit_current(e);
-	if (!tui_job_available()) {
-		tui_msg(t, TUI_MSG_WARN, "this build of popconn cannot run a "
-		    "test logon yet");
-		return;
-	}
 	/* The name does not matter to a test; everything else does. */
 	profile_validate(e->work, &iss);
 	for (i = 0; i < iss.n; i++) {

@@ -1456,6 +1456,8 @@ static const char *const scr_list_help_logon[] = {
 	"  Esc                cancel the running test; close when it is done",
 	"  s                  save the trace to a file (asks for the path)",
 	"  r                  run the test again",
+	"  t                  run it again trusting the capabilities the last",
+	"                     test saw (no CAPA: one round trip less)",
 	"",
 	"Colours: what popconn sent, what the server answered, network and",
 	"TLS steps, decisions, errors.  Passwords, tokens and digests never",

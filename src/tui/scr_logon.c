@@ -4,11 +4,14 @@
  * view below it.  The session is a tui_job, advanced by the event loop's
  * poll() beside the keyboard, so the pane answers keys at once: Esc
  * cancels a running test (and closes a finished one), "s" saves the trace
- * to a file, "r" runs it again, the arrows scroll.
+ * to a file, "r" runs it again, "t" runs it again trusting the
+ * capabilities the last test saw (no CAPA: a round trip less), the arrows
+ * scroll.
  *
  * The trace arrives already escaped and redacted (trace.h); the pane only
  * colours it.  When the test was started on a saved, unmodified profile,
- * its diagnosis is recorded as the profile's last result.
+ * its diagnosis is recorded as the profile's last result, and what CAPA
+ * said over TLS is saved for a repeat (store_capa_record).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +58,7 @@ scr_logon_done_cb(struct tui *t, struct tui_job *j, void *arg)
 {
 	struct scr_logon *l = arg;
 	const struct logon_result *res;
+	char *endpoint;
 
 	l->finished = true;
 	l->ended_ms = tui_now_ms();
@@ -65,12 +69,40 @@ scr_logon_done_cb(struct tui *t, struct tui_job *j, void *arg)
 		if (store_set_last_result(t->st, l->p->name,
 		    diag_key(res->diag), (int64_t)time(NULL)) == PC_OK)
 			tui_changed(t);
+		endpoint = logon_endpoint(l->p);
+		(void)store_capa_record(t->st, l->p->name, endpoint, res->capa,
+		    logon_capa_stale(res), (int64_t)time(NULL), NULL);
+		free(endpoint);
 	}
 }
 
-static void
-scr_logon_start(struct tui *t, struct scr_logon *l)
+/*
+ * The saved capabilities for a repeat ("t"), or NULL with a trace note
+ * when there are none for this endpoint (or the profile is not saved).
+ */
+static char *
+scr_logon_trusted(struct tui *t, struct scr_logon *l)
 {
+	char *endpoint, *capa = NULL;
+
+	endpoint = logon_endpoint(l->p);
+	if (!l->record || l->p->name == NULL ||
+	    store_capa_get(t->st, l->p->name, endpoint, &capa, NULL, NULL) !=
+	    PC_OK) {
+		trace_emitf(l->tr, 0, TRACE_INFO, "no capabilities saved for "
+		    "%s%s: asking CAPA", endpoint, l->record ? "" :
+		    " (the profile has unsaved changes)");
+		capa = NULL;
+	}
+	free(endpoint);
+	return capa;
+}
+
+static void
+scr_logon_start(struct tui *t, struct scr_logon *l, bool trust)
+{
+	char *trusted = NULL;
+
 	tui_job_free(t, l->job);
 	l->job = NULL;
 	trace_free(l->tr);
@@ -80,13 +112,10 @@ scr_logon_start(struct tui *t, struct scr_logon *l)
 	l->finished = false;
 	l->cancelled = false;
 	l->started_ms = tui_now_ms();
-	l->job = tui_job_start(t, l->p, l->tr, scr_logon_done_cb, l);
-	if (l->job == NULL) {
-		trace_emitf(l->tr, 0, TRACE_ERROR, "this build of popconn has "
-		    "no test logon yet (the logon layer is not linked)");
-		l->finished = true;
-		l->ended_ms = l->started_ms;
-	}
+	if (trust)
+		trusted = scr_logon_trusted(t, l);
+	l->job = tui_job_start(t, l->p, l->tr, trusted, scr_logon_done_cb, l);
+	free(trusted);
 }
 
 /* ---- drawing --------------------------------------------------------- */
@@ -287,8 +316,10 @@ scr_logon_draw(struct tui *t, struct tui_screen *s)
 	keys[n++] = (struct wdg_key){ "Up/Dn", "scroll", false };
 	keys[n++] = (struct wdg_key){ "End", "follow", false };
 	keys[n++] = (struct wdg_key){ "s", "save trace", true };
-	if (l->finished && l->job != NULL)
+	if (l->finished) {
 		keys[n++] = (struct wdg_key){ "r", "run again", false };
+		keys[n++] = (struct wdg_key){ "t", "trust CAPA", false };
+	}
 	keys[n++] = (struct wdg_key){ "?", "help", false };
 	if (l->finished)
 		keys[n++] = (struct wdg_key){ "Esc", "close", true };
@@ -464,8 +495,8 @@ scr_logon_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 		free(path);
 		return TUI_REDRAW;
 	}
-	if (tui_key_is(k, 'r') && l->finished && l->job != NULL) {
-		scr_logon_start(t, l);
+	if ((tui_key_is(k, 'r') || tui_key_is(k, 't')) && l->finished) {
+		scr_logon_start(t, l, tui_key_is(k, 't'));
 		return TUI_REDRAW;
 	}
 	if (tui_key_is(k, '?') || tui_key_fn(k, KEY_F(1))) {
@@ -516,5 +547,5 @@ scr_logon_enter(struct tui *t, struct profile *p, bool record)
 		return;
 	l->s = s;
 	tui_screen_window(s);
-	scr_logon_start(t, l);
+	scr_logon_start(t, l, false);
 }

@@ -29,9 +29,7 @@
 
 #include "popconn/tui.h"
 #include "tui_int.h"
-#ifdef POPCONN_TUI_HAVE_LOGON
 #include "popconn/logon.h"
-#endif
 
 #define TUI_MAX_POLLFDS	72
 #define TUI_TICK_MS	200	/* clock refresh while a logon runs */
@@ -41,9 +39,7 @@ static volatile sig_atomic_t tui_in_curses;
 
 struct tui_job {
 	struct tui_job	*next;
-#ifdef POPCONN_TUI_HAVE_LOGON
 	struct logon	*lg;
-#endif
 	tui_job_done_cb	 done;
 	void		*arg;
 	bool		 reported;	/* done callback called */
@@ -501,24 +497,19 @@ tui_resize(struct tui *t)
 
 /* ---- jobs (test logons) ---------------------------------------------- */
 
-#ifdef POPCONN_TUI_HAVE_LOGON
-
-bool
-tui_job_available(void)
-{
-	return true;
-}
-
 struct tui_job *
 tui_job_start(struct tui *t, const struct profile *p, struct trace *tr,
-    tui_job_done_cb done, void *arg)
+    const char *trusted, tui_job_done_cb done, void *arg)
 {
+	struct logon_opts o;
 	struct tui_job *j;
 
+	memset(&o, 0, sizeof o);
+	o.trusted_capa = trusted;
 	j = xcalloc(1, sizeof *j);
 	j->done = done;
 	j->arg = arg;
-	j->lg = logon_new(p, tr, NULL);
+	j->lg = logon_new(p, tr, &o);
 	j->next = t->jobs;
 	t->jobs = j;
 	t->dirty = true;
@@ -619,70 +610,6 @@ tui_jobs_advance(struct tui *t, const struct pollfd *fds)
 	}
 }
 
-#else /* !POPCONN_TUI_HAVE_LOGON */
-
-bool
-tui_job_available(void)
-{
-	return false;
-}
-
-struct tui_job *
-tui_job_start(struct tui *t, const struct profile *p, struct trace *tr,
-    tui_job_done_cb done, void *arg)
-{
-	(void)t;
-	(void)p;
-	(void)tr;
-	(void)done;
-	(void)arg;
-	return NULL;
-}
-
-void
-tui_job_cancel(struct tui_job *j)
-{
-	(void)j;
-}
-
-const struct logon_result *
-tui_job_result(const struct tui_job *j)
-{
-	(void)j;
-	return NULL;
-}
-
-void
-tui_job_free(struct tui *t, struct tui_job *j)
-{
-	(void)t;
-	free(j);
-}
-
-bool
-tui_jobs_running(const struct tui *t)
-{
-	(void)t;
-	return false;
-}
-
-static int
-tui_jobs_pollfds(struct tui *t, struct pollfd *fds, int *timeout)
-{
-	(void)t;
-	(void)fds;
-	(void)timeout;
-	return 1;
-}
-
-static void
-tui_jobs_advance(struct tui *t, const struct pollfd *fds)
-{
-	(void)t;
-	(void)fds;
-}
-
-#endif /* POPCONN_TUI_HAVE_LOGON */
 
 /* ---- the loop -------------------------------------------------------- */
 

@@ -181,15 +181,15 @@ int		 tui_wrap(const char *s, int width, char ***lines);
 void		 tui_fill(WINDOW *w, int y, int x, int n, attr_t attr);
 /* A horizontal rule across w at row y. */
 void		 tui_rule(WINDOW *w, int y);
-/* Whether a test logon can run in this build. */
-bool		 tui_job_available(void);
 /*
  * Start a test logon of p (copied) whose events go to tr (which must live
- * until tui_job_free).  done is called once, from the loop, when it ends.
- * Returns NULL when this build has no logon.
+ * until tui_job_free).  trusted: capability lines a former test saved, for
+ * a repeat that skips CAPA (logon_opts.trusted_capa; copied), or NULL.
+ * done is called once, from the loop, when it ends.  Never NULL.
  */
 struct tui_job	*tui_job_start(struct tui *t, const struct profile *p,
-		    struct trace *tr, tui_job_done_cb done, void *arg);
+		    struct trace *tr, const char *trusted, tui_job_done_cb done,
+		    void *arg);
 void		 tui_job_cancel(struct tui_job *j);
 /* Borrowed; valid until tui_job_free. */
 const struct logon_result *tui_job_result(const struct tui_job *j);

@@ -100,6 +100,30 @@ tui_expect A "$TUI_T/trace.txt" "s again proposes the last path"
 tui_keys A Enter
 tui_expect A 'exists\.  Overwrite it\?' "an existing file is not overwritten without asking"
 tui_keys A n
+# "t" in the finished pane: a repeat that trusts the capabilities the first
+# run saved (no CAPA step), then "r" asks CAPA again.
+tui_expect A 'r run again t trust CAPA' "the key bar offers the repeat"
+tui_keys A t
+tui_expect A 'passed in' "the repeat trusting the capabilities passes" 15
+tui_expect A '✓ greeting .*✓ logon' "no capa step between greeting and logon"
+tui_keys A s
+tui_expect A 'Write the trace to the file:' "s asks for a path for the repeat's trace"
+tui_keys A C-u
+tui_type A "$TUI_T/repeat.txt"
+tui_keys A Enter
+tui_expect A "trace saved to $TUI_T/repeat.txt" "the repeat's trace is saved"
+if grep -q 'C: CAPA' "$TUI_T/repeat.txt" || ! grep -q 'C: AUTH' "$TUI_T/repeat.txt"; then
+	not_ok "the repeat sent no CAPA, and logged on" "$(cat "$TUI_T/repeat.txt")"
+else
+	ok "the repeat sent no CAPA, and logged on"
+fi
+if grep -q 'CAPA not sent: trusting the capabilities of the last test' "$TUI_T/repeat.txt"; then
+	ok "the repeat's trace says CAPA was skipped"
+else
+	not_ok "the repeat's trace says CAPA was skipped" "$(cat "$TUI_T/repeat.txt")"
+fi
+tui_keys A r
+tui_expect A '✓ capa' "r asks CAPA again" 15
 tui_keys A Escape
 tui_expect A 'dovecot +127\.0\.0\.1 +[0-9]+ ssl +ok' "the list shows the last result"
 run pc show dovecot --json

@@ -501,6 +501,25 @@ test_store_capa(void **state)
 	    1, &cause), PC_E_NOTFOUND);
 	assert_non_null(strstr(cause, "nobody"));
 	free(cause);
+	/* After a test: saved when new, untouched when the same, forgotten
+	   when stale. */
+	assert_int_equal(store_capa_record(e->st, "one", "ssl h 995", "USER",
+	    false, 5, NULL), PC_OK);
+	assert_int_equal(store_capa_record(e->st, "one", "ssl h 995", "USER",
+	    false, 9, NULL), PC_OK);
+	assert_int_equal(store_capa_get(e->st, "one", "ssl h 995", &capa,
+	    &seen, NULL), PC_OK);
+	assert_int_equal(seen, 5);	/* the same lines: nothing written */
+	free(capa);
+	assert_int_equal(store_capa_record(e->st, "one", "ssl h 995", NULL,
+	    false, 9, NULL), PC_OK);	/* nothing to save: kept */
+	assert_int_equal(store_capa_get(e->st, "one", "ssl h 995", &capa,
+	    NULL, NULL), PC_OK);
+	free(capa);
+	assert_int_equal(store_capa_record(e->st, "one", "ssl h 995", NULL,
+	    true, 9, NULL), PC_OK);
+	assert_int_equal(store_capa_get(e->st, "one", "ssl h 995", &capa,
+	    NULL, NULL), PC_E_NOTFOUND);
 	/* Gone with the profile. */
 	assert_int_equal(store_capa_put(e->st, "one", "ssl h 995", "USER", 1,
 	    NULL), PC_OK);
