@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "popconn/err.h"
 #include "popconn/profile.h"
@@ -61,6 +62,14 @@ struct store_audit_list {
 /* Bits of store_list.secrets. */
 #define STORE_SECRET_PASSWORD		0x01
 #define STORE_SECRET_PROXY_PASSWORD	0x02
+
+/* The STORE_SECRET_* bit of a secret field ("password", "proxy_password"). */
+static inline unsigned
+store_secret_bit(const char *key)
+{
+	return strcmp(key, "password") == 0 ? STORE_SECRET_PASSWORD :
+	    STORE_SECRET_PROXY_PASSWORD;
+}
 
 /* A list of profiles, owned. */
 struct store_list {

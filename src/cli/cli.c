@@ -378,9 +378,7 @@ cli_profile_json(const struct profile *p, int secrets)
 			k = xasprintf("%s_set", fl[i].key);
 			if (secrets >= 0)
 				json_object_set_new(o, k, json_boolean(secrets &
-				    (strcmp(fl[i].key, "password") == 0 ?
-				    STORE_SECRET_PASSWORD :
-				    STORE_SECRET_PROXY_PASSWORD)));
+				    store_secret_bit(fl[i].key)));
 			else
 				json_object_set_new(o, k,
 				    json_boolean(*v != '\0'));

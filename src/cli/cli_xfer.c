@@ -293,10 +293,8 @@ xfer_export_csv(FILE *f, struct store_list *l, struct xfer_key *k)
 			}
 			v = profile_field_get(l->v[i], fl[j].key);
 			if (fl[j].type == PROF_F_SECRET && l->secrets != NULL)
-				xfer_csv_cell(f, l->secrets[i] & (strcmp(
-				    fl[j].key, "password") == 0 ?
-				    STORE_SECRET_PASSWORD :
-				    STORE_SECRET_PROXY_PASSWORD) ? "yes" : "no",
+				xfer_csv_cell(f, l->secrets[i] &
+				    store_secret_bit(fl[j].key) ? "yes" : "no",
 				    j == 0);
 			else if (fl[j].type == PROF_F_SECRET)
 				xfer_csv_cell(f, *v ? "yes" : "no", j == 0);

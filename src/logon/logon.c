@@ -64,14 +64,21 @@ struct logon {
 	char		*tmp;		/* scratch message, see logon_tmpf */
 };
 
-/* Microseconds since the session started (monotonic). */
+/* CLOCK_MONOTONIC in microseconds. */
 static int64_t
-logon_us(const struct logon *lg)
+logon_mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - lg->t0_us;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Microseconds since the session started. */
+static int64_t
+logon_us(const struct logon *lg)
+{
+	return logon_mono_us() - lg->t0_us;
 }
 
 static void
@@ -788,12 +795,7 @@ logon_new(const struct profile *p, struct trace *tr,
 		lg->opts.trusted_capa = NULL;
 	}
 	lg->t0 = xport_now_ms();
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		lg->t0_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-	}
+	lg->t0_us = logon_mono_us();
 	lg->step_tls = lg->step_pop = -1;
 	buf_init_secret(&lg->out, LOGON_OUT_MAX);
 	lg->phase = LOGON_PH_CONNECT;
