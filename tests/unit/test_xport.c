@@ -375,6 +375,12 @@ test_xport_mem_script(void **state)
 	assert_true(xport_mem_done(m));
 	assert_null(xport_mem_error(m));
 	assert_memory_equal(xport_mem_written(m, &len), "ping", 4);
+	/* After the peer's EOF, TCP still takes bytes: every later write. */
+	assert_int_equal(xport_write(m, "a", 1, &put), PC_OK);
+	assert_int_equal(xport_write(m, "bc", 2, &put), PC_OK);
+	assert_int_equal(put, 2);
+	assert_memory_equal(xport_mem_written(m, &len), "pingabc", 7);
+	assert_null(xport_mem_error(m));
 	xport_free(m);
 
 	/* A wrong byte is reported, with its position. */

@@ -47,6 +47,7 @@ struct xport_mem {
 	size_t		 roff;
 	int		 wstep;		/* step writes must match */
 	size_t		 woff;
+	int		 peer_eof;	/* writes went past the script's EOF */
 	struct buf	 written;
 	char		*error;
 	/* pair */
@@ -217,7 +218,6 @@ xport_mem_script_write(struct xport_mem *m, const unsigned char *buf,
 {
 	struct xport_mem_step	*s;
 	size_t			 done = 0, n, tl, i;
-	int			 eof = 0;
 
 	while (done < len) {
 		/* Find the expectation; a FAIL on the way fails the write. */
@@ -230,12 +230,15 @@ xport_mem_script_write(struct xport_mem *m, const unsigned char *buf,
 				    PC_E_IO, "mem: write failed: %s",
 				    strerror(s->err));
 			}
-			eof |= s->kind == XPORT_MEM_EOF;
+			m->peer_eof |= s->kind == XPORT_MEM_EOF;
 			m->wstep++;
 		}
 		if (m->wstep >= m->nsteps) {
-			/* After the peer's EOF, TCP still takes bytes. */
-			if (eof) {
+			/*
+			 * After the peer's EOF, TCP still takes bytes, in
+			 * this call and in every later one.
+			 */
+			if (m->peer_eof) {
 				buf_add(&m->written, buf + done, len - done);
 				done = len;
 				break;
