@@ -144,7 +144,7 @@ static int
 cli_make_parent(const char *path)
 {
 	char *dir, *p;
-	int rc = 0;
+	int rc = 0, saved;
 
 	dir = xstrdup(path);
 	p = strrchr(dir, '/');
@@ -158,11 +158,15 @@ cli_make_parent(const char *path)
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 			rc = -1;
 		*p = '/';
+		if (rc != 0)
+			goto out;	/* errno says why */
 	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		rc = -1;
 out:
+	saved = errno;
 	free(dir);
+	errno = saved;
 	return rc;
 }
 
@@ -194,10 +198,14 @@ cli_open(struct cli *c)
 
 	if (c->st != NULL)
 		return CLI_EXIT_OK;
-	if (cli_make_parent(c->db_path) != 0 ||
-	    cli_make_parent(c->key_path) != 0) {
-		cli_error("cannot create the folder for %s: %s", c->db_path,
-		    strerror(errno));
+	if (cli_make_parent(c->db_path) != 0) {
+		cli_error("cannot create the folder of the database %s: %s",
+		    c->db_path, strerror(errno));
+		return CLI_EXIT_DB;
+	}
+	if (cli_make_parent(c->key_path) != 0) {
+		cli_error("cannot create the folder of the key file %s: %s",
+		    c->key_path, strerror(errno));
 		return CLI_EXIT_DB;
 	}
 	if (c->passphrase_fd >= 0 && c->passphrase == NULL &&

@@ -301,4 +301,20 @@ fault "newer database: list" 'newer|version' "$D" "$KK" list
 fault "newer database: add" 'newer|version' "$D" "$KK" add new address=n.example.com
 expect_eq "$(q "$D" 'PRAGMA user_version')" 999 "newer database: user_version stays 999"
 
+# --- a folder that cannot be made: the message names which one -----------------
+: >"$T/plainfile"
+run "$PC" --db "$T/plainfile/sub/pc.db" --key "$KK" list
+expect_rc 4 "database folder cannot be made: exit 4"
+expect_err "^popconn: cannot create the folder of the database $T/plainfile/sub/pc\.db: Not a directory$" \
+	"database folder cannot be made: the message names the database"
+run "$PC" --db "$T/other.db" --key "$T/plainfile/k/key" list
+expect_rc 4 "key folder cannot be made: exit 4"
+expect_err "^popconn: cannot create the folder of the key file $T/plainfile/k/key: Not a directory$" \
+	"key folder cannot be made: the message names the key file"
+if [ -e "$T/other.db" ]; then
+	not_ok "key folder cannot be made: no database was created"
+else
+	ok "key folder cannot be made: no database was created"
+fi
+
 finish
