@@ -121,6 +121,17 @@ check rep-stls ok "repeat STLS: trusting the saved capabilities" --trust-capabil
 expect_eq "$(client_lines <<<"$OUT" | tr '\n' ' ')" "STLS AUTH PLAIN <redacted> STAT QUIT " \
 	"repeat STLS: STLS at once, no CAPA before or after it"
 
+# A group: each profile trusts its own saved capabilities.
+add rg1 address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" group=rgroup
+add rg2 address=localhost port="$POP3_PLAIN_PORT" security=tls "$CA" "$U" group=rgroup
+run timeout 60 "$PC" test --group rgroup --json --trust-capabilities
+expect_rc 0 "repeat group: the first run passes"
+expect_eq "$(grep -c '"capabilities_trusted": false' <<<"$OUT")" 2 "repeat group: nothing trusted on the first run"
+run timeout 60 "$PC" test --group rgroup --json --trust-capabilities
+expect_rc 0 "repeat group: the repeat passes"
+expect_eq "$(grep -c '"capabilities_trusted": true' <<<"$OUT")" 2 "repeat group: both profiles trusted their own capabilities"
+expect_eq "$(client_lines <<<"$OUT" | grep -c '^CAPA$' || true)" 0 "repeat group: no CAPA sent"
+
 # Stale capabilities: the saved lines no longer match the server.  The
 # logon fails with a hint, and the next repeat asks CAPA again.
 q "UPDATE capabilities SET lines = 'USER' WHERE profile_id = (SELECT id FROM profiles WHERE name = 'rep')"
