@@ -38,6 +38,14 @@ struct store_opts {
 	const char	*passphrase;	/* SECRET: master passphrase, for a
 					   database in passphrase mode; NULL
 					   when not given */
+	/*
+	 * A file this process may not write (permissions, read-only mount)
+	 * is opened for reading instead of refused: reads work, every write
+	 * fails with PC_E_DB ("the file is read-only").  It must be at the
+	 * latest schema and have its key check (nothing can be migrated or
+	 * recorded).  false: such a file is refused at open.
+	 */
+	bool		 read_only_ok;
 };
 
 /* One audit entry. */
@@ -148,6 +156,8 @@ int		 store_schema_version(struct store *st);
 int		 store_schema_latest(void);
 /* The database path given to store_open.  Borrowed, valid until close. */
 const char	*store_path(struct store *st);
+/* Whether the database was opened read-only (store_opts.read_only_ok). */
+bool		 store_read_only(struct store *st);
 
 /*
  * Profiles.  store_get returns PC_E_NOTFOUND when there is no such name

@@ -26,31 +26,33 @@
 
 static const struct cli_cmd cli_cmds[] = {
 	{ "list", "list [--group G] [--json]", "list profiles",
-	  cli_cmd_list },
-	{ "show", "show NAME [--json]", "show one profile", cli_cmd_show },
+	  cli_cmd_list, true },
+	{ "show", "show NAME [--json]", "show one profile", cli_cmd_show,
+	  true },
 	{ "add", "add NAME [--preset P] [FIELD=VALUE ...]",
-	  "create a profile", cli_cmd_add },
+	  "create a profile", cli_cmd_add, false },
 	{ "set", "set NAME FIELD=VALUE ...", "change fields of a profile",
-	  cli_cmd_set },
-	{ "rm", "rm NAME", "delete a profile", cli_cmd_rm },
+	  cli_cmd_set, false },
+	{ "rm", "rm NAME", "delete a profile", cli_cmd_rm, false },
 	{ "bulk-set", "bulk-set (--group G | NAME ...) FIELD=VALUE ... "
 	  "[--dry-run]", "change fields of many profiles at once",
-	  cli_cmd_bulk_set },
+	  cli_cmd_bulk_set, false },
 	{ "export", "export [--group G] [--format json|csv] [-o FILE] "
-	  "[--with-secrets]", "write profiles to a file", cli_cmd_export },
+	  "[--with-secrets]", "write profiles to a file", cli_cmd_export,
+	  true },
 	{ "import", "import FILE [--format json|csv] [--dry-run]",
-	  "read profiles from a file (all or nothing)", cli_cmd_import },
+	  "read profiles from a file (all or nothing)", cli_cmd_import, false },
 	{ "history", "history [NAME] [--limit N]", "show the audit log",
-	  cli_cmd_history },
+	  cli_cmd_history, true },
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
 	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
-	  cli_cmd_test },
+	  cli_cmd_test, true },
 	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
-	  "re-seal every secret under a new key", cli_cmd_rekey },
-	{ "presets", "presets", "list server presets", cli_cmd_presets },
-	{ "fields", "fields", "list the profile fields", cli_cmd_fields },
+	  "re-seal every secret under a new key", cli_cmd_rekey, false },
+	{ "presets", "presets", "list server presets", cli_cmd_presets, false },
+	{ "fields", "fields", "list the profile fields", cli_cmd_fields, false },
 	{ "codepages", "codepages", "list the accepted code pages",
-	  cli_cmd_codepages },
+	  cli_cmd_codepages, false },
 };
 
 #define CLI_NCMDS ((int)(sizeof cli_cmds / sizeof cli_cmds[0]))
@@ -510,8 +512,10 @@ cli_main(int argc, char **argv, cli_tui_cb tui)
 		ret = CLI_EXIT_OK;
 	}
 	for (i = 0; ret < 0 && i < CLI_NCMDS; i++)
-		if (strcmp(cli_cmds[i].name, cmd) == 0)
+		if (strcmp(cli_cmds[i].name, cmd) == 0) {
+			c.opts.read_only_ok = cli_cmds[i].reads;
 			ret = cli_cmds[i].exec(&c);
+		}
 	if (ret < 0) {
 		cli_error("unknown command '%s' (try --help)", cmd);
 		ret = CLI_EXIT_USAGE;

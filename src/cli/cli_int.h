@@ -32,6 +32,8 @@ struct cli_cmd {
 	const char	*usage;
 	const char	*summary;
 	int		(*exec)(struct cli *c);
+	bool		 reads;		/* writes nothing the user asked for:
+					   works on a read-only database */
 };
 
 /* cli.c */

@@ -777,6 +777,44 @@ store_create_file(struct store *st, char **cause)
 	return PC_OK;
 }
 
+/*
+ * A WAL database is read through its -shm file, which SQLite must be able
+ * to create next to the database when it is missing: in a folder this
+ * process cannot write (a read-only mount) it cannot, so the file is
+ * opened as immutable instead (nothing can change it there anyway).
+ */
+static enum pc_err
+store_connect_read_only(struct store *st, char **cause)
+{
+	struct buf uri;
+	const char *p;
+	int src;
+
+	src = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL,
+	    NULL, NULL);
+	if (src == SQLITE_OK || ((src & 0xff) != SQLITE_READONLY &&
+	    (src & 0xff) != SQLITE_CANTOPEN))
+		return PC_OK;	/* reads work, or fail for another reason */
+	sqlite3_close(st->db);
+	st->db = NULL;
+	buf_init(&uri, 0);
+	buf_addstr(&uri, "file:");
+	for (p = st->path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			buf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			buf_add(&uri, p, 1);
+	}
+	buf_addstr(&uri, "?immutable=1");
+	src = sqlite3_open_v2(uri.data, &st->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	buf_cleanup(&uri);
+	if (src != SQLITE_OK)
+		return store_db_fail(st, "open", src, cause);
+	sqlite3_extended_result_codes(st->db, 1);
+	return PC_OK;
+}
+
 static enum pc_err
 store_connect(struct store *st, char **cause)
 {
@@ -811,10 +849,15 @@ store_connect(struct store *st, char **cause)
 	    "PRAGMA synchronous = NORMAL");
 	sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	free(sql);
-	if (!st->memory && sqlite3_db_readonly(st->db, "main") == 1)
+	if (!st->memory && sqlite3_db_readonly(st->db, "main") == 1) {
+		if (st->read_only_ok) {
+			st->read_only = true;
+			return store_connect_read_only(st, cause);
+		}
 		return store_fail(cause, PC_E_DB, "cannot open the database %s "
 		    "for writing: the file is read-only (check its "
 		    "permissions and those of its folder)", st->path);
+	}
 	return PC_OK;
 }
 
@@ -900,7 +943,9 @@ store_key_file(struct store *st, bool create, char **cause)
 
 	if (st->key_path == NULL)	/* ":memory:": a throw-away key */
 		return secret_random(st->key, sizeof st->key);
-	rc = secret_key_load(st->key_path, create, st->key, cause);
+	/* A read-only database makes no key file either. */
+	rc = secret_key_load(st->key_path, create && !st->read_only, st->key,
+	    cause);
 	/* Not a key, or unreadable: either way the database cannot be
 	 * opened with it.  PC_E_NOTFOUND is decided by the caller. */
 	if (rc == PC_E_INVALID || rc == PC_E_IO)
@@ -1153,6 +1198,7 @@ store_open(const struct store_opts *o, struct store **out, char **cause)
 	st->path = xstrdup(o->db_path);
 	st->memory = strcmp(o->db_path, ":memory:") == 0;
 	st->key_path = xstrdup_or_null(o->key_path);
+	st->read_only_ok = o->read_only_ok;
 	st->passphrase = o->passphrase;
 	st->os_user = o->os_user != NULL ? xstrdup(o->os_user) :
 	    store_login_name();
@@ -1194,9 +1240,24 @@ store_open(const struct store_opts *o, struct store **out, char **cause)
 		rc = store_schema_refuse(st, v, cause);
 		goto fail;
 	}
+	if (st->read_only && v < latest) {
+		rc = store_fail(cause, PC_E_DB, "the database %s is read-only "
+		    "and was written by an older popconn (schema %d, this one "
+		    "reads %d): open it once with write access to upgrade it",
+		    st->path, v, latest);
+		goto fail;
+	}
 	rc = store_key_setup(st, v, &write_meta, cause);
 	if (rc)
 		goto fail;
+	if (st->read_only && write_meta) {
+		rc = store_fail(cause, PC_E_DB, "the database %s is read-only "
+		    "and has no key check yet: open it once with write access",
+		    st->path);
+		goto fail;
+	}
+	if (st->read_only)
+		goto done;
 
 	/* From here on the file may be written. */
 	rc = store_wal(st, cause);
@@ -1210,6 +1271,7 @@ store_open(const struct store_opts *o, struct store **out, char **cause)
 		if (rc)
 			goto fail;
 	}
+done:
 	st->schema = store_migrate_version(st->db);
 	rc = store_cols_init(st, cause);
 	if (rc)
@@ -1221,6 +1283,12 @@ fail:
 	st->passphrase = NULL;
 	store_close(st);
 	return rc;
+}
+
+bool
+store_read_only(struct store *st)
+{
+	return st->read_only;
 }
 
 void

@@ -69,6 +69,8 @@ struct store {
 	int		 schema;
 	int		 busy_ms;	/* busy timeout */
 	bool		 memory;	/* ":memory:" */
+	bool		 read_only_ok;	/* store_opts.read_only_ok */
+	bool		 read_only;	/* opened read-only: no write at all */
 	unsigned char	 key[SECRET_KEY_LEN];
 	bool		 passphrase_mode; /* key derived from a passphrase */
 	const char	*passphrase;	/* borrowed from the opts during

@@ -126,6 +126,20 @@ fault "read-only: set" 'read-only|read only|readonly' "$T/ro/pc.db" "$K" \
     set p2 timeout=40
 fault "read-only: bulk-set" 'read-only|read only|readonly' "$T/ro/pc.db" "$K" \
     bulk-set --group g timeout=40
+# Commands that only read work on it, and leave it as it was.
+before=$(snap "$T/ro/pc.db" "$T/ro/pc.db-wal" "$K")
+run "$PC" --db "$T/ro/pc.db" --key "$K" list
+expect_rc 0 "read-only: list works"
+expect_eq "$(grep -c '^p[0-9]' <<<"$OUT")" 20 "read-only: list shows every profile"
+run "$PC" --db "$T/ro/pc.db" --key "$K" show p1 --json
+expect_rc 0 "read-only: show works"
+expect_out '"password_set": true' "read-only: show reads the sealed password's state"
+run "$PC" --db "$T/ro/pc.db" --key "$K" history p1
+expect_out 'p1 .*password: set' "read-only: history reads the audit log"
+run "$PC" --db "$T/ro/pc.db" --key "$K" export --format csv
+expect_eq "$(grep -c '^"p[0-9]' <<<"$OUT")" 20 "read-only: export writes every profile"
+expect_no "$SECRET" "read-only: no secret printed"
+expect_eq "$(snap "$T/ro/pc.db" "$T/ro/pc.db-wal" "$K")" "$before" "read-only: the reads changed no file"
 
 # --- full disk -------------------------------------------------------------
 tmpfs "$T/full" 512k

@@ -50,7 +50,7 @@ static struct store *
 test_open_as(struct test_env *e, const char *db, const char *key,
     const char *user)
 {
-	struct store_opts o = { db, key, user, 0, NULL };
+	struct store_opts o = { db, key, user, 0, NULL, false };
 	struct store *st = NULL;
 	char *cause = NULL;
 	enum pc_err rc;
@@ -532,7 +532,7 @@ test_store_capa(void **state)
 static void
 test_store_memory(void **state)
 {
-	struct store_opts o = { ":memory:", NULL, "tester", 0, NULL };
+	struct store_opts o = { ":memory:", NULL, "tester", 0, NULL, false };
 	struct store *st = NULL;
 	struct profile *p;
 
@@ -764,7 +764,7 @@ static void
 test_store_wrong_key(void **state)
 {
 	struct test_env *e = *state;
-	struct store_opts o = { e->db, NULL, "eve", 0, NULL };
+	struct store_opts o = { e->db, NULL, "eve", 0, NULL, false };
 	struct store *st = NULL;
 	unsigned char k[SECRET_KEY_LEN];
 	char *other, *cause = NULL;
@@ -792,7 +792,7 @@ static void
 test_store_key_missing(void **state)
 {
 	struct test_env *e = *state;
-	struct store_opts o = { e->db, e->key, "alice", 0, NULL };
+	struct store_opts o = { e->db, e->key, "alice", 0, NULL, false };
 	struct store *st = NULL;
 	struct profile *p;
 	struct stat sb;
@@ -1264,7 +1264,7 @@ static void
 test_store_locked(void **state)
 {
 	struct test_env *e = *state;
-	struct store_opts o = { e->db, e->key, "late", 300, NULL };
+	struct store_opts o = { e->db, e->key, "late", 300, NULL, false };
 	struct store *st = NULL;
 	struct profile *p;
 	struct timeval t0, t1;
@@ -1301,7 +1301,7 @@ static void
 test_store_errors_in_words(void **state)
 {
 	struct test_env *e = *state;
-	struct store_opts o = { NULL, NULL, "x", 0, NULL };
+	struct store_opts o = { NULL, NULL, "x", 0, NULL, false };
 	struct store *st = NULL;
 	char *path, *cause = NULL;
 	int fd;

@@ -153,7 +153,7 @@ test_mode_is(const char *path, mode_t mode)
 static struct store *
 test_open(const char *db, const char *key, const char *user)
 {
-	struct store_opts o = { db, key, user, 0, NULL };
+	struct store_opts o = { db, key, user, 0, NULL, false };
 	struct store *st = NULL;
 	char *cause = NULL;
 
@@ -400,7 +400,7 @@ test_make_future_db(const char *path, bool wal)
 static void
 test_refused_newer(struct test_env *e, const char *user)
 {
-	struct store_opts o = { e->db, e->key, user, 0, NULL };
+	struct store_opts o = { e->db, e->key, user, 0, NULL, false };
 	struct store *st = NULL;
 	char *cause = NULL, *want;
 
@@ -477,7 +477,7 @@ test_files_newer_schema_in_wal(void **state)
 		free(b);
 	}
 	{
-		struct store_opts o = { e->db, e->key, "alice", 0, NULL };
+		struct store_opts o = { e->db, e->key, "alice", 0, NULL, false };
 		struct store *st = NULL;
 		char *cause = NULL;
 
@@ -493,7 +493,7 @@ static void
 test_files_wrong_key_untouched(void **state)
 {
 	struct test_env *e = *state;
-	struct store_opts o = { e->db, NULL, "mallory", 0, NULL };
+	struct store_opts o = { e->db, NULL, "mallory", 0, NULL, false };
 	struct test_snap snap;
 	struct store *st = NULL;
 	unsigned char k[SECRET_KEY_LEN];
