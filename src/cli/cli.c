@@ -492,7 +492,9 @@ cli_main(int argc, char **argv, cli_tui_cb tui)
 			ret = CLI_EXIT_USAGE;
 		} else {
 			/* Open once here: it asks for a master passphrase if
-			 * the database needs one, before curses starts. */
+			 * the database needs one, before curses starts.  A
+			 * read-only database can still be browsed. */
+			c.opts.read_only_ok = true;
 			ret = cli_open(&c);
 			if (ret == CLI_EXIT_OK) {
 				store_close(c.st);

@@ -219,8 +219,8 @@ scr_bulk_apply_cb(struct tui *t, void *arg, wint_t key)
 	memset(&ch, 0, sizeof ch);
 	rc = scr_bulk_run(t, b, false, &ch, &cause);
 	if (rc) {
-		tui_msg(t, TUI_MSG_ERROR, "nothing changed: %s", cause != NULL ?
-		    cause : pc_err_str(rc));
+		cause = tui_write_cause(t, rc, cause);
+		tui_msg(t, TUI_MSG_ERROR, "nothing changed: %s", cause);
 		free(cause);
 		store_changes_cleanup(&ch);
 		return true;

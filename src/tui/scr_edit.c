@@ -451,8 +451,8 @@ scr_edit_save(struct tui *t, struct scr_edit *e)
 		e->close_after_save = false;
 		return;
 	default:
-		tui_msg(t, TUI_MSG_ERROR, "not saved: %s", cause != NULL ?
-		    cause : pc_err_str(rc));
+		cause = tui_write_cause(t, rc, cause);
+		tui_msg(t, TUI_MSG_ERROR, "not saved: %s", cause);
 		free(cause);
 		e->close_after_save = false;
 		return;

@@ -306,9 +306,10 @@ scr_list_row_of(const struct scr_list *l, int64_t pos)
 static void
 scr_list_error(struct tui *t, const char *what, enum pc_err rc, char *cause)
 {
-	tui_msg(t, TUI_MSG_ERROR, "%s: %s", what, cause != NULL ? cause :
-	    pc_err_str(rc));
-	free(cause);
+	char *s = tui_write_cause(t, rc, cause);
+
+	tui_msg(t, TUI_MSG_ERROR, "%s: %s", what, s);
+	free(s);
 }
 
 /* The profile on the cursor's row, from the cache (NULL on a heading). */
@@ -722,7 +723,8 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 	scr_list_fetch(t, l);
 
 	total = wdg_status_count(l->ntotal);
-	left = xasprintf("popconn  %s", store_path(t->st));
+	left = xasprintf("popconn  %s%s", store_path(t->st),
+	    store_read_only(t->st) ? " (read-only)" : "");
 	if (l->filter != NULL) {
 		match = wdg_status_count(l->nmatch);
 		right = xasprintf("filter \"%s\": %s of %s%s", l->filter,

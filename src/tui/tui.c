@@ -495,6 +495,19 @@ tui_resize(struct tui *t)
 	t->dirty = true;
 }
 
+char *
+tui_write_cause(struct tui *t, enum pc_err rc, char *cause)
+{
+	char *s;
+
+	if (rc == PC_E_DB && store_read_only(t->st))
+		s = xstrdup("the database is read-only (opened for browsing)");
+	else
+		s = xstrdup(cause != NULL ? cause : pc_err_str(rc));
+	free(cause);
+	return s;
+}
+
 /* ---- jobs (test logons) ---------------------------------------------- */
 
 struct tui_job *

@@ -182,6 +182,13 @@ void		 tui_fill(WINDOW *w, int y, int x, int n, attr_t attr);
 /* A horizontal rule across w at row y. */
 void		 tui_rule(WINDOW *w, int y);
 /*
+ * What to show for a failed write: cause (else rc's text), or, for a
+ * database error on a database opened read-only, just that (the title
+ * names the file).  Takes
+ * cause; the result is the caller's.
+ */
+char		*tui_write_cause(struct tui *t, enum pc_err rc, char *cause);
+/*
  * Start a test logon of p (copied) whose events go to tr (which must live
  * until tui_job_free).  trusted: capability lines a former test saved, for
  * a repeat that skips CAPA (logon_opts.trusted_capa; copied), or NULL.
