@@ -37,6 +37,7 @@ struct xfer_rec {
 struct xfer_recs {
 	struct xfer_rec	*v;
 	int		 n;
+	int		 cap;		/* allocated elements of v */
 };
 
 /* The export/import passphrase and the key derived from it. */
@@ -82,12 +83,18 @@ xfer_recs_cleanup(struct xfer_recs *rs)
 	free(rs->v);
 	rs->v = NULL;
 	rs->n = 0;
+	rs->cap = 0;
 }
 
 static struct xfer_rec *
 xfer_recs_new(struct xfer_recs *rs, int line)
 {
-	rs->v = xreallocarray(rs->v, (size_t)rs->n + 1, sizeof *rs->v);
+	/* Doubling: one element at a time is quadratic where realloc
+	 * copies (ASan always does). */
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap > 0 ? rs->cap * 2 : 64;
+		rs->v = xreallocarray(rs->v, (size_t)rs->cap, sizeof *rs->v);
+	}
 	memset(&rs->v[rs->n], 0, sizeof rs->v[rs->n]);
 	rs->v[rs->n].line = line;
 	return &rs->v[rs->n++];
@@ -777,7 +784,7 @@ xfer_duplicates(struct profile **list, const int *lines, int n)
 int
 cli_cmd_import(struct cli *c)
 {
-	struct xfer_recs rs = { NULL, 0 };
+	struct xfer_recs rs = { NULL, 0, 0 };
 	struct xfer_key key;
 	struct profile **list = NULL;
 	int *lines = NULL;
@@ -885,7 +892,7 @@ int	 cli_xfer_fuzz(const char *data, size_t len, int csv);
 int
 cli_xfer_fuzz(const char *data, size_t len, int csv)
 {
-	struct xfer_recs rs = { NULL, 0 };
+	struct xfer_recs rs = { NULL, 0, 0 };
 	struct prof_issues iss;
 	struct profile *p;
 	const struct prof_field *f;

@@ -81,6 +81,8 @@ struct store {
 	int		 nsecrets;
 	char		*select_sql;	/* "SELECT <columns> FROM profiles" */
 	sqlite3_stmt	*audit_ins;	/* cached by audit.c */
+	sqlite3_stmt	*get_by_name;	/* cached by store_load_one */
+	sqlite3_stmt	*get_by_id;
 };
 
 /*
