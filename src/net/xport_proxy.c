@@ -72,6 +72,8 @@ struct xport_proxy {
 	enum pc_err	 fail_rc;
 	struct buf	 out;		/* request not yet written; wiped */
 	struct buf	 in;		/* reply bytes, then tunnel bytes */
+	size_t		 http_scanned;	/* bytes of in searched for the end of
+					   an HTTP header block */
 	struct xport_dns *dns;
 	int		 ntlm_leg;	/* 1: NEGOTIATE sent, 2: AUTHENTICATE */
 	size_t		 skip;		/* body bytes still to discard */
@@ -459,13 +461,17 @@ xport_proxy_s5_reply(struct xport_proxy *p)
 	return PC_OK;
 }
 
-/* Where the header block ends (just past the empty line), or 0. */
+/*
+ * Where the header block ends (just past the empty line), or 0.  The scan
+ * starts at from: bytes before it were searched already (a proxy that
+ * sends its reply a byte at a time must not make the search quadratic).
+ */
 static size_t
-xport_proxy_http_end(const char *s, size_t len)
+xport_proxy_http_end(const char *s, size_t len, size_t from)
 {
 	size_t	 i;
 
-	for (i = 0; i + 1 < len; i++) {
+	for (i = from; i + 1 < len; i++) {
 		if (s[i] != '\n')
 			continue;
 		if (s[i + 1] == '\n')
@@ -617,9 +623,14 @@ xport_proxy_http_reply(struct xport_proxy *p)
 	char				*hdr, code[8], *user;
 	enum pc_err			 rc = PC_OK;
 
-	end = xport_proxy_http_end(p->in.data, p->in.len);
-	if (end == 0 && p->in.len < XPORT_PROXY_HDR_MAX)
+	/* The end marker is up to 3 bytes: look again at the last two. */
+	end = xport_proxy_http_end(p->in.data, p->in.len, p->http_scanned > 2 ?
+	    p->http_scanned - 2 : 0);
+	if (end == 0 && p->in.len < XPORT_PROXY_HDR_MAX) {
+		p->http_scanned = p->in.len;
 		return PC_E_AGAIN;
+	}
+	p->http_scanned = 0;
 	if (end == 0 || end > XPORT_PROXY_HDR_MAX)
 		return xport_proxy_failed(p, XPORT_FAIL_PROXY, PC_E_PROTO,
 		    "reply header block larger than 16 KiB");
