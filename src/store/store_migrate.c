@@ -162,6 +162,14 @@ store_migrate_run(sqlite3 *db, const char *path, int target, char **cause)
 			    "migration to schema %d", target);
 		return PC_E_DB;
 	}
+	/*
+	 * Up to date (the usual case): no write lock, so opening never waits
+	 * for another program's long write.  Versions only go up, so a read
+	 * without the lock cannot miss a needed upgrade.
+	 */
+	v = store_migrate_version(db);
+	if (v >= target)
+		return PC_OK;
 	for (;;) {
 		/*
 		 * Take the write lock before reading the version: another

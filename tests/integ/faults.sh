@@ -315,6 +315,24 @@ fault "newer database: list" 'newer|version' "$D" "$KK" list
 fault "newer database: add" 'newer|version' "$D" "$KK" add new address=n.example.com
 expect_eq "$(q "$D" 'PRAGMA user_version')" 999 "newer database: user_version stays 999"
 
+# --- another program holds the write lock for longer than the busy timeout ----
+# Opening an up-to-date database takes no write lock, so reads go on.
+L=$T/locked.db
+mk "$L" "$KK" 5
+printf 'BEGIN IMMEDIATE;\nUPDATE profiles SET timeout = timeout;\n.shell sleep 8\nCOMMIT;\n' |
+	sqlite3 "$L" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 50); do
+	sqlite3 -cmd '.timeout 0' "$L" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
+	sleep 0.1
+done
+run "$PC" --db "$L" --key "$KK" list
+expect_rc 0 "write lock held elsewhere: list still works"
+expect_eq "$(grep -c '^p[0-9]' <<<"$OUT")" 5 "write lock held elsewhere: list shows the profiles"
+run "$PC" --db "$L" --key "$KK" show p2
+expect_rc 0 "write lock held elsewhere: show still works"
+wait "$locker" || true
+
 # --- a folder that cannot be made: the message names which one -----------------
 : >"$T/plainfile"
 run "$PC" --db "$T/plainfile/sub/pc.db" --key "$KK" list
