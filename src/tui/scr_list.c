@@ -312,12 +312,24 @@ scr_list_error(struct tui *t, const char *what, enum pc_err rc, char *cause)
 	free(s);
 }
 
-/* The profile on the cursor's row, from the cache (NULL on a heading). */
+static void	scr_list_scroll(struct scr_list *);
+static void	scr_list_fetch(struct tui *, struct scr_list *);
+
+/*
+ * The profile on the cursor's row (NULL on a heading).  The rows are read
+ * again first when a reload dropped them since the last draw, so a key
+ * that arrives in the same turn as the reload still finds its profile.
+ */
 static struct profile *
-scr_list_cur_profile(struct scr_list *l)
+scr_list_cur_profile(struct tui *t, struct scr_list *l)
 {
 	int64_t i = l->cur - l->cache_top;
 
+	if (l->cache == NULL || i < 0 || i >= l->ncache) {
+		scr_list_scroll(l);
+		scr_list_fetch(t, l);
+		i = l->cur - l->cache_top;
+	}
 	if (l->cache == NULL || i < 0 || i >= l->ncache)
 		return NULL;
 	return l->cache[i].p;
@@ -665,9 +677,9 @@ scr_list_keys(struct scr_list *l, bool heading, struct wdg_key *k, int *n)
 }
 
 static char *
-scr_list_hint(struct scr_list *l)
+scr_list_hint(struct tui *t, struct scr_list *l)
 {
-	const struct profile *p = scr_list_cur_profile(l);
+	const struct profile *p = scr_list_cur_profile(t, l);
 	int g;
 	int diag;
 	char *age, *s, *n;
@@ -795,11 +807,11 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 		    scr_list_filter_text(l));
 		free(match);
 	} else {
-		hint = scr_list_hint(l);
+		hint = scr_list_hint(t, l);
 		wdg_status_draw(t, w, LINES - 2, hint);
 		free(hint);
 	}
-	heading = l->nrows > 0 && scr_list_cur_profile(l) == NULL;
+	heading = l->nrows > 0 && scr_list_cur_profile(t, l) == NULL;
 	scr_list_keys(l, heading, keys, &nkeys);
 	wdg_status_keybar(w, LINES - 1, keys, nkeys);
 }
@@ -966,7 +978,7 @@ scr_list_new(struct tui *t, struct scr_list *l)
 static void
 scr_list_edit(struct tui *t, struct scr_list *l)
 {
-	const struct profile *cp = scr_list_cur_profile(l);
+	const struct profile *cp = scr_list_cur_profile(t, l);
 	struct profile *p = NULL;
 	char *cause = NULL;
 	enum pc_err rc;
@@ -987,7 +999,7 @@ scr_list_edit(struct tui *t, struct scr_list *l)
 static void
 scr_list_test(struct tui *t, struct scr_list *l)
 {
-	const struct profile *cp = scr_list_cur_profile(l);
+	const struct profile *cp = scr_list_cur_profile(t, l);
 	struct profile *p = NULL;
 	char **names, *cause = NULL;
 	const char *grp;
@@ -1028,7 +1040,7 @@ scr_list_bulk(struct tui *t, struct scr_list *l)
 		return;
 	}
 	grp = scr_list_cur_group(l);
-	if (scr_list_cur_profile(l) == NULL && grp != NULL) {
+	if (scr_list_cur_profile(t, l) == NULL && grp != NULL) {
 		scr_bulk_enter(t, grp, NULL, 0);
 		return;
 	}
@@ -1072,7 +1084,7 @@ scr_list_delete_cb(struct tui *t, void *arg, int key)
 		tui_changed(t);
 		return;
 	}
-	cp = scr_list_cur_profile(l);
+	cp = scr_list_cur_profile(t, l);
 	if (cp == NULL)
 		return;
 	rc = store_remove(t->st, cp->name, &cause);
@@ -1086,7 +1098,7 @@ scr_list_delete_cb(struct tui *t, void *arg, int key)
 static void
 scr_list_delete(struct tui *t, struct scr_list *l)
 {
-	const struct profile *cp = scr_list_cur_profile(l);
+	const struct profile *cp = scr_list_cur_profile(t, l);
 	char *text, *cnt;
 
 	if (l->marks.n > 0) {
@@ -1255,7 +1267,7 @@ scr_list_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 	}
 	if (k->fn)
 		return TUI_NONE;
-	cp = scr_list_cur_profile(l);
+	cp = scr_list_cur_profile(t, l);
 	switch (k->ch) {
 	case 'q':
 		return TUI_QUIT;
@@ -1339,7 +1351,7 @@ scr_list_tick(struct tui *t, struct tui_screen *s)
 	}
 	if (l->filtering || l->reload_ms > SCR_LIST_TICK_MAX_MS)
 		return TUI_NONE;
-	p = scr_list_cur_profile(l);
+	p = scr_list_cur_profile(t, l);
 	if (p != NULL)
 		keep = xstrdup(p->name);
 	scr_list_reload(t, l, keep);

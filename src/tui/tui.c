@@ -436,8 +436,12 @@ tui_small_free(void)
 
 /* ---- drawing and resizing -------------------------------------------- */
 
+/*
+ * Draw the screens; out = false lays them out without writing to the
+ * terminal (between keys of one burst, see tui_read_keys).
+ */
 static void
-tui_draw(struct tui *t)
+tui_draw(struct tui *t, bool out)
 {
 	struct tui_screen *s, *top;
 	int i, base = 0;
@@ -447,7 +451,8 @@ tui_draw(struct tui *t)
 		tui_small_draw(t);
 		curs_set(0);
 		update_panels();
-		doupdate();
+		if (out)
+			doupdate();
 		return;
 	}
 	tui_small_free();
@@ -468,7 +473,8 @@ tui_draw(struct tui *t)
 	if (top != NULL && top->ops->cursor != NULL)
 		cur = top->ops->cursor(t, top);
 	curs_set(cur ? 1 : 0);
-	doupdate();
+	if (out)
+		doupdate();
 }
 
 /* The one place KEY_RESIZE is handled. */
@@ -662,8 +668,20 @@ tui_read_keys(struct tui *t)
 	struct tui_key k;
 	wint_t ch;
 	int r, n;
+	bool redrawn = false;
 
 	for (n = 0; n < 512 && !t->quit; n++) {
+		/*
+		 * A key that changed the screen (a new tab, a dialog) is
+		 * drawn before the next key of the same burst is taken: the
+		 * next key acts on the layout it was typed at.  Nothing is
+		 * written to the terminal until the burst ends.
+		 */
+		if (t->dirty && n > 0 && tui_top(t) != NULL) {
+			tui_draw(t, false);
+			t->dirty = false;
+			redrawn = true;
+		}
 		r = wget_wch(stdscr, &ch);
 		if (r == ERR)
 			break;
@@ -671,6 +689,8 @@ tui_read_keys(struct tui *t)
 		k.fn = r == KEY_CODE_YES;
 		tui_dispatch(t, &k);
 	}
+	if (redrawn)
+		t->dirty = true;	/* the loop writes the last state */
 }
 
 /* The top screen's idle tick, when it has one and it is due. */
@@ -725,7 +745,7 @@ tui_loop(struct tui *t)
 			break;
 		if (t->dirty) {
 			t->dirty = false;
-			tui_draw(t);
+			tui_draw(t, true);
 		}
 		fds[0].fd = STDIN_FILENO;
 		fds[0].events = POLLIN;
