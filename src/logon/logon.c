@@ -476,6 +476,14 @@ logon_layer_up(struct logon *lg)
 	}
 }
 
+/* Trusted capabilities that a logon failed with (logon_capa_stale). */
+static bool
+logon_stale(bool trusted, enum diag d, const char *failed_step)
+{
+	return trusted && d != DIAG_OK && failed_step != NULL &&
+	    strcmp(failed_step, "logon") == 0;
+}
+
 /* Lines joined with '\n' (NULL when there are none). */
 static char *
 logon_join_lines(char *const *v, size_t n)
@@ -512,9 +520,7 @@ logon_take_outcome(struct logon *lg)
 	lg->res.capa = NULL;
 	if (o->capa.seen && o->tls && !o->capa_trusted)
 		lg->res.capa = logon_join_lines(o->capa.lines, o->capa.nlines);
-	if (o->capa_trusted && o->diag != DIAG_OK && o->failed_step != NULL &&
-	    strcmp(o->failed_step, "logon") == 0) {
-		/* The same test as logon_capa_stale: say it in the message. */
+	if (logon_stale(o->capa_trusted, o->diag, o->failed_step)) {
 		msg = xasprintf("%s (the capabilities of the last test were "
 		    "trusted: a full test asks CAPA again)", o->message);
 		logon_finish(lg, o->diag, o->failed_step, msg);
@@ -954,6 +960,5 @@ logon_endpoint(const struct profile *p)
 bool
 logon_capa_stale(const struct logon_result *r)
 {
-	return r->capa_trusted && r->diag != DIAG_OK &&
-	    r->failed_step != NULL && strcmp(r->failed_step, "logon") == 0;
+	return logon_stale(r->capa_trusted, r->diag, r->failed_step);
 }
