@@ -84,7 +84,7 @@ static const struct prof_field profile_field_table[] = {
 	  NULL, "Extra trusted CA certificates (PEM file); empty = system" },
 	{ "auth", "Logon method", PROF_TAB_AUTH, PROF_F_CHOICE,
 	  profile_auth_keys, profile_auth_labels,
-	  "auto picks the strongest method the server offers" },
+	  "auto: over TLS PLAIN, LOGIN, USER; in clear SCRAM, CRAM-MD5, APOP" },
 	{ "oauth_token_cmd", "OAuth2 token command", PROF_TAB_AUTH,
 	  PROF_F_TEXT, NULL, NULL,
 	  "Command that prints an OAuth2 access token (xoauth2, "
