@@ -1080,8 +1080,12 @@ gen_cyrus()
 	autocreate_post: 1
 	autocreate_quota: 0
 	EOF
+	# the delay service: its own log prefix (an option given twice is a
+	# fatal error) and popminpoll
 	{
-		printf '%s\n' "$(<"$conf")"
+		printf '%s\n' "$(<"$conf")" | while IFS= read -r line; do
+			[[ $line == syslog_prefix:* ]] || printf '%s\n' "$line"
+		done
 		echo "syslog_prefix: popconn-cyrus-delay"
 		echo "popminpoll: 1"
 	} >"$C/imapd-delay.conf"
