@@ -57,7 +57,7 @@ declare -A LOG=([dovecot]=$LOGS/dovecot-main.log [courier]=$LOGS/courier-pop3.lo
 	[cyrus]=$LOGS/cyrus.log)
 # a line that ends a session in the server's log, and one that shows a
 # logon attempt (successful or not)
-declare -A LOG_END=([dovecot]='Disconnected' [courier]='Disconnected'
+declare -A LOG_END=([dovecot]='Disconnected' [courier]='Disconnected|LOGOUT'
 	[cyrus]='counts: retr=')
 declare -A LOG_LOGON=([dovecot]='user=<[^>]' [courier]='user='
 	[cyrus]='( login: |badlogin: )')
@@ -202,10 +202,11 @@ expected() {
 	esac
 }
 
-SERVERS="dovecot courier cyrus"
-METHODS="auto user apop plain login cram-md5"
+SERVERS=${POPCONN_MATRIX_SERVERS:-dovecot courier cyrus}
+SECURITY=${POPCONN_MATRIX_SECURITY-ssl tls none}
+METHODS=${POPCONN_MATRIX_METHODS-auto user apop plain login cram-md5}
 for srv in $SERVERS; do
-	for sec in ssl tls none; do
+	for sec in $SECURITY; do
 		for m in $METHODS; do
 			run_case "$srv" "$sec" "$m" "$(expected "$srv" "$sec" "$m")"
 		done
@@ -214,17 +215,24 @@ for srv in $SERVERS; do
 done
 
 # --- Cyrus popminpoll (1 minute) on its own service and user ------------------
-run_case cyrus ssl login-delay-1st ok port="$CYRUS_DELAY_PORT" auth=auto \
-	user="$CYRUS_DELAY_USER" pass="$CYRUS_DELAY_PASS" stat="0 0"
-run_case cyrus ssl login-delay-2nd login_delay port="$CYRUS_DELAY_PORT" auth=auto \
-	user="$CYRUS_DELAY_USER" pass="$CYRUS_DELAY_PASS"
-expect_out 'LOGIN-DELAY' "Cyrus popminpoll: the server's [LOGIN-DELAY] is in the trace"
+if [[ " $SERVERS " == *" cyrus "* ]]; then
+	run_case cyrus ssl login-delay-1st ok port="$CYRUS_DELAY_PORT" auth=auto \
+		user="$CYRUS_DELAY_USER" pass="$CYRUS_DELAY_PASS" stat="0 0"
+	run_case cyrus ssl login-delay-2nd login_delay port="$CYRUS_DELAY_PORT" \
+		auth=auto user="$CYRUS_DELAY_USER" pass="$CYRUS_DELAY_PASS"
+	expect_out 'LOGIN-DELAY' "Cyrus popminpoll: the server's [LOGIN-DELAY] is in the trace"
+fi
 
 # --- wrong passwords, last (Dovecot's auth penalty delays the next logon) ------
 for srv in $SERVERS; do
 	run_case "$srv" ssl wrong auth_failed
+	case $srv in
+	# Courier's refusal has no response code: popconn's diagnosis
+	# comes from the -ERR after the logon alone
+	courier) expect_out 'Authentication failed' "Courier wrong password: the server's text is in the trace" ;;
+	*) expect_out '\[AUTH\]' "${NAME[$srv]} wrong password: the server's [AUTH] is in the trace" ;;
+	esac
 done
-expect_out '\[AUTH\]' "Cyrus wrong password: the server's [AUTH] is in the trace"
 
 # no secret in any server log
 if grep -rqF -e "$TEST_PASS" -e "$WRONG" -e "$CYRUS_DELAY_PASS" "$LOGS"; then
