@@ -661,6 +661,140 @@ tui_dispatch(struct tui *t, const struct tui_key *k)
 		t->quit = true;
 }
 
+/* ---- keys the terminal description does not know -------------------- */
+
+/*
+ * Sequences terminals send for the moving keys popconn uses, in both
+ * cursor modes.  A terminfo entry such as vt100 defines none of PgUp,
+ * PgDn, Home, End or Shift-Tab, and linux calls Shift-Tab "\E^I", yet the
+ * terminal in between (tmux, screen, an xterm under TERM=vt100) still
+ * sends these.  Only sequences the entry leaves undefined are added, so
+ * the entry wins wherever it has a say.
+ */
+static const struct {
+	const char	*seq;
+	int		 code;
+} tui_extra_keys[] = {
+	{ "\033[A", KEY_UP },	{ "\033OA", KEY_UP },
+	{ "\033[B", KEY_DOWN },	{ "\033OB", KEY_DOWN },
+	{ "\033[C", KEY_RIGHT },	{ "\033OC", KEY_RIGHT },
+	{ "\033[D", KEY_LEFT },	{ "\033OD", KEY_LEFT },
+	{ "\033[5~", KEY_PPAGE },	{ "\033[6~", KEY_NPAGE },
+	{ "\033[1~", KEY_HOME },	{ "\033[7~", KEY_HOME },
+	{ "\033[H", KEY_HOME },	{ "\033OH", KEY_HOME },
+	{ "\033[4~", KEY_END },	{ "\033[8~", KEY_END },
+	{ "\033[F", KEY_END },	{ "\033OF", KEY_END },
+	{ "\033[2~", KEY_IC },	{ "\033[3~", KEY_DC },
+	{ "\033[Z", KEY_BTAB },
+};
+
+static void
+tui_keys_define(void)
+{
+	size_t i;
+	int have;
+
+	for (i = 0; i < sizeof tui_extra_keys / sizeof tui_extra_keys[0];
+	    i++) {
+		/*
+		 * Codes past KEY_MAX are the entry's extended names, which
+		 * the screens do not know: linux calls "\E[Z" kcbt2 (a
+		 * second Shift-Tab); that becomes KEY_BTAB.
+		 */
+		have = key_defined(tui_extra_keys[i].seq);
+		if (have == 0 || have > KEY_MAX)
+			define_key(tui_extra_keys[i].seq,
+			    tui_extra_keys[i].code);
+	}
+}
+
+/* The key of a CSI sequence "ESC [ P ; ... F" curses did not know. */
+static int
+tui_csi_key(int param, wint_t final)
+{
+	switch (final) {
+	case 'A':
+		return KEY_UP;
+	case 'B':
+		return KEY_DOWN;
+	case 'C':
+		return KEY_RIGHT;
+	case 'D':
+		return KEY_LEFT;
+	case 'H':
+		return KEY_HOME;
+	case 'F':
+		return KEY_END;
+	case 'Z':
+		return KEY_BTAB;
+	case '~':
+		switch (param) {
+		case 1:
+		case 7:
+			return KEY_HOME;
+		case 4:
+		case 8:
+			return KEY_END;
+		case 2:
+			return KEY_IC;
+		case 3:
+			return KEY_DC;
+		case 5:
+			return KEY_PPAGE;
+		case 6:
+			return KEY_NPAGE;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * curses hands over an escape sequence it does not know (a function key
+ * the terminfo entry lacks, a key with a modifier such as Ctrl-PgDn) as
+ * Esc followed by its characters, which would close a screen and then
+ * type letters.  When Esc comes with "[" or "O" right behind it in the
+ * same read, the whole sequence is taken here: a moving key popconn
+ * knows becomes that key, anything else is dropped.  An Esc typed by
+ * itself is alone in its read (curses waited ESCDELAY for more).
+ * Returns false when k is a plain Esc to deliver.
+ */
+static bool
+tui_escape_seq(struct tui_key *k)
+{
+	wint_t ch, intro;
+	int r, param = 0, nparam = 0, n;
+
+	r = wget_wch(stdscr, &intro);
+	if (r == ERR)
+		return false;
+	if (r != OK || (intro != '[' && intro != 'O')) {
+		/* Esc then another key: give that key back. */
+		if (r == KEY_CODE_YES)
+			ungetch((int)intro);
+		else
+			unget_wch((wchar_t)intro);
+		return false;
+	}
+	/* Parameter and intermediate bytes, then one final byte. */
+	for (n = 0; n < 32; n++) {
+		r = wget_wch(stdscr, &ch);
+		if (r != OK)
+			break;
+		if (intro == '[' && ch >= '0' && ch <= '9' && nparam == 0)
+			param = param * 10 + (int)(ch - '0');
+		else if (intro == '[' && ch >= 0x20 && ch <= 0x3f)
+			nparam++;	/* ';' and what follows: modifiers */
+		else
+			break;
+	}
+	k->fn = true;
+	k->ch = 0;
+	if (r == OK && ch >= 0x40 && ch <= 0x7e)
+		k->ch = (wint_t)tui_csi_key(intro == 'O' ? 0 : param, ch);
+	return true;
+}
+
 /* Read every key that is waiting (stdin is non-blocking for curses). */
 static void
 tui_read_keys(struct tui *t)
@@ -687,6 +821,9 @@ tui_read_keys(struct tui *t)
 			break;
 		k.ch = ch;
 		k.fn = r == KEY_CODE_YES;
+		if (!k.fn && k.ch == TUI_ESC && tui_escape_seq(&k) &&
+		    k.ch == 0)
+			continue;	/* a sequence popconn has no use for */
 		tui_dispatch(t, &k);
 	}
 	if (redrawn)
@@ -830,6 +967,7 @@ tui_main(const struct store_opts *o)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	tui_keys_define();
 	theme_init(t.utf8);
 	t.color = theme_has_color();
 	/* stdscr stays blank under the panels; refresh it once. */
