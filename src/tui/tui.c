@@ -391,6 +391,22 @@ tui_reap(struct tui *t)
 
 /* ---- too small ------------------------------------------------------- */
 
+/* Whether any screen holds changes not saved yet. */
+static bool
+tui_unsaved(struct tui *t)
+{
+	struct tui_screen *s;
+	int i;
+
+	for (i = 0; i < t->depth; i++) {
+		s = t->stack[i];
+		if (!s->closing && s->ops->unsaved != NULL &&
+		    s->ops->unsaved(t, s))
+			return true;
+	}
+	return false;
+}
+
 static WINDOW *tui_small_win;
 static PANEL *tui_small_pan;
 
@@ -410,8 +426,12 @@ tui_small_draw(struct tui *t)
 	if (y < 0)
 		y = 0;
 	a = xasprintf("popconn needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
-	b = xasprintf("this terminal is %dx%d: please enlarge it", COLS,
-	    LINES);
+	b = xasprintf("this terminal is %dx%d: please enlarge it (q quits)",
+	    COLS, LINES);
+	if (t->small_quit) {
+		free(b);
+		b = xstrdup("unsaved changes: q again quits without saving");
+	}
 	x = (COLS - tui_width(a)) / 2;
 	tui_put(tui_small_win, y, x > 0 ? x : 0, COLS, theme_attr(TUI_R_WARN),
 	    a);
@@ -420,7 +440,6 @@ tui_small_draw(struct tui *t)
 		tui_put(tui_small_win, y + 1, x > 0 ? x : 0, COLS, A_NORMAL, b);
 	free(a);
 	free(b);
-	(void)t;
 }
 
 static void
@@ -485,6 +504,7 @@ tui_resize(struct tui *t)
 	int i;
 
 	t->small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
+	t->small_quit = false;
 	tui_small_free();
 	for (i = 0; i < t->depth; i++) {
 		s = t->stack[i];
@@ -642,8 +662,24 @@ tui_dispatch(struct tui *t, const struct tui_key *k)
 		tui_resize(t);
 		return;
 	}
-	if (t->small)
-		return;		/* nothing is visible to act on */
+	if (t->small) {
+		/*
+		 * Nothing is visible to act on, but leaving must work: q or
+		 * ^C quits, at once unless a screen holds unsaved changes
+		 * (then the message says so and a second press quits).
+		 */
+		if (tui_key_is(k, 'q') || tui_key_is(k, 'Q') ||
+		    tui_key_is(k, TUI_CTRL('c'))) {
+			if (t->small_quit || !tui_unsaved(t))
+				t->quit = true;
+			t->small_quit = true;
+			t->dirty = true;
+		} else if (t->small_quit) {
+			t->small_quit = false;
+			t->dirty = true;
+		}
+		return;
+	}
 	top = tui_top(t);
 	if (top == NULL) {
 		t->quit = true;

@@ -98,6 +98,8 @@ struct tui_screen_ops {
 	 * Returns TUI_* flags like a key handler.
 	 */
 	int		 (*tick)(struct tui *t, struct tui_screen *s);
+	/* Whether the screen holds changes not saved yet (may be NULL). */
+	bool		 (*unsaved)(struct tui *t, struct tui_screen *s);
 };
 
 struct tui_screen {
@@ -134,6 +136,8 @@ struct tui {
 	bool		 dirty;
 	bool		 quit;
 	bool		 small;		/* terminal below 80x24 */
+	bool		 small_quit;	/* q pressed once there, over unsaved
+					   changes: once more quits */
 	bool		 utf8;
 	bool		 color;
 	int		 exit_code;
