@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/tui/screens.sh POPCONN - screens that used to keep or hide
 # something: the "needs 80x24" screen quits on q and ^C; an editor error
-# goes once the saved value is typed back.
+# goes once the saved value is typed back; the saved trace's path expands
+# "~" and the status line shows the full path.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 
@@ -33,4 +34,25 @@ tui_expect_not E "70000|! Port|Connection!" "the error is gone (field, message, 
 tui_expect E 'Edit profile: east-1 +saved$' "and the profile is unchanged"
 tui_keys E Escape q
 tui_expect E '\[popconn exit 0\]' "q quits with status 0"
+
+# --- the trace is saved where the path says: ~ expanded, the full path shown --------
+mkdir -p "$TUI_T/home"
+tui_start S 80 24 HOME=$TUI_T/home
+tui_wait S 'east-1'
+tui_keys S t
+tui_expect S 'Result: ' "t runs a test logon" 20
+tui_keys S s
+tui_expect S 'Write the trace to the file:' "s asks for a path"
+tui_keys S C-u
+tui_type S '~/t1.txt'
+tui_keys S Enter
+tui_expect S "trace saved to $TUI_T/home/t1\.txt" "~/ is the home directory, and the message says so"
+expect_eq "$(head -1 "$TUI_T/home/t1.txt" 2>&1)" "popconn test logon trace: east-1" "the file is there"
+tui_keys S s C-u
+tui_type S 'rel.txt'
+tui_keys S Enter
+tui_expect S "trace saved to $TUI_T/rel\.txt" "a relative path is shown in full"
+expect_eq "$(head -1 "$TUI_T/rel.txt" 2>&1)" "popconn test logon trace: east-1" "the relative file is there"
+tui_keys S Escape q
+tui_expect S '\[popconn exit 0\]' "q quits with status 0"
 finish
