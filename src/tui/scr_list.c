@@ -922,7 +922,7 @@ static void
 scr_list_preset_cb(struct tui *t, void *arg, int choice)
 {
 	struct scr_list *l = arg;
-	const struct preset *ps;
+	const struct preset *ps = NULL;
 	struct profile *p;
 	const char *grp;
 	char *cause = NULL;
@@ -951,6 +951,9 @@ scr_list_preset_cb(struct tui *t, void *arg, int choice)
 	if (grp != NULL && *grp != '\0')
 		profile_field_set(p, "group", grp, NULL);
 	scr_edit_enter(t, p);
+	/* What the preset's data says beside the settings (as the CLI). */
+	if (choice > 0 && ps->note != NULL && ps->note[0] != '\0')
+		tui_msg(t, TUI_MSG_WARN, "%s: %s", ps->label, ps->note);
 }
 
 static void

@@ -2,7 +2,7 @@
 # tests/tui/screens.sh POPCONN - screens that used to keep or hide
 # something: the "needs 80x24" screen quits on q and ^C; an editor error
 # goes once the saved value is typed back; the saved trace's path expands
-# "~" and the status line shows the full path.
+# "~" and the status line shows the full path; a preset's note shows.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 
@@ -34,6 +34,15 @@ tui_expect_not E "70000|! Port|Connection!" "the error is gone (field, message, 
 tui_expect E 'Edit profile: east-1 +saved$' "and the profile is unchanged"
 tui_keys E Escape q
 tui_expect E '\[popconn exit 0\]' "q quits with status 0"
+
+# --- a preset's note shows when it is chosen (as the CLI prints it) ----------------
+tui_start P 80 24
+tui_wait P 'east-1'
+tui_keys P n
+tui_expect P 'New profile: start from' "n offers the presets"
+tui_keys P Down Enter
+tui_expect P 'New profile' "Office 365 opens the editor"
+tui_expect P 'Office 365: Microsoft 365 needs OAuth2' "with the preset's note"
 
 # --- the trace is saved where the path says: ~ expanded, the full path shown --------
 mkdir -p "$TUI_T/home"
