@@ -2,7 +2,8 @@
 # tests/tui/screens.sh POPCONN - screens that used to keep or hide
 # something: the "needs 80x24" screen quits on q and ^C; an editor error
 # goes once the saved value is typed back; the saved trace's path expands
-# "~" and the status line shows the full path; a preset's note shows.
+# "~" and the status line shows the full path; a preset's note shows; Tab
+# passes over TLS versions that cannot be ticked.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 
@@ -32,6 +33,17 @@ tui_keys E Tab
 tui_expect E 'Port +995$' "the saved port is typed back"
 tui_expect_not E "70000|! Port|Connection!" "the error is gone (field, message, tab)"
 tui_expect E 'Edit profile: east-1 +saved$' "and the profile is unchanged"
+
+# --- Tab passes over the TLS versions the library cannot do ------------------------
+tui_keys E Tab Tab
+tui_expect E '^ none, ssl \(POP3S' "on the cryptographic protocol"
+tui_keys E Tab
+tui_expect E '^ Versions the server may use' "Tab lands on a version that can be ticked"
+tui_expect_not E '^ unavailable:' "not on an unavailable one"
+tui_keys E BTab
+tui_expect E '^ none, ssl \(POP3S' "Shift-Tab goes back over them"
+tui_keys E Tab Left
+tui_expect E '^ unavailable:' "Left still reaches an unavailable one, which says why"
 tui_keys E Escape q
 tui_expect E '\[popconn exit 0\]' "q quits with status 0"
 
