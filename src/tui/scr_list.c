@@ -1678,7 +1678,11 @@ static const char *const scr_list_help_list[] = {
 	"  q                  quit",
 	"",
 	"The last test column shows the diagnosis of the last test logon and",
-	"how long ago it ran.  \"ssl!\" warns that certificate checks are off.",
+	"how long ago it ran, in its colour:",
+	"\002o  ok 5m               the last test logon succeeded",
+	"\002e  auth_failed 2h      it failed (the diagnosis)",
+	"\002d  not tested          no test logon yet",
+	"\002w  ssl!                certificate checks are off",
 	NULL
 };
 
@@ -1715,10 +1719,16 @@ static const char *const scr_list_help_logon[] = {
 	"  t                  run it again trusting the capabilities the last",
 	"                     test saw (no CAPA: one round trip less)",
 	"",
-	"Colours: what popconn sent, what the server answered, network and",
-	"TLS steps, decisions, errors.  Passwords, tokens and digests never",
-	"appear: the trace shows <redacted> in their place.  Server text is",
-	"shown escaped (\\xNN), so it cannot change the terminal.",
+	"The trace in its colours:",
+	"\002c  C: USER alice       what popconn sent",
+	"\002s  S: +OK ready        what the server answered",
+	"\002n  ** connected        network and TLS steps",
+	"\002i  .. auto: chose      decisions and states",
+	"\002e  !! result: ...      errors",
+	"",
+	"Passwords, tokens and digests never appear: the trace shows",
+	"<redacted> in their place.  Server text is shown escaped (\\xNN), so",
+	"it cannot change the terminal.",
 	NULL
 };
 
@@ -1735,6 +1745,35 @@ static const char *const scr_list_help_bulk[] = {
 	"u in the list undoes the last bulk change.",
 	NULL
 };
+
+/*
+ * A legend line ("\002" and a letter) is drawn in the role it explains,
+ * so the help shows the colours themselves (and, under NO_COLOR, the
+ * attributes that stand in for them).
+ */
+static enum tui_role
+scr_list_help_role(char c)
+{
+	switch (c) {
+	case 'c':
+		return TUI_R_TR_CLIENT;
+	case 's':
+		return TUI_R_TR_SERVER;
+	case 'n':
+		return TUI_R_TR_NET;
+	case 'i':
+		return TUI_R_TR_INFO;
+	case 'e':
+		return TUI_R_ERROR;
+	case 'o':
+		return TUI_R_OK;
+	case 'd':
+		return TUI_R_DIM;
+	case 'w':
+		return TUI_R_WARN;
+	}
+	return TUI_R_NORMAL;
+}
 
 void
 scr_list_help(struct tui *t, const char *context)
@@ -1756,6 +1795,9 @@ scr_list_help(struct tui *t, const char *context)
 		if (src[i][0] == '\001')
 			lines[i] = wdg_menu_view_line(TUI_R_HEADING, "%s",
 			    src[i] + 2);
+		else if (src[i][0] == '\002')
+			lines[i] = wdg_menu_view_line(scr_list_help_role(
+			    src[i][1]), "%s", src[i] + 2);
 		else
 			lines[i] = xstrdup(src[i]);
 	}

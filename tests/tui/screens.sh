@@ -3,7 +3,8 @@
 # something: the "needs 80x24" screen quits on q and ^C; an editor error
 # goes once the saved value is typed back; the saved trace's path expands
 # "~" and the status line shows the full path; a preset's note shows; Tab
-# passes over TLS versions that cannot be ticked.
+# passes over TLS versions that cannot be ticked; the help's colour legend
+# is drawn in the colours it explains.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 
@@ -74,6 +75,23 @@ tui_type S 'rel.txt'
 tui_keys S Enter
 tui_expect S "trace saved to $TUI_T/rel\.txt" "a relative path is shown in full"
 expect_eq "$(head -1 "$TUI_T/rel.txt" 2>&1)" "popconn test logon trace: east-1" "the relative file is there"
-tui_keys S Escape q
+
+# --- the help shows the trace's colours in those colours ---------------------------
+tui_keys S '?'
+tui_expect S 'The trace in its colours' "? in the test pane shows the colour legend"
+legend() {
+	tx capture-pane -p -e -t S | grep -E -- "$1" | grep -qE $'\e\\[[0-9;]*'"$2"$'m[^\e]*'"$3"
+}
+for c in 'what popconn sent|36' 'what the server answered|32' \
+	'network and TLS steps|35' 'result: \.\.\. +errors|31'; do
+	IFS='|' read -r text code <<<"$c"
+	if legend "$text" "$code" "$text"; then
+		ok "legend: \"$text\" is drawn in colour $code, as in the trace"
+	else
+		not_ok "legend: \"$text\" is drawn in colour $code, as in the trace" \
+			"$(tx capture-pane -p -e -t S | grep -F -- "$text" | cat -v)"
+	fi
+done
+tui_keys S Escape Escape q
 tui_expect S '\[popconn exit 0\]' "q quits with status 0"
 finish
