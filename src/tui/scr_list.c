@@ -676,6 +676,7 @@ scr_list_keys(struct scr_list *l, bool heading, struct wdg_key *k, int *n)
 	}
 	k[i++] = (struct wdg_key){ "/", "filter", false };
 	k[i++] = (struct wdg_key){ "u", "undo bulk", false };
+	k[i++] = (struct wdg_key){ "^O", "messages", false };
 	k[i++] = (struct wdg_key){ "?", "help", true };
 	k[i++] = (struct wdg_key){ "q", "quit", true };
 	*n = i;
@@ -1675,6 +1676,7 @@ static const char *const scr_list_help_list[] = {
 	"                     Enter keeps the filter, Esc clears it",
 	"  Esc                clear the filter, then the marks",
 	"  ^L                 repaint the screen",
+	"  ^O                 the recent messages in full (on every screen)",
 	"  q                  quit",
 	"",
 	"The last test column shows the diagnosis of the last test logon and",
@@ -1700,6 +1702,7 @@ static const char *const scr_list_help_edit[] = {
 	"  ^T                 test logon with the values on screen (saved",
 	"                     or not)",
 	"  Esc                close (asks when there are unsaved changes)",
+	"  ^O                 the recent messages in full",
 	"  ^G                 this help",
 	"",
 	"The port follows the cryptographic protocol on a new profile (110 for",
@@ -1718,6 +1721,7 @@ static const char *const scr_list_help_logon[] = {
 	"  r                  run the test again",
 	"  t                  run it again trusting the capabilities the last",
 	"                     test saw (no CAPA: one round trip less)",
+	"  ^O                 the recent messages in full",
 	"",
 	"The trace in its colours:",
 	"\002c  C: USER alice       what popconn sent",

@@ -101,6 +101,56 @@ tui_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Keep msg, with the time, for the recent-messages view (^O). */
+static void
+tui_msg_keep(struct tui *t, enum tui_msg kind, const char *msg)
+{
+	char when[16];
+	struct tm tm;
+	time_t now = time(NULL);
+	int i;
+
+	if (t->nhist > 0) {
+		i = (t->nhist - 1) % TUI_MSG_HIST;
+		/* The same message again (a repeated key) is kept once. */
+		if (strcmp(t->hist[i] + 9, msg) == 0)
+			return;
+	}
+	localtime_r(&now, &tm);
+	strftime(when, sizeof when, "%H:%M:%S", &tm);
+	i = t->nhist % TUI_MSG_HIST;
+	free(t->hist[i]);
+	t->hist[i] = xasprintf("%s %s", when, msg);
+	t->hist_kind[i] = kind;
+	t->nhist++;
+}
+
+/* The recent messages, oldest first, in full and in their colours. */
+static void
+tui_msgs_open(struct tui *t)
+{
+	static const enum tui_role roles[] = { TUI_R_NORMAL, TUI_R_OK,
+	    TUI_R_WARN, TUI_R_ERROR };
+	char **lines;
+	int n, i, first, k;
+
+	n = t->nhist < TUI_MSG_HIST ? t->nhist : TUI_MSG_HIST;
+	first = t->nhist - n;
+	lines = xcalloc((size_t)n + 1, sizeof *lines);
+	if (n == 0)
+		lines[0] = xstrdup("No messages yet.");
+	for (i = 0; i < n; i++) {
+		k = (first + i) % TUI_MSG_HIST;
+		lines[i] = wdg_menu_view_line(roles[t->hist_kind[k]], "%s",
+		    t->hist[k]);
+	}
+	wdg_menu_view_open(t, "Recent messages (newest last)", lines,
+	    n > 0 ? n : 1, NULL, 0, NULL, NULL);
+	for (i = 0; i < (n > 0 ? n : 1); i++)
+		free(lines[i]);
+	free(lines);
+}
+
 void
 tui_msg(struct tui *t, enum tui_msg kind, const char *fmt, ...)
 {
@@ -112,6 +162,7 @@ tui_msg(struct tui *t, enum tui_msg kind, const char *fmt, ...)
 	va_end(ap);
 	t->msg_kind = kind;
 	t->dirty = true;
+	tui_msg_keep(t, kind, t->msg);
 }
 
 void
@@ -685,6 +736,12 @@ tui_dispatch(struct tui *t, const struct tui_key *k)
 		t->quit = true;
 		return;
 	}
+	/* On every screen: the recent messages in full. */
+	if (tui_key_is(k, TUI_KEY_MSGS)) {
+		if (strcmp(top->ops->name, "view") != 0)
+			tui_msgs_open(t);
+		return;
+	}
 	fl = top->ops->key(t, top, k);
 	if (fl & TUI_CLOSE)
 		tui_close(t, top);
@@ -967,6 +1024,7 @@ tui_main(const struct store_opts *o)
 	char *cause = NULL;
 	const char *cs;
 	enum pc_err rc;
+	int i;
 
 	memset(&t, 0, sizeof t);
 	t.opts = o;
@@ -1015,6 +1073,8 @@ tui_main(const struct store_opts *o)
 	tui_restore();
 	delscreen(scr);
 	free(t.msg);
+	for (i = 0; i < TUI_MSG_HIST; i++)
+		free(t.hist[i]);
 	store_close(t.st);
 	return t.exit_code;
 }

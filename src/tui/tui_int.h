@@ -36,6 +36,8 @@ struct logon_result;
 #define TUI_TICK_IDLE_MS 3000	/* how often the top screen may look again */
 #define TUI_CTRL(c)	((c) & 0x1f)
 #define TUI_ESC		27
+#define TUI_MSG_HIST	100	/* messages ^O shows */
+#define TUI_KEY_MSGS	TUI_CTRL('o')
 
 /* Flags a key handler returns to the loop. */
 #define TUI_NONE	0x00
@@ -129,6 +131,10 @@ struct tui {
 	struct tui_job	*jobs;		/* running or finished, linked */
 	char		*msg;		/* status line message, or NULL */
 	enum tui_msg	 msg_kind;
+	/* The last messages in full (the status line may cut them), a ring. */
+	char		*hist[TUI_MSG_HIST];
+	enum tui_msg	 hist_kind[TUI_MSG_HIST];
+	int		 nhist;		/* messages ever kept */
 	uint64_t	 gen;		/* bumped on every store change */
 	char		*focus;		/* profile the list should show next */
 	int64_t		 wake_at;	/* tui_now_ms() when the top screen's

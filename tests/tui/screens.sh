@@ -4,7 +4,7 @@
 # goes once the saved value is typed back; the saved trace's path expands
 # "~" and the status line shows the full path; a preset's note shows; Tab
 # passes over TLS versions that cannot be ticked; the help's colour legend
-# is drawn in the colours it explains.
+# is drawn in the colours it explains; ^O shows the recent messages.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 
@@ -56,6 +56,19 @@ tui_expect P 'New profile: start from' "n offers the presets"
 tui_keys P Down Enter
 tui_expect P 'New profile' "Office 365 opens the editor"
 tui_expect P 'Office 365: Microsoft 365 needs OAuth2' "with the preset's note"
+
+# --- ^O shows the recent messages in full ------------------------------------------
+tui_keys P Escape
+tui_wait P 'e edit'
+tui_keys P C-o
+tui_expect P 'Recent messages \(newest last\)' "^O opens the recent messages"
+tui_expect P '^ [0-9:]{8} Office 365: Microsoft 365 needs OAuth2' "the preset note is there, with its time"
+tui_expect P '^ +oauth_token_cmd\.$' "in full (wrapped, not cut)"
+tui_keys P Escape '?'
+tui_expect P '\^O +the recent messages in full' "the help names ^O"
+tui_keys P Escape
+tui_keys P q
+tui_expect P '\[popconn exit 0\]' "q quits with status 0"
 
 # --- the trace is saved where the path says: ~ expanded, the full path shown --------
 mkdir -p "$TUI_T/home"
