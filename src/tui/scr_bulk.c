@@ -411,6 +411,15 @@ scr_bulk_free(struct tui *t, struct tui_screen *s)
 	free(b);
 }
 
+static bool
+scr_bulk_unsaved(struct tui *t, struct tui_screen *s)
+{
+	struct scr_bulk *b = s->priv;
+
+	(void)t;
+	return wdg_form_any_changed(b->form);
+}
+
 static const struct tui_screen_ops scr_bulk_ops = {
 	.name = "bulk",
 	.draw = scr_bulk_draw,
@@ -418,6 +427,7 @@ static const struct tui_screen_ops scr_bulk_ops = {
 	.resize = scr_bulk_resize,
 	.free = scr_bulk_free,
 	.cursor = scr_bulk_cursor,
+	.unsaved = scr_bulk_unsaved,
 };
 
 void

@@ -163,9 +163,16 @@ scr_edit_commit(struct scr_edit *e, int i)
 		v = "";
 	cur = scr_edit_model_value(e, i);
 	if (strcmp(cur, v) == 0) {
+		/*
+		 * The saved value typed back: an error the field had (from
+		 * a value the profile refused) goes, and the form is told.
+		 */
 		scr_edit_free_value(e, i, cur);
-		free(e->perr[i]);
-		e->perr[i] = NULL;
+		if (e->perr[i] != NULL) {
+			free(e->perr[i]);
+			e->perr[i] = NULL;
+			scr_edit_refresh(e);
+		}
 		return;
 	}
 	scr_edit_free_value(e, i, cur);
@@ -672,6 +679,13 @@ scr_edit_free(struct tui *t, struct tui_screen *s)
 	free(e);
 }
 
+static bool
+scr_edit_unsaved(struct tui *t, struct tui_screen *s)
+{
+	(void)t;
+	return scr_edit_dirty(s->priv);
+}
+
 static const struct tui_screen_ops scr_edit_ops = {
 	.name = "edit",
 	.draw = scr_edit_draw,
@@ -679,6 +693,7 @@ static const struct tui_screen_ops scr_edit_ops = {
 	.resize = scr_edit_resize,
 	.free = scr_edit_free,
 	.cursor = scr_edit_cursor,
+	.unsaved = scr_edit_unsaved,
 };
 
 void

@@ -231,6 +231,11 @@ struct scr_list {
 	int64_t		 reload_ms;	/* how long the last reload took */
 	struct scr_list_marks marks;
 	char		*err;		/* last store error, shown in place */
+	/* The marked set split by the filter, while a dialog asks which. */
+	char		**shown;	/* marks the filter shows, sorted */
+	int		 nshown;
+	char		**hidden;	/* marks the filter hides, sorted */
+	int		 nhidden;
 };
 
 static const char *scr_list_filter_text(const struct scr_list *l);
@@ -671,6 +676,7 @@ scr_list_keys(struct scr_list *l, bool heading, struct wdg_key *k, int *n)
 	}
 	k[i++] = (struct wdg_key){ "/", "filter", false };
 	k[i++] = (struct wdg_key){ "u", "undo bulk", false };
+	k[i++] = (struct wdg_key){ "^O", "messages", false };
 	k[i++] = (struct wdg_key){ "?", "help", true };
 	k[i++] = (struct wdg_key){ "q", "quit", true };
 	*n = i;
@@ -917,7 +923,7 @@ static void
 scr_list_preset_cb(struct tui *t, void *arg, int choice)
 {
 	struct scr_list *l = arg;
-	const struct preset *ps;
+	const struct preset *ps = NULL;
 	struct profile *p;
 	const char *grp;
 	char *cause = NULL;
@@ -946,6 +952,9 @@ scr_list_preset_cb(struct tui *t, void *arg, int choice)
 	if (grp != NULL && *grp != '\0')
 		profile_field_set(p, "group", grp, NULL);
 	scr_edit_enter(t, p);
+	/* What the preset's data says beside the settings (as the CLI). */
+	if (choice > 0 && ps->note != NULL && ps->note[0] != '\0')
+		tui_msg(t, TUI_MSG_WARN, "%s: %s", ps->label, ps->note);
 }
 
 static void
@@ -996,22 +1005,235 @@ scr_list_edit(struct tui *t, struct scr_list *l)
 	scr_edit_enter(t, p);
 }
 
+/* ---- the marked set under a filter ------------------------------------ */
+
+/*
+ * Marks survive filtering, so the marked set can hold profiles the screen
+ * does not show.  Acting on them unasked would delete or change what the
+ * user cannot see: every action on the marked set goes through here, and
+ * when the filter hides some a dialog says how many, lists them, and lets
+ * the user choose the shown ones only or all.
+ */
+enum scr_list_act {
+	SCR_LIST_ACT_DELETE,
+	SCR_LIST_ACT_BULK,
+	SCR_LIST_ACT_TEST,
+};
+
+static void
+scr_list_split_free(struct scr_list *l)
+{
+	scr_list_names_free(l->shown, l->nshown);
+	scr_list_names_free(l->hidden, l->nhidden);
+	l->shown = l->hidden = NULL;
+	l->nshown = l->nhidden = 0;
+}
+
+#define SCR_LIST_SPLIT_PAGE	5000
+
+/*
+ * Split the marks into l->shown and l->hidden, reading the filter's whole
+ * listing from the store (not the rows on screen, which are a page).
+ */
+static enum pc_err
+scr_list_split(struct tui *t, struct scr_list *l, char **cause)
+{
+	struct store_filter f = { NULL, l->filter };
+	struct store_list sl = { NULL, 0, NULL };
+	struct scr_list_marks vis;
+	enum pc_err rc = PC_OK;
+	int64_t off = 0;
+	char **all;
+	int n, i;
+
+	scr_list_split_free(l);
+	all = scr_list_marks_names(&l->marks, &n);
+	if (l->filter == NULL) {
+		l->shown = all;
+		l->nshown = n;
+		l->hidden = xcalloc(1, sizeof *l->hidden);
+		return PC_OK;
+	}
+	memset(&vis, 0, sizeof vis);
+	for (;;) {
+		rc = store_list_page(t->st, &f, off, SCR_LIST_SPLIT_PAGE, &sl,
+		    cause);
+		if (rc)
+			break;
+		for (i = 0; i < sl.n; i++)
+			if (scr_list_marked(&l->marks, sl.v[i]->name))
+				scr_list_marks_add(&vis, sl.v[i]->name);
+		off += sl.n;
+		i = sl.n;
+		store_list_cleanup(&sl);
+		if (i < SCR_LIST_SPLIT_PAGE)
+			break;
+	}
+	l->shown = xcalloc((size_t)n + 1, sizeof *l->shown);
+	l->hidden = xcalloc((size_t)n + 1, sizeof *l->hidden);
+	for (i = 0; i < n; i++) {
+		if (scr_list_marked(&vis, all[i]))
+			l->shown[l->nshown++] = all[i];
+		else
+			l->hidden[l->nhidden++] = all[i];
+	}
+	free(all);
+	scr_list_marks_clear(&vis);
+	if (rc)
+		scr_list_split_free(l);
+	return rc;
+}
+
+/* "a, b, c and 4 more" (at most max names).  Caller frees. */
+static char *
+scr_list_name_list(char *const *v, int n, int max)
+{
+	char *s = xstrdup(""), *u, *cnt;
+	int i;
+
+	for (i = 0; i < n && i < max; i++) {
+		u = xasprintf("%s%s%s", s, i > 0 ? ", " : "", v[i]);
+		free(s);
+		s = u;
+	}
+	if (n > max) {
+		cnt = wdg_status_count(n - max);
+		u = xasprintf("%s and %s more", s, cnt);
+		free(s);
+		free(cnt);
+		s = u;
+	}
+	return s;
+}
+
+static void scr_list_delete_names(struct tui *, struct scr_list *,
+		    char *const *, int);
+
+static void
+scr_list_act(struct tui *t, struct scr_list *l, enum scr_list_act act,
+    char *const *names, int n)
+{
+	switch (act) {
+	case SCR_LIST_ACT_DELETE:
+		scr_list_delete_names(t, l, names, n);
+		break;
+	case SCR_LIST_ACT_BULK:
+		scr_bulk_enter(t, NULL, names, n);
+		break;
+	case SCR_LIST_ACT_TEST:
+		scr_bulk_test_enter(t, NULL, names, n);
+		break;
+	}
+}
+
+static void
+scr_list_hidden_cb(struct tui *t, void *arg, int key, enum scr_list_act act)
+{
+	struct scr_list *l = arg;
+
+	if (key == 's' && l->nshown > 0)
+		scr_list_act(t, l, act, l->shown, l->nshown);
+	else if (key == 'a') {
+		char **all;
+		int n;
+
+		all = scr_list_marks_names(&l->marks, &n);
+		scr_list_act(t, l, act, all, n);
+		scr_list_names_free(all, n);
+	} else if (act == SCR_LIST_ACT_DELETE)
+		tui_msg(t, TUI_MSG_INFO, "nothing deleted");
+	scr_list_split_free(l);
+}
+
+static void
+scr_list_hidden_delete_cb(struct tui *t, void *arg, int key)
+{
+	scr_list_hidden_cb(t, arg, key, SCR_LIST_ACT_DELETE);
+}
+
+static void
+scr_list_hidden_bulk_cb(struct tui *t, void *arg, int key)
+{
+	scr_list_hidden_cb(t, arg, key, SCR_LIST_ACT_BULK);
+}
+
+static void
+scr_list_hidden_test_cb(struct tui *t, void *arg, int key)
+{
+	scr_list_hidden_cb(t, arg, key, SCR_LIST_ACT_TEST);
+}
+
+/*
+ * Act on the marked set: at once when the filter hides none of it (ask
+ * is NULL) or after the dialog.  Returns false when nothing is marked.
+ */
+static bool
+scr_list_marked_act(struct tui *t, struct scr_list *l, enum scr_list_act act)
+{
+	static const char *const verbs[] = { "Delete", "Bulk edit", "Test" };
+	static const wdg_menu_confirm_cb cbs[] = { scr_list_hidden_delete_cb,
+	    scr_list_hidden_bulk_cb, scr_list_hidden_test_cb };
+	char *cause = NULL, *text, *choices, *sh, *hi, *cm, *cs, *ch, *tl;
+	enum pc_err rc;
+
+	if (l->marks.n == 0)
+		return false;
+	rc = scr_list_split(t, l, &cause);
+	if (rc) {
+		scr_list_error(t, "cannot read the marked profiles", rc, cause);
+		return true;
+	}
+	if (l->nhidden == 0) {
+		if (act == SCR_LIST_ACT_DELETE) {
+			/* Asked by scr_list_delete's own dialog. */
+			return true;
+		}
+		scr_list_act(t, l, act, l->shown, l->nshown);
+		scr_list_split_free(l);
+		return true;
+	}
+	cm = wdg_status_count((int64_t)l->marks.n);
+	cs = wdg_status_count(l->nshown);
+	ch = wdg_status_count(l->nhidden);
+	sh = scr_list_name_list(l->shown, l->nshown, 6);
+	hi = scr_list_name_list(l->hidden, l->nhidden, 6);
+	text = xasprintf("%s profile%s marked; the filter \"%s\" hides %s of "
+	    "them.\n\nShown (%s): %s\nHidden (%s): %s\n\n%s the %s shown "
+	    "only, or all %s?", cm, l->marks.n == 1 ? " is" : "s are",
+	    l->filter, ch, cs, l->nshown > 0 ? sh : "none", ch, hi,
+	    verbs[act], cs, cm);
+	if (act == SCR_LIST_ACT_DELETE)
+		choices = l->nshown > 0 ? xasprintf("n:Keep|s:Delete %s shown|"
+		    "a:Delete all %s", cs, cm) : xasprintf("n:Keep|a:Delete "
+		    "all %s", cm);
+	else
+		choices = l->nshown > 0 ? xasprintf("s:%s shown|a:All %s|"
+		    "n:Cancel", cs, cm) : xasprintf("a:All %s|n:Cancel", cm);
+	tl = xasprintf("%s: %s marked profile%s hidden", verbs[act], ch,
+	    l->nhidden == 1 ? "" : "s");
+	wdg_menu_confirm_open(t, tl, text, choices, cbs[act], l);
+	free(tl);
+	free(choices);
+	free(text);
+	free(sh);
+	free(hi);
+	free(cm);
+	free(cs);
+	free(ch);
+	return true;
+}
+
 static void
 scr_list_test(struct tui *t, struct scr_list *l)
 {
 	const struct profile *cp = scr_list_cur_profile(t, l);
 	struct profile *p = NULL;
-	char **names, *cause = NULL;
+	char *cause = NULL;
 	const char *grp;
 	enum pc_err rc;
-	int n;
 
-	if (l->marks.n > 0) {
-		names = scr_list_marks_names(&l->marks, &n);
-		scr_bulk_test_enter(t, NULL, names, n);
-		scr_list_names_free(names, n);
+	if (scr_list_marked_act(t, l, SCR_LIST_ACT_TEST))
 		return;
-	}
 	if (cp == NULL) {
 		grp = scr_list_cur_group(l);
 		if (grp != NULL)
@@ -1029,16 +1251,10 @@ scr_list_test(struct tui *t, struct scr_list *l)
 static void
 scr_list_bulk(struct tui *t, struct scr_list *l)
 {
-	char **names;
 	const char *grp;
-	int n;
 
-	if (l->marks.n > 0) {
-		names = scr_list_marks_names(&l->marks, &n);
-		scr_bulk_enter(t, NULL, names, n);
-		scr_list_names_free(names, n);
+	if (scr_list_marked_act(t, l, SCR_LIST_ACT_BULK))
 		return;
-	}
 	grp = scr_list_cur_group(l);
 	if (scr_list_cur_profile(t, l) == NULL && grp != NULL) {
 		scr_bulk_enter(t, grp, NULL, 0);
@@ -1049,39 +1265,59 @@ scr_list_bulk(struct tui *t, struct scr_list *l)
 	    "the cursor");
 }
 
+/* Delete names (after the dialog); their marks go with them. */
+static void
+scr_list_delete_names(struct tui *t, struct scr_list *l, char *const *names,
+    int n)
+{
+	char *cause = NULL, *cnt, *left;
+	enum pc_err rc;
+	int i, done = 0;
+
+	for (i = 0; i < n; i++) {
+		rc = store_remove(t->st, names[i], &cause);
+		if (rc && rc != PC_E_NOTFOUND) {
+			scr_list_error(t, "delete stopped", rc, cause);
+			cause = NULL;
+			break;
+		}
+		free(cause);
+		cause = NULL;
+		scr_list_marks_del(&l->marks, names[i]);
+		done++;
+	}
+	if (i == n) {
+		cnt = wdg_status_count(done);
+		left = wdg_status_count((int64_t)l->marks.n);
+		if (l->marks.n > 0)
+			tui_msg(t, TUI_MSG_OK, "deleted %s profile%s; %s "
+			    "marked profile%s the filter hides kept", cnt,
+			    done == 1 ? "" : "s", left, l->marks.n == 1 ?
+			    "" : "s");
+		else
+			tui_msg(t, TUI_MSG_OK, "deleted %s profile%s", cnt,
+			    done == 1 ? "" : "s");
+		free(cnt);
+		free(left);
+	}
+	tui_changed(t);
+}
+
 static void
 scr_list_delete_cb(struct tui *t, void *arg, int key)
 {
 	struct scr_list *l = arg;
 	const struct profile *cp;
-	char **names, *cause = NULL, *cnt;
+	char *cause = NULL;
 	enum pc_err rc;
-	int n, i, done = 0;
 
-	if (key != 'y')
+	if (key != 'y') {
+		scr_list_split_free(l);
 		return;
-	if (l->marks.n > 0) {
-		names = scr_list_marks_names(&l->marks, &n);
-		for (i = 0; i < n; i++) {
-			rc = store_remove(t->st, names[i], &cause);
-			if (rc && rc != PC_E_NOTFOUND) {
-				scr_list_error(t, "delete stopped", rc, cause);
-				cause = NULL;
-				break;
-			}
-			free(cause);
-			cause = NULL;
-			scr_list_marks_del(&l->marks, names[i]);
-			done++;
-		}
-		scr_list_names_free(names, n);
-		if (i == n) {
-			cnt = wdg_status_count(done);
-			tui_msg(t, TUI_MSG_OK, "deleted %s profile%s", cnt,
-			    done == 1 ? "" : "s");
-			free(cnt);
-		}
-		tui_changed(t);
+	}
+	if (l->shown != NULL) {
+		scr_list_delete_names(t, l, l->shown, l->nshown);
+		scr_list_split_free(l);
 		return;
 	}
 	cp = scr_list_cur_profile(t, l);
@@ -1099,13 +1335,19 @@ static void
 scr_list_delete(struct tui *t, struct scr_list *l)
 {
 	const struct profile *cp = scr_list_cur_profile(t, l);
-	char *text, *cnt;
+	char *text, *cnt, *names;
 
 	if (l->marks.n > 0) {
-		cnt = wdg_status_count((int64_t)l->marks.n);
-		text = xasprintf("Delete the %s marked profile%s?  This cannot "
-		    "be undone.", cnt, l->marks.n == 1 ? "" : "s");
+		if (!scr_list_marked_act(t, l, SCR_LIST_ACT_DELETE) ||
+		    l->shown == NULL || l->nhidden > 0)
+			return;		/* an error, or the hidden dialog */
+		cnt = wdg_status_count(l->nshown);
+		names = scr_list_name_list(l->shown, l->nshown, 6);
+		text = xasprintf("Delete the %s marked profile%s (%s)?  This "
+		    "cannot be undone.", cnt, l->nshown == 1 ? "" : "s",
+		    names);
 		free(cnt);
+		free(names);
 	} else if (cp != NULL) {
 		text = xasprintf("Delete the profile \"%s\" (%s)?  This cannot "
 		    "be undone.", cp->name, cp->address != NULL ? cp->address :
@@ -1378,6 +1620,7 @@ scr_list_free(struct tui *t, struct tui_screen *s)
 	scr_list_groups_free(l);
 	store_list_cleanup(&l->all);
 	scr_list_marks_clear(&l->marks);
+	scr_list_split_free(l);
 	free(l->filter);
 	free(l->typed);
 	free(l->err);
@@ -1433,10 +1676,15 @@ static const char *const scr_list_help_list[] = {
 	"                     Enter keeps the filter, Esc clears it",
 	"  Esc                clear the filter, then the marks",
 	"  ^L                 repaint the screen",
+	"  ^O                 the recent messages in full (on every screen)",
 	"  q                  quit",
 	"",
 	"The last test column shows the diagnosis of the last test logon and",
-	"how long ago it ran.  \"ssl!\" warns that certificate checks are off.",
+	"how long ago it ran, in its colour:",
+	"\002o  ok 5m               the last test logon succeeded",
+	"\002e  auth_failed 2h      it failed (the diagnosis)",
+	"\002d  not tested          no test logon yet",
+	"\002w  ssl!                certificate checks are off",
 	NULL
 };
 
@@ -1454,6 +1702,7 @@ static const char *const scr_list_help_edit[] = {
 	"  ^T                 test logon with the values on screen (saved",
 	"                     or not)",
 	"  Esc                close (asks when there are unsaved changes)",
+	"  ^O                 the recent messages in full",
 	"  ^G                 this help",
 	"",
 	"The port follows the cryptographic protocol on a new profile (110 for",
@@ -1472,11 +1721,18 @@ static const char *const scr_list_help_logon[] = {
 	"  r                  run the test again",
 	"  t                  run it again trusting the capabilities the last",
 	"                     test saw (no CAPA: one round trip less)",
+	"  ^O                 the recent messages in full",
 	"",
-	"Colours: what popconn sent, what the server answered, network and",
-	"TLS steps, decisions, errors.  Passwords, tokens and digests never",
-	"appear: the trace shows <redacted> in their place.  Server text is",
-	"shown escaped (\\xNN), so it cannot change the terminal.",
+	"The trace in its colours:",
+	"\002c  C: USER alice       what popconn sent",
+	"\002s  S: +OK ready        what the server answered",
+	"\002n  ** connected        network and TLS steps",
+	"\002i  .. auto: chose      decisions and states",
+	"\002e  !! result: ...      errors",
+	"",
+	"Passwords, tokens and digests never appear: the trace shows",
+	"<redacted> in their place.  Server text is shown escaped (\\xNN), so",
+	"it cannot change the terminal.",
 	NULL
 };
 
@@ -1493,6 +1749,35 @@ static const char *const scr_list_help_bulk[] = {
 	"u in the list undoes the last bulk change.",
 	NULL
 };
+
+/*
+ * A legend line ("\002" and a letter) is drawn in the role it explains,
+ * so the help shows the colours themselves (and, under NO_COLOR, the
+ * attributes that stand in for them).
+ */
+static enum tui_role
+scr_list_help_role(char c)
+{
+	switch (c) {
+	case 'c':
+		return TUI_R_TR_CLIENT;
+	case 's':
+		return TUI_R_TR_SERVER;
+	case 'n':
+		return TUI_R_TR_NET;
+	case 'i':
+		return TUI_R_TR_INFO;
+	case 'e':
+		return TUI_R_ERROR;
+	case 'o':
+		return TUI_R_OK;
+	case 'd':
+		return TUI_R_DIM;
+	case 'w':
+		return TUI_R_WARN;
+	}
+	return TUI_R_NORMAL;
+}
 
 void
 scr_list_help(struct tui *t, const char *context)
@@ -1514,6 +1799,9 @@ scr_list_help(struct tui *t, const char *context)
 		if (src[i][0] == '\001')
 			lines[i] = wdg_menu_view_line(TUI_R_HEADING, "%s",
 			    src[i] + 2);
+		else if (src[i][0] == '\002')
+			lines[i] = wdg_menu_view_line(scr_list_help_role(
+			    src[i][1]), "%s", src[i] + 2);
 		else
 			lines[i] = xstrdup(src[i]);
 	}

@@ -14,6 +14,7 @@
  * said over TLS is saved for a repeat (store_capa_record).
  */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,14 +433,56 @@ scr_logon_overwrite_cb(struct tui *t, void *arg, int key)
 	l->pending_path = NULL;
 }
 
+/*
+ * The path as the user meant it: "~" and "~/x" are the home directory
+ * ($HOME, else the password file), "~user/x" that user's; a relative
+ * path is made absolute, so the status line says exactly where the file
+ * went.  Caller frees.
+ */
+static char *
+scr_logon_expand(const char *text)
+{
+	const struct passwd *pw;
+	const char *home = NULL, *rest;
+	char *user, *cwd, *s;
+
+	if (text[0] == '~') {
+		rest = text + 1 + strcspn(text + 1, "/");
+		if (rest == text + 1) {
+			home = getenv("HOME");
+			if (home == NULL || *home == '\0') {
+				pw = getpwuid(getuid());
+				home = pw != NULL ? pw->pw_dir : NULL;
+			}
+		} else {
+			user = xstrndup(text + 1, (size_t)(rest - text - 1));
+			pw = getpwnam(user);
+			free(user);
+			home = pw != NULL ? pw->pw_dir : NULL;
+		}
+		if (home != NULL)
+			return xasprintf("%s%s", home, rest);
+	}
+	if (text[0] == '/')
+		return xstrdup(text);
+	cwd = getcwd(NULL, 0);
+	if (cwd == NULL)
+		return xstrdup(text);
+	s = xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
+	    strncmp(text, "./", 2) == 0 ? text + 2 : text);
+	free(cwd);
+	return s;
+}
+
 static void
-scr_logon_path_cb(struct tui *t, void *arg, const char *text)
+scr_logon_path_cb(struct tui *t, void *arg, const char *typed)
 {
 	struct scr_logon *l = arg;
-	char *q;
+	char *q, *text;
 
-	if (text == NULL || *text == '\0')
+	if (typed == NULL || *typed == '\0')
 		return;
+	text = scr_logon_expand(typed);
 	if (access(text, F_OK) == 0) {
 		free(l->pending_path);
 		l->pending_path = xstrdup(text);
@@ -447,9 +490,11 @@ scr_logon_path_cb(struct tui *t, void *arg, const char *text)
 		wdg_menu_confirm_open(t, "Save trace", q, "n:No|y:Overwrite",
 		    scr_logon_overwrite_cb, l);
 		free(q);
+		free(text);
 		return;
 	}
 	scr_logon_write(t, l, text);
+	free(text);
 }
 
 /* ./popconn-trace-NAME.txt with NAME made safe for a file name. */

@@ -101,6 +101,56 @@ tui_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Keep msg, with the time, for the recent-messages view (^O). */
+static void
+tui_msg_keep(struct tui *t, enum tui_msg kind, const char *msg)
+{
+	char when[16];
+	struct tm tm;
+	time_t now = time(NULL);
+	int i;
+
+	if (t->nhist > 0) {
+		i = (t->nhist - 1) % TUI_MSG_HIST;
+		/* The same message again (a repeated key) is kept once. */
+		if (strcmp(t->hist[i] + 9, msg) == 0)
+			return;
+	}
+	localtime_r(&now, &tm);
+	strftime(when, sizeof when, "%H:%M:%S", &tm);
+	i = t->nhist % TUI_MSG_HIST;
+	free(t->hist[i]);
+	t->hist[i] = xasprintf("%s %s", when, msg);
+	t->hist_kind[i] = kind;
+	t->nhist++;
+}
+
+/* The recent messages, oldest first, in full and in their colours. */
+static void
+tui_msgs_open(struct tui *t)
+{
+	static const enum tui_role roles[] = { TUI_R_NORMAL, TUI_R_OK,
+	    TUI_R_WARN, TUI_R_ERROR };
+	char **lines;
+	int n, i, first, k;
+
+	n = t->nhist < TUI_MSG_HIST ? t->nhist : TUI_MSG_HIST;
+	first = t->nhist - n;
+	lines = xcalloc((size_t)n + 1, sizeof *lines);
+	if (n == 0)
+		lines[0] = xstrdup("No messages yet.");
+	for (i = 0; i < n; i++) {
+		k = (first + i) % TUI_MSG_HIST;
+		lines[i] = wdg_menu_view_line(roles[t->hist_kind[k]], "%s",
+		    t->hist[k]);
+	}
+	wdg_menu_view_open(t, "Recent messages (newest last)", lines,
+	    n > 0 ? n : 1, NULL, 0, NULL, NULL);
+	for (i = 0; i < (n > 0 ? n : 1); i++)
+		free(lines[i]);
+	free(lines);
+}
+
 void
 tui_msg(struct tui *t, enum tui_msg kind, const char *fmt, ...)
 {
@@ -112,6 +162,7 @@ tui_msg(struct tui *t, enum tui_msg kind, const char *fmt, ...)
 	va_end(ap);
 	t->msg_kind = kind;
 	t->dirty = true;
+	tui_msg_keep(t, kind, t->msg);
 }
 
 void
@@ -391,6 +442,22 @@ tui_reap(struct tui *t)
 
 /* ---- too small ------------------------------------------------------- */
 
+/* Whether any screen holds changes not saved yet. */
+static bool
+tui_unsaved(struct tui *t)
+{
+	struct tui_screen *s;
+	int i;
+
+	for (i = 0; i < t->depth; i++) {
+		s = t->stack[i];
+		if (!s->closing && s->ops->unsaved != NULL &&
+		    s->ops->unsaved(t, s))
+			return true;
+	}
+	return false;
+}
+
 static WINDOW *tui_small_win;
 static PANEL *tui_small_pan;
 
@@ -410,8 +477,12 @@ tui_small_draw(struct tui *t)
 	if (y < 0)
 		y = 0;
 	a = xasprintf("popconn needs %dx%d", TUI_MIN_COLS, TUI_MIN_LINES);
-	b = xasprintf("this terminal is %dx%d: please enlarge it", COLS,
-	    LINES);
+	b = xasprintf("this terminal is %dx%d: please enlarge it (q quits)",
+	    COLS, LINES);
+	if (t->small_quit) {
+		free(b);
+		b = xstrdup("unsaved changes: q again quits without saving");
+	}
 	x = (COLS - tui_width(a)) / 2;
 	tui_put(tui_small_win, y, x > 0 ? x : 0, COLS, theme_attr(TUI_R_WARN),
 	    a);
@@ -420,7 +491,6 @@ tui_small_draw(struct tui *t)
 		tui_put(tui_small_win, y + 1, x > 0 ? x : 0, COLS, A_NORMAL, b);
 	free(a);
 	free(b);
-	(void)t;
 }
 
 static void
@@ -485,6 +555,7 @@ tui_resize(struct tui *t)
 	int i;
 
 	t->small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
+	t->small_quit = false;
 	tui_small_free();
 	for (i = 0; i < t->depth; i++) {
 		s = t->stack[i];
@@ -642,11 +713,33 @@ tui_dispatch(struct tui *t, const struct tui_key *k)
 		tui_resize(t);
 		return;
 	}
-	if (t->small)
-		return;		/* nothing is visible to act on */
+	if (t->small) {
+		/*
+		 * Nothing is visible to act on, but leaving must work: q or
+		 * ^C quits, at once unless a screen holds unsaved changes
+		 * (then the message says so and a second press quits).
+		 */
+		if (tui_key_is(k, 'q') || tui_key_is(k, 'Q') ||
+		    tui_key_is(k, TUI_CTRL('c'))) {
+			if (t->small_quit || !tui_unsaved(t))
+				t->quit = true;
+			t->small_quit = true;
+			t->dirty = true;
+		} else if (t->small_quit) {
+			t->small_quit = false;
+			t->dirty = true;
+		}
+		return;
+	}
 	top = tui_top(t);
 	if (top == NULL) {
 		t->quit = true;
+		return;
+	}
+	/* On every screen: the recent messages in full. */
+	if (tui_key_is(k, TUI_KEY_MSGS)) {
+		if (strcmp(top->ops->name, "view") != 0)
+			tui_msgs_open(t);
 		return;
 	}
 	fl = top->ops->key(t, top, k);
@@ -659,6 +752,140 @@ tui_dispatch(struct tui *t, const struct tui_key *k)
 	tui_reap(t);
 	if (tui_top(t) == NULL)
 		t->quit = true;
+}
+
+/* ---- keys the terminal description does not know -------------------- */
+
+/*
+ * Sequences terminals send for the moving keys popconn uses, in both
+ * cursor modes.  A terminfo entry such as vt100 defines none of PgUp,
+ * PgDn, Home, End or Shift-Tab, and linux calls Shift-Tab "\E^I", yet the
+ * terminal in between (tmux, screen, an xterm under TERM=vt100) still
+ * sends these.  Only sequences the entry leaves undefined are added, so
+ * the entry wins wherever it has a say.
+ */
+static const struct {
+	const char	*seq;
+	int		 code;
+} tui_extra_keys[] = {
+	{ "\033[A", KEY_UP },	{ "\033OA", KEY_UP },
+	{ "\033[B", KEY_DOWN },	{ "\033OB", KEY_DOWN },
+	{ "\033[C", KEY_RIGHT },	{ "\033OC", KEY_RIGHT },
+	{ "\033[D", KEY_LEFT },	{ "\033OD", KEY_LEFT },
+	{ "\033[5~", KEY_PPAGE },	{ "\033[6~", KEY_NPAGE },
+	{ "\033[1~", KEY_HOME },	{ "\033[7~", KEY_HOME },
+	{ "\033[H", KEY_HOME },	{ "\033OH", KEY_HOME },
+	{ "\033[4~", KEY_END },	{ "\033[8~", KEY_END },
+	{ "\033[F", KEY_END },	{ "\033OF", KEY_END },
+	{ "\033[2~", KEY_IC },	{ "\033[3~", KEY_DC },
+	{ "\033[Z", KEY_BTAB },
+};
+
+static void
+tui_keys_define(void)
+{
+	size_t i;
+	int have;
+
+	for (i = 0; i < sizeof tui_extra_keys / sizeof tui_extra_keys[0];
+	    i++) {
+		/*
+		 * Codes past KEY_MAX are the entry's extended names, which
+		 * the screens do not know: linux calls "\E[Z" kcbt2 (a
+		 * second Shift-Tab); that becomes KEY_BTAB.
+		 */
+		have = key_defined(tui_extra_keys[i].seq);
+		if (have == 0 || have > KEY_MAX)
+			define_key(tui_extra_keys[i].seq,
+			    tui_extra_keys[i].code);
+	}
+}
+
+/* The key of a CSI sequence "ESC [ P ; ... F" curses did not know. */
+static int
+tui_csi_key(int param, wint_t final)
+{
+	switch (final) {
+	case 'A':
+		return KEY_UP;
+	case 'B':
+		return KEY_DOWN;
+	case 'C':
+		return KEY_RIGHT;
+	case 'D':
+		return KEY_LEFT;
+	case 'H':
+		return KEY_HOME;
+	case 'F':
+		return KEY_END;
+	case 'Z':
+		return KEY_BTAB;
+	case '~':
+		switch (param) {
+		case 1:
+		case 7:
+			return KEY_HOME;
+		case 4:
+		case 8:
+			return KEY_END;
+		case 2:
+			return KEY_IC;
+		case 3:
+			return KEY_DC;
+		case 5:
+			return KEY_PPAGE;
+		case 6:
+			return KEY_NPAGE;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * curses hands over an escape sequence it does not know (a function key
+ * the terminfo entry lacks, a key with a modifier such as Ctrl-PgDn) as
+ * Esc followed by its characters, which would close a screen and then
+ * type letters.  When Esc comes with "[" or "O" right behind it in the
+ * same read, the whole sequence is taken here: a moving key popconn
+ * knows becomes that key, anything else is dropped.  An Esc typed by
+ * itself is alone in its read (curses waited ESCDELAY for more).
+ * Returns false when k is a plain Esc to deliver.
+ */
+static bool
+tui_escape_seq(struct tui_key *k)
+{
+	wint_t ch, intro;
+	int r, param = 0, nparam = 0, n;
+
+	r = wget_wch(stdscr, &intro);
+	if (r == ERR)
+		return false;
+	if (r != OK || (intro != '[' && intro != 'O')) {
+		/* Esc then another key: give that key back. */
+		if (r == KEY_CODE_YES)
+			ungetch((int)intro);
+		else
+			unget_wch((wchar_t)intro);
+		return false;
+	}
+	/* Parameter and intermediate bytes, then one final byte. */
+	for (n = 0; n < 32; n++) {
+		r = wget_wch(stdscr, &ch);
+		if (r != OK)
+			break;
+		if (intro == '[' && ch >= '0' && ch <= '9' && nparam == 0)
+			param = param * 10 + (int)(ch - '0');
+		else if (intro == '[' && ch >= 0x20 && ch <= 0x3f)
+			nparam++;	/* ';' and what follows: modifiers */
+		else
+			break;
+	}
+	k->fn = true;
+	k->ch = 0;
+	if (r == OK && ch >= 0x40 && ch <= 0x7e)
+		k->ch = (wint_t)tui_csi_key(intro == 'O' ? 0 : param, ch);
+	return true;
 }
 
 /* Read every key that is waiting (stdin is non-blocking for curses). */
@@ -687,6 +914,9 @@ tui_read_keys(struct tui *t)
 			break;
 		k.ch = ch;
 		k.fn = r == KEY_CODE_YES;
+		if (!k.fn && k.ch == TUI_ESC && tui_escape_seq(&k) &&
+		    k.ch == 0)
+			continue;	/* a sequence popconn has no use for */
 		tui_dispatch(t, &k);
 	}
 	if (redrawn)
@@ -794,6 +1024,7 @@ tui_main(const struct store_opts *o)
 	char *cause = NULL;
 	const char *cs;
 	enum pc_err rc;
+	int i;
 
 	memset(&t, 0, sizeof t);
 	t.opts = o;
@@ -830,6 +1061,7 @@ tui_main(const struct store_opts *o)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	tui_keys_define();
 	theme_init(t.utf8);
 	t.color = theme_has_color();
 	/* stdscr stays blank under the panels; refresh it once. */
@@ -841,6 +1073,8 @@ tui_main(const struct store_opts *o)
 	tui_restore();
 	delscreen(scr);
 	free(t.msg);
+	for (i = 0; i < TUI_MSG_HIST; i++)
+		free(t.hist[i]);
 	store_close(t.st);
 	return t.exit_code;
 }

@@ -36,6 +36,8 @@ struct logon_result;
 #define TUI_TICK_IDLE_MS 3000	/* how often the top screen may look again */
 #define TUI_CTRL(c)	((c) & 0x1f)
 #define TUI_ESC		27
+#define TUI_MSG_HIST	100	/* messages ^O shows */
+#define TUI_KEY_MSGS	TUI_CTRL('o')
 
 /* Flags a key handler returns to the loop. */
 #define TUI_NONE	0x00
@@ -98,6 +100,8 @@ struct tui_screen_ops {
 	 * Returns TUI_* flags like a key handler.
 	 */
 	int		 (*tick)(struct tui *t, struct tui_screen *s);
+	/* Whether the screen holds changes not saved yet (may be NULL). */
+	bool		 (*unsaved)(struct tui *t, struct tui_screen *s);
 };
 
 struct tui_screen {
@@ -127,6 +131,10 @@ struct tui {
 	struct tui_job	*jobs;		/* running or finished, linked */
 	char		*msg;		/* status line message, or NULL */
 	enum tui_msg	 msg_kind;
+	/* The last messages in full (the status line may cut them), a ring. */
+	char		*hist[TUI_MSG_HIST];
+	enum tui_msg	 hist_kind[TUI_MSG_HIST];
+	int		 nhist;		/* messages ever kept */
 	uint64_t	 gen;		/* bumped on every store change */
 	char		*focus;		/* profile the list should show next */
 	int64_t		 wake_at;	/* tui_now_ms() when the top screen's
@@ -134,6 +142,8 @@ struct tui {
 	bool		 dirty;
 	bool		 quit;
 	bool		 small;		/* terminal below 80x24 */
+	bool		 small_quit;	/* q pressed once there, over unsaved
+					   changes: once more quits */
 	bool		 utf8;
 	bool		 color;
 	int		 exit_code;

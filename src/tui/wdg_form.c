@@ -1030,6 +1030,32 @@ wdg_form_field_index(const struct wdg_form *f)
 	return 0;
 }
 
+/*
+ * The field dir (+1, -1) steps from k, passing over the boxes of a SET
+ * that cannot be ticked (Tab, Down, Shift-Tab, Up): they only say why, and
+ * Left/Right still reach them.  A box that is ticked although unavailable
+ * stays a stop, so it can be cleared.
+ */
+static int
+wdg_form_step(const struct wdg_form *f, int k, int dir)
+{
+	const struct wdg_form_item *it;
+	int n, j = k;
+
+	for (n = 0; n < f->nfields; n++) {
+		j += dir;
+		if (j < 0)
+			j = f->nfields - 1;
+		if (j >= f->nfields)
+			j = 0;
+		it = &f->items[f->fitem[j]];
+		if (it->type != WDG_F_SET || !(it->unavail & (1u <<
+		    f->fbox[j])) || (it->bits & (1u << f->fbox[j])))
+			return j;
+	}
+	return k + dir;
+}
+
 /* Leave the focused field: commit typed text.  Returns flags. */
 static int
 wdg_form_leave(struct wdg_form *f)
@@ -1237,12 +1263,12 @@ wdg_form_key(struct wdg_form *f, const struct tui_key *k)
 	    (tui_key_enter(k) && (wdg_form_item_text(it) ||
 	    it->type == WDG_F_PASSWORD))) {
 		r = wdg_form_leave(f);
-		wdg_form_goto(f, idx + 1);
+		wdg_form_goto(f, wdg_form_step(f, idx, 1));
 		return r | WDG_FORM_HANDLED;
 	}
 	if (tui_key_fn(k, KEY_BTAB) || tui_key_fn(k, KEY_UP)) {
 		r = wdg_form_leave(f);
-		wdg_form_goto(f, idx - 1);
+		wdg_form_goto(f, wdg_form_step(f, idx, -1));
 		return r | WDG_FORM_HANDLED;
 	}
 	if (f->bulk && tui_key_is(k, TUI_CTRL('x'))) {

@@ -67,6 +67,7 @@ tx resize-window -t A -x 60 -y 20
 tui_expect A 'popconn needs 80x24' "below 80x24 a message says so"
 tui_expect A 'this terminal is 60x20' "with the size"
 tui_keys A q
+tui_expect A 'unsaved changes: q again quits without saving' "q over unsaved changes asks for a second q"
 tx resize-window -t A -x 80 -y 24
 tui_expect A 'Group +typed-before-after' "back at 80x24 the editor is as it was"
 tui_expect_not A 'popconn exit' "keys were ignored while too small"

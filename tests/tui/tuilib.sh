@@ -55,7 +55,8 @@ tx new-session -d -s _keep -x 80 -y 24 "exec sleep 3600" \; \
 	set-option -g status off \; set-option -g remain-on-exit off
 
 # tui_start NAME [COLS ROWS [VAR=VALUE ...]]: popconn in a new session; when
-# it exits the pane shows "[popconn exit N]" and stays.
+# it exits the pane shows "[popconn exit N]" and stays.  TUI_PRE, when set,
+# is a shell command the pane runs first (it must print "popconn").
 tui_start() {
 	local name=$1 cols=${2:-80} rows=${3:-24} envs=() v
 	shift 3 2>/dev/null || shift $#
@@ -67,7 +68,7 @@ tui_start() {
 	done
 	# After popconn: its exit status and the terminal modes it left.
 	tx new-session -d -s "$name" -x "$cols" -y "$rows" "${envs[@]}" \
-		"$(printf '%q' "$PC"); echo \"[popconn exit \$?]\"; \
+		"${TUI_PRE:+$TUI_PRE; }$(printf '%q' "$PC"); echo \"[popconn exit \$?]\"; \
 		echo \"[tty \$(stty -a | tr ' ;' '\\n\\n' | \
 		grep -xE -- '-?(icanon|echo|isig|ixon)' | tr '\\n' ' ')]\"; \
 		exec sleep 3600"
