@@ -43,6 +43,7 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/asn.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/hash.h>
 
@@ -122,11 +123,13 @@ struct xport_tls {
 	int		 verify_err;	/* first error the callback saw */
 	int		 verify_depth;
 	int		 have_cert;	/* info holds the leaf's details */
+	int		 fp_reset;	/* the process's first session */
 	struct xport_tls_info info;
 };
 
 static pthread_once_t xport_tls_once = PTHREAD_ONCE_INIT;
 static int xport_tls_init_rc;
+static unsigned xport_tls_sessions;	/* made so far (atomic) */
 
 static void
 xport_tls_global_init(void)
@@ -438,6 +441,20 @@ xport_tls_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 
 	if (t == NULL)
 		return preverify;
+#if defined(HAVE_ECC) && defined(FP_ECC)
+	/*
+	 * This wolfSSL keeps a fixed-point table per ECC point and builds it
+	 * on the point's second use (256 points made affine: as much CPU as
+	 * the rest of a P-256 handshake).  A handshake uses the base point
+	 * once per signature, so the first one of a process builds it: a
+	 * waste for the single test logon of the CLI.  Emptying the cache
+	 * after each certificate of the first session keeps every point at
+	 * one use; later sessions (a group test, the TUI) build the tables
+	 * and gain from them.
+	 */
+	if (t->fp_reset)
+		wc_ecc_fp_free();
+#endif
 	if (store->error_depth == 0 && store->current_cert != NULL)
 		xport_tls_capture(t, store->current_cert);
 	if (!preverify && t->verify_err == 0) {
@@ -1335,6 +1352,8 @@ xport_tls_new(struct xport *next, const struct xport_tls_cfg *cfg,
 	t->versions = cfg->versions & PROF_TLS_ALL;
 	t->verify = cfg->verify;
 	t->stls = cfg->stls;
+	t->fp_reset = __atomic_add_fetch(&xport_tls_sessions, 1,
+	    __ATOMIC_RELAXED) == 1;
 	buf_init(&t->out, XPORT_TLS_OUT_MAX);
 	len = strlen(host);
 	if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
