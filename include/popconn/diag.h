@@ -37,6 +37,11 @@ enum diag {
 const char	*diag_key(enum diag d);
 /* One sentence saying what it means and what to check.  Never NULL. */
 const char	*diag_hint(enum diag d);
+/*
+ * The hint for a failure at a step ("logon", "stat" ...; NULL when none):
+ * diag_hint, except where the step changes what to check.  Never NULL.
+ */
+const char	*diag_hint_at(enum diag d, const char *step);
 /* Reverse of diag_key; -1 when unknown. */
 int		 diag_from_key(const char *key);
 

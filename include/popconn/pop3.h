@@ -10,9 +10,12 @@
  * bytes, stack TLS, show a trace line, time a step, stop.  The session runs
  * greeting -> CAPA -> [STLS -> TLS -> CAPA] -> logon -> STAT -> QUIT and
  * never retrieves or deletes mail.  When the CAPA of the current link
- * lists PIPELINING (RFC 2449), the final logon line, STAT and QUIT come as
- * consecutive SEND actions from one call: the driver should write them in
- * one go before it waits for the server.
+ * lists PIPELINING (RFC 2449), commands that may go together (USER and
+ * PASS over TLS; STAT and QUIT after the logon's +OK; with Dovecot the
+ * final logon line, STAT and QUIT) come as consecutive SEND actions from
+ * one call: the driver should write them in one go before it waits for
+ * the server.  Nothing goes past the logon command before its answer to
+ * any other server (PRODUCT.md section 2).
  *
  * Safety (PRODUCT.md section 2) is enforced here, not in the driver: STLS is
  * sent whenever cfg.stls is set and a refusal ends the session; bytes that
@@ -39,6 +42,9 @@ enum pop3_method {
 	POP3_M_LOGIN,		/* SASL LOGIN (draft-murchison-sasl-login) */
 	POP3_M_CRAM_MD5,	/* SASL CRAM-MD5 (RFC 2195) */
 	POP3_M_XOAUTH2,		/* SASL XOAUTH2 (Google / Microsoft) */
+	POP3_M_OAUTHBEARER,	/* SASL OAUTHBEARER (RFC 7628) */
+	POP3_M_SCRAM_SHA1,	/* SASL SCRAM-SHA-1 (RFC 5802) */
+	POP3_M_SCRAM_SHA256,	/* SASL SCRAM-SHA-256 (RFC 7677) */
 	POP3_M__COUNT
 };
 
@@ -64,6 +70,12 @@ struct pop3_cfg {
 	 * clear link it is ignored with a note.  NULL = ask CAPA.  Copied.
 	 */
 	const char	*trusted_capa;
+	/*
+	 * SCRAM client nonce: printable ASCII without ',', at least 16
+	 * characters, fresh for every session (the driver makes it from a
+	 * CSPRNG).  NULL: SCRAM is not available.  Copied.
+	 */
+	const char	*scram_nonce;
 };
 
 enum pop3_event {
@@ -108,6 +120,9 @@ struct pop3_action {
 #define POP3_SASL_LOGIN		0x02
 #define POP3_SASL_CRAM_MD5	0x04
 #define POP3_SASL_XOAUTH2	0x08
+#define POP3_SASL_OAUTHBEARER	0x10
+#define POP3_SASL_SCRAM_SHA1	0x20
+#define POP3_SASL_SCRAM_SHA256	0x40
 
 /* What a CAPA answer said (RFC 2449). */
 struct pop3_capa {
@@ -117,6 +132,8 @@ struct pop3_capa {
 	bool		 pipelining;
 	bool		 resp_codes;
 	bool		 auth_resp_code;
+	bool		 impl_other;	/* IMPLEMENTATION names a server
+					   other than Dovecot */
 	unsigned int	 sasl;		/* POP3_SASL_* offered */
 	char		*sasl_list;	/* mechanisms offered, escaped; owned */
 	char		**lines;	/* capability lines, escaped; owned */
@@ -171,7 +188,7 @@ int		 pop3_done(const struct pop3 *p);
  * pop3_free().
  */
 const struct pop3_outcome *pop3_outcome(const struct pop3 *p);
-/* "auto", "USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2". */
+/* "auto", "USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2" ... */
 const char	*pop3_method_name(enum pop3_method m);
 
 #endif

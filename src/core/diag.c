@@ -97,6 +97,22 @@ diag_hint(enum diag d)
 	return diag_table[d].hint;
 }
 
+const char *
+diag_hint_at(enum diag d, const char *step)
+{
+	/*
+	 * Courier (about 5 s), Cyrus (about 3 s) and Dovecot (2 s) answer
+	 * a refused logon only after a delay: a short timeout turns the
+	 * refusal into a timeout at the logon step.
+	 */
+	if (d == DIAG_TIMEOUT && step != NULL && strcmp(step, "logon") == 0)
+		return "The server did not answer the logon within the "
+		    "timeout. Servers delay a refused logon; a timeout right "
+		    "after the credentials usually means they were wrong: "
+		    "raise the timeout to see the answer.";
+	return diag_hint(d);
+}
+
 int
 diag_from_key(const char *key)
 {

@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -411,6 +412,12 @@ logon_method(enum prof_auth a)
 		return POP3_M_CRAM_MD5;
 	case PROF_AUTH_XOAUTH2:
 		return POP3_M_XOAUTH2;
+	case PROF_AUTH_OAUTHBEARER:
+		return POP3_M_OAUTHBEARER;
+	case PROF_AUTH_SCRAM_SHA1:
+		return POP3_M_SCRAM_SHA1;
+	case PROF_AUTH_SCRAM_SHA256:
+		return POP3_M_SCRAM_SHA256;
 	default:
 		return POP3_M_AUTO;
 	}
@@ -421,8 +428,14 @@ static void
 logon_start_pop3(struct logon *lg)
 {
 	struct pop3_cfg cfg;
+	unsigned char raw[24];
+	char *nonce = NULL;
 
 	memset(&cfg, 0, sizeof cfg);
+	/* A fresh SCRAM nonce per session from the kernel's CSPRNG: 32
+	 * base64 characters, never a ','.  Without one SCRAM is unavailable. */
+	if (getrandom(raw, sizeof raw, 0) == (ssize_t)sizeof raw)
+		cfg.scram_nonce = nonce = b64_encode(raw, sizeof raw);
 	cfg.username = lg->p->username != NULL ? lg->p->username : "";
 	cfg.password = lg->p->password;
 	cfg.oauth_token = lg->token;
@@ -432,6 +445,7 @@ logon_start_pop3(struct logon *lg)
 	cfg.allow_plaintext = lg->p->allow_plaintext;
 	cfg.trusted_capa = lg->trusted;
 	lg->pop = pop3_new(&cfg);
+	free(nonce);
 	lg->phase = LOGON_PH_POP3;
 	logon_wait_from_now(lg);
 	pop3_event(lg->pop, POP3_EV_CONNECTED);
@@ -812,7 +826,8 @@ logon_new(const struct profile *p, struct trace *tr,
 	    profile_auth_str(p->auth), p->proxy_type != PROF_PROXY_NONE ?
 	    ", via proxy" : "");
 	if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
-	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_AUTO)) {
+	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
+	    p->auth == PROF_AUTH_AUTO)) {
 		logon_trace(lg, TRACE_INFO, "running the token command "
 		    "(its output is a secret and is not shown)");
 		if (logon_run_token_cmd(lg, &cause) != PC_OK) {

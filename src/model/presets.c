@@ -35,9 +35,9 @@ presets_choice(const char *const *keys, const char *v)
 static void
 presets_load(void)
 {
-	static const char *const sec[] = { "none", "ssl", "tls", NULL };
-	static const char *const auth[] = { "auto", "user", "apop", "plain",
-	    "login", "cram-md5", "xoauth2", NULL };
+	/* The field table's own keys: one list of values, not two. */
+	const char *const *sec = profile_field_find("security")->choices;
+	const char *const *auth = profile_field_find("auth")->choices;
 	char *line, *save, *col[7], *p;
 	struct preset *ps;
 	int n, c;

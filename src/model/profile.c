@@ -28,11 +28,14 @@ static const char *const profile_verify_labels[] = {
 	"Off (INSECURE)", NULL
 };
 static const char *const profile_auth_keys[] = {
-	"auto", "user", "apop", "plain", "login", "cram-md5", "xoauth2", NULL
+	"auto", "user", "apop", "plain", "login", "cram-md5", "xoauth2",
+	"oauthbearer", "scram-sha-1", "scram-sha-256", NULL
 };
 static const char *const profile_auth_labels[] = {
 	"Automatic (strongest offered)", "USER/PASS", "APOP", "SASL PLAIN",
-	"SASL LOGIN", "SASL CRAM-MD5", "SASL XOAUTH2 (OAuth2 token)", NULL
+	"SASL LOGIN", "SASL CRAM-MD5", "SASL XOAUTH2 (OAuth2 token)",
+	"SASL OAUTHBEARER (OAuth2 token)", "SASL SCRAM-SHA-1",
+	"SASL SCRAM-SHA-256", NULL
 };
 static const char *const profile_proxy_keys[] = {
 	"none", "socks4", "socks4a", "socks5", "http", NULL
@@ -84,7 +87,8 @@ static const struct prof_field profile_field_table[] = {
 	  "auto picks the strongest method the server offers" },
 	{ "oauth_token_cmd", "OAuth2 token command", PROF_TAB_AUTH,
 	  PROF_F_TEXT, NULL, NULL,
-	  "Command that prints an OAuth2 access token (xoauth2)" },
+	  "Command that prints an OAuth2 access token (xoauth2, "
+	  "oauthbearer)" },
 	{ "allow_plaintext", "Allow plaintext credentials", PROF_TAB_AUTH,
 	  PROF_F_BOOL, NULL, NULL,
 	  "Send a password over an unencrypted link (unsafe)" },
@@ -546,6 +550,7 @@ profile_field_applies(const struct profile *p, const char *key)
 		    p->tls_verify == PROF_VERIFY_PIN;
 	if (strcmp(key, "oauth_token_cmd") == 0)
 		return p->auth == PROF_AUTH_XOAUTH2 ||
+		    p->auth == PROF_AUTH_OAUTHBEARER ||
 		    p->auth == PROF_AUTH_AUTO;
 	if (strcmp(key, "proxy_address") == 0 ||
 	    strcmp(key, "proxy_port") == 0 || strcmp(key, "proxy_auth") == 0)
@@ -577,7 +582,7 @@ profile_security_str(enum prof_security s)
 const char *
 profile_auth_str(enum prof_auth a)
 {
-	return profile_key_at(profile_auth_keys, 7, a);
+	return profile_key_at(profile_auth_keys, 10, a);
 }
 
 const char *

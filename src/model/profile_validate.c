@@ -250,10 +250,11 @@ profile_validate(const struct profile *p, struct prof_issues *out)
 		profile_issue_add(&iss, "port", xstrdup("port: must be from 1 "
 		    "to 65535"));
 	profile_validate_tls(p, &iss);
-	if (p->auth == PROF_AUTH_XOAUTH2 &&
+	if ((p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER) &&
 	    (p->oauth_token_cmd == NULL || *p->oauth_token_cmd == '\0'))
-		profile_issue_add(&iss, "oauth_token_cmd", xstrdup(
-		    "oauth_token_cmd: required when auth is xoauth2"));
+		profile_issue_add(&iss, "oauth_token_cmd", xasprintf(
+		    "oauth_token_cmd: required when auth is %s",
+		    profile_auth_str(p->auth)));
 	if (p->proxy_type != PROF_PROXY_NONE) {
 		if (p->proxy_address == NULL || *p->proxy_address == '\0')
 			profile_issue_add(&iss, "proxy_address", xstrdup(

@@ -6,7 +6,7 @@
  *
  * RFCs: 1939 (POP3), 2449 (CAPA, response codes), 2595 (STLS), 3206
  * (SYS and AUTH response codes), 5034 (AUTH), 4616 (PLAIN), 2195
- * (CRAM-MD5).
+ * (CRAM-MD5), 5802 and 7677 (SCRAM), 7628 (OAUTHBEARER).
  *
  * Safety rules (PRODUCT.md section 2) and where they are enforced:
  * - security=tls sends STLS whether or not CAPA listed it, and a refusal
@@ -20,19 +20,24 @@
  *   (pop3_show), and the display form of anything we send that carries a
  *   secret says "<redacted>".
  *
- * Pipelining (RFC 2449 PIPELINING) saves the round trips after the logon:
- * when the CAPA of the current link lists PIPELINING (after STLS only the
- * CAPA received over TLS counts) the final logon line (PASS, APOP, AUTH
- * PLAIN with its initial response, the last SASL answer; over TLS USER
- * and PASS together) goes out in one write with STAT and QUIT
- * (pop3_pipeline).  The replies are then read in order: p->ahead counts
- * the commands sent behind the one the state waits for, and the senders
- * pop3_send_pass/_stat/_quit only move the state when theirs is already on
- * its way.  After a failure
- * the replies still due before QUIT's are skipped in POP3_ST_DRAIN, so the
- * diagnosis always comes from the first -ERR.  Nothing is ever pipelined
- * before the logon: not CAPA, not STLS, not across STLS, and never before
- * the credentials are known to go over TLS (or allow_plaintext is set).
+ * Pipelining (RFC 2449 PIPELINING) saves round trips, but never crosses
+ * the logon for a server not known to keep what it read: Courier's login
+ * process reads commands sent behind the logon and then hands the session
+ * to a mail process that never sees them, and Cyrus drops its input after
+ * AUTH, so a logon that succeeded would end in a timeout.  When the CAPA of
+ * the current link lists PIPELINING (after STLS only the CAPA received over
+ * TLS counts): over TLS USER and PASS go in one write; after the logon's
+ * +OK, STAT and QUIT go in one write; and only with a server whose greeting
+ * is Dovecot's (pop3_resp_greeting_dovecot), STAT and QUIT already go with
+ * the final logon line (PASS, APOP, AUTH PLAIN with its initial response,
+ * the last SASL answer; pop3_pipeline).  The replies are then read in
+ * order: p->ahead counts the commands sent behind the one the state waits
+ * for, and the senders pop3_send_pass/_stat/_quit only move the state when
+ * theirs is already on its way.  After a failure the replies still due
+ * before QUIT's are skipped in POP3_ST_DRAIN, so the diagnosis always comes
+ * from the first -ERR.  Nothing is ever pipelined before the logon: not
+ * CAPA, not STLS, not across STLS, and never before the credentials are
+ * known to go over TLS (or allow_plaintext is set).
  *
  * Deliberate deviations: after a failure on a session that still works it
  * sends QUIT and waits for one reply (the driver's timeout bounds that
@@ -72,6 +77,9 @@ static const char *const pop3_method_names[POP3_M__COUNT] = {
 	[POP3_M_LOGIN] = "LOGIN",
 	[POP3_M_CRAM_MD5] = "CRAM-MD5",
 	[POP3_M_XOAUTH2] = "XOAUTH2",
+	[POP3_M_OAUTHBEARER] = "OAUTHBEARER",
+	[POP3_M_SCRAM_SHA1] = "SCRAM-SHA-1",
+	[POP3_M_SCRAM_SHA256] = "SCRAM-SHA-256",
 };
 
 /* The commands this client sends and the state that waits for the reply. */
@@ -418,14 +426,34 @@ pop3_can_pipeline(const struct pop3 *p)
 	return p->tls_active || p->tls_done || p->allow_plaintext;
 }
 
-/* The final logon line is queued: STAT and QUIT go in the same write. */
+/*
+ * Dovecot keeps what its login process read past the logon and hands it
+ * to the mail process; a server that names another implementation in its
+ * CAPA is not taken for Dovecot whatever its greeting says.
+ */
+static bool
+pop3_keeps_pipelined(const struct pop3 *p)
+{
+	return p->dovecot && !p->out.capa.impl_other;
+}
+
+/*
+ * The final logon line is queued: STAT and QUIT go in the same write only
+ * to a server known to keep them; any other waits for the logon's answer.
+ */
 static void
 pop3_pipeline(struct pop3 *p)
 {
 	if (!pop3_can_pipeline(p))
 		return;
-	pop3_note(p, "the server offers PIPELINING: STAT and QUIT go out "
-	    "with the logon");
+	if (!pop3_keeps_pipelined(p)) {
+		pop3_note(p, "the server offers PIPELINING; STAT and QUIT wait "
+		    "for the logon's answer (servers other than Dovecot may "
+		    "drop commands sent before it)");
+		return;
+	}
+	pop3_note(p, "the server offers PIPELINING and is Dovecot: STAT and "
+	    "QUIT go out with the logon");
 	pop3_cmd_ahead(p, POP3_CMD_STAT, NULL, NULL, false);
 	pop3_cmd_ahead(p, POP3_CMD_QUIT, NULL, NULL, false);
 }
@@ -525,11 +553,33 @@ pop3_send_apop(struct pop3 *p)
 static void
 pop3_send_auth(struct pop3 *p, enum pop3_method m)
 {
-	char *payload, *arg;
+	char *payload, *arg, *shown;
 
 	free(p->sasl.xoauth2_err);
+	pop3_scram_cleanup(&p->sasl.scram);
 	memset(&p->sasl, 0, sizeof p->sasl);
 	p->sasl.mech = m;
+	if (m == POP3_M_SCRAM_SHA1 || m == POP3_M_SCRAM_SHA256) {
+		pop3_scram_init(&p->sasl.scram, m == POP3_M_SCRAM_SHA256);
+		payload = pop3_scram_first(&p->sasl.scram, p->username,
+		    p->scram_nonce);
+		/* The client-first message rides on the AUTH line if it fits. */
+		if (strlen("AUTH SCRAM-SHA-256 ") + strlen(payload) + 2 <=
+		    POP3_AUTH_LINE_MAX) {
+			arg = xasprintf("%s %s", pop3_auth_sasl_name(m),
+			    payload);
+			shown = xasprintf("AUTH %s <redacted>",
+			    pop3_auth_sasl_name(m));
+			p->sasl.ir_sent = true;
+			pop3_cmd(p, POP3_CMD_AUTH, arg, shown, true);
+			free(shown);
+			free(arg);
+		} else
+			pop3_cmd(p, POP3_CMD_AUTH, pop3_auth_sasl_name(m),
+			    NULL, false);
+		free(payload);
+		return;
+	}
 	if (m != POP3_M_PLAIN) {
 		pop3_cmd(p, POP3_CMD_AUTH, pop3_auth_sasl_name(m), NULL, false);
 		return;
@@ -556,10 +606,14 @@ static void
 pop3_send_stat(struct pop3 *p)
 {
 	pop3_step_begin(p, "stat");
-	if (p->ahead > 0)
+	if (p->ahead > 0) {
 		pop3_expect(p, POP3_CMD_STAT);	/* sent with the logon */
-	else
-		pop3_cmd(p, POP3_CMD_STAT, NULL, NULL, false);
+		return;
+	}
+	pop3_cmd(p, POP3_CMD_STAT, NULL, NULL, false);
+	/* The logon has its answer: QUIT may follow STAT at once. */
+	if (pop3_can_pipeline(p))
+		pop3_cmd_ahead(p, POP3_CMD_QUIT, NULL, NULL, false);
 }
 
 static void
@@ -590,7 +644,8 @@ pop3_creds_safe(const struct pop3 *p, enum pop3_method m)
 	if (m == POP3_M_USER && p->password != NULL &&
 	    strpbrk(p->password, "\r\n") != NULL)
 		return false;
-	if (m == POP3_M_XOAUTH2 && (strchr(p->username, '\001') != NULL ||
+	if ((m == POP3_M_XOAUTH2 || m == POP3_M_OAUTHBEARER) &&
+	    (strchr(p->username, '\001') != NULL ||
 	    strpbrk(p->token, "\r\n\001") != NULL))
 		return false;
 	return true;
@@ -669,6 +724,7 @@ pop3_on_greeting(struct pop3 *p, const char *line, size_t len)
 	switch (pop3_resp_status(line, len)) {
 	case POP3_RESP_OK:
 		p->out.greeting = xstrdup(p->show);
+		p->dovecot = pop3_resp_greeting_dovecot(line, len);
 		pop3_step_end(p, true);
 		rc = pop3_resp_timestamp(line, len, &ts);
 		if (rc == PC_OK) {
@@ -846,7 +902,9 @@ pop3_on_logon_reply(struct pop3 *p, const char *line, size_t len,
 		break;
 	case POP3_RESP_ERR:
 		pop3_fail(p, pop3_resp_diag(pop3_resp_code(line, len),
-		    DIAG_AUTH_FAILED), "logon failed: %s", p->show);
+		    DIAG_AUTH_FAILED), "logon failed: %s%s", p->show,
+		    pop3_resp_code(line, len) == POP3_CODE_AUTH ?
+		    pop3_auth_plain_hint(p, p->out.method) : "");
 		break;
 	default:
 		pop3_fail(p, DIAG_PROTOCOL_ERROR, "unexpected reply to %s: %s",
@@ -897,7 +955,8 @@ pop3_on_auth_late(struct pop3 *p, const char *line, size_t len)
 
 	p->ahead--;
 	text = pop3_resp_text(line, len, &tlen);
-	if (p->sasl.mech == POP3_M_XOAUTH2 && p->sasl.replies == 1 &&
+	if ((p->sasl.mech == POP3_M_XOAUTH2 ||
+	    p->sasl.mech == POP3_M_OAUTHBEARER) && p->sasl.replies == 1 &&
 	    pop3_auth_continue(p, text, tlen, &resp, &display, &cause) ==
 	    PC_OK) {
 		xfree_secret(resp);
@@ -931,6 +990,13 @@ pop3_on_auth(struct pop3 *p, const char *line, size_t len)
 			pop3_fail(p, DIAG_PROTOCOL_ERROR, "the server accepted "
 			    "the logon after refusing the token: %s",
 			    p->sasl.xoauth2_err);
+		else if ((p->sasl.mech == POP3_M_SCRAM_SHA1 ||
+		    p->sasl.mech == POP3_M_SCRAM_SHA256) &&
+		    !p->sasl.scram.verified)
+			pop3_fail(p, DIAG_PROTOCOL_ERROR, "the server accepted "
+			    "the %s logon without proving that it knows the "
+			    "password (no server signature): %s",
+			    pop3_auth_sasl_name(p->sasl.mech), p->show);
 		else
 			pop3_logged_in(p);
 		break;
@@ -941,7 +1007,9 @@ pop3_on_auth(struct pop3 *p, const char *line, size_t len)
 			    "token: %s; %s", p->sasl.xoauth2_err, p->show);
 		else
 			pop3_fail(p, pop3_resp_diag(pop3_resp_code(line, len),
-			    DIAG_AUTH_FAILED), "logon failed: %s", p->show);
+			    DIAG_AUTH_FAILED), "logon failed: %s%s", p->show,
+			    pop3_resp_code(line, len) == POP3_CODE_AUTH ?
+			    pop3_auth_plain_hint(p, p->sasl.mech) : "");
 		break;
 	case POP3_RESP_CONT:
 		if (p->ahead > 0) {
@@ -1141,6 +1209,7 @@ pop3_new(const struct pop3_cfg *cfg)
 	p->username = xstrdup(cfg->username != NULL ? cfg->username : "");
 	p->password = xstrdup_or_null(cfg->password);
 	p->token = xstrdup_or_null(cfg->oauth_token);
+	p->scram_nonce = xstrdup_or_null(cfg->scram_nonce);
 	p->method = (unsigned)cfg->method < POP3_M__COUNT ? cfg->method :
 	    POP3_M_AUTO;
 	p->tls_active = cfg->tls_active;
@@ -1187,6 +1256,8 @@ pop3_free(struct pop3 *p)
 	free(p->show);
 	free(p->timestamp);
 	free(p->sasl.xoauth2_err);
+	pop3_scram_cleanup(&p->sasl.scram);
+	free(p->scram_nonce);
 	free(p->out.message);
 	free(p->out.greeting);
 	pop3_resp_capa_cleanup(&p->out.capa);

@@ -5,7 +5,8 @@
  *
  * RFCs: 1939 (USER/PASS, APOP), 5034 (POP3 AUTH, initial response, "*"
  * cancels), 4616 (PLAIN), 2195 (CRAM-MD5), draft-murchison-sasl-login
- * (LOGIN), and Google's / Microsoft's XOAUTH2 description.
+ * (LOGIN), 5802 / 7677 (SCRAM, the arithmetic in pop3_scram.c), 7628
+ * (OAUTHBEARER), and Google's / Microsoft's XOAUTH2 description.
  *
  * Every string built here that holds a credential is wiped before it is
  * freed; the caller of the builders owns the result and wipes it too.
@@ -25,6 +26,9 @@ static const char *const pop3_auth_sasl_names[POP3_M__COUNT] = {
 	[POP3_M_LOGIN] = "LOGIN",
 	[POP3_M_CRAM_MD5] = "CRAM-MD5",
 	[POP3_M_XOAUTH2] = "XOAUTH2",
+	[POP3_M_OAUTHBEARER] = "OAUTHBEARER",
+	[POP3_M_SCRAM_SHA1] = "SCRAM-SHA-1",
+	[POP3_M_SCRAM_SHA256] = "SCRAM-SHA-256",
 };
 
 const char *
@@ -48,6 +52,12 @@ pop3_auth_bit(enum pop3_method m)
 		return POP3_SASL_CRAM_MD5;
 	case POP3_M_XOAUTH2:
 		return POP3_SASL_XOAUTH2;
+	case POP3_M_OAUTHBEARER:
+		return POP3_SASL_OAUTHBEARER;
+	case POP3_M_SCRAM_SHA1:
+		return POP3_SASL_SCRAM_SHA1;
+	case POP3_M_SCRAM_SHA256:
+		return POP3_SASL_SCRAM_SHA256;
 	default:
 		return 0;
 	}
@@ -74,39 +84,77 @@ pop3_auth_offered(const struct pop3 *p)
 	return buf_take(&b);
 }
 
+/* Could method m be tried with a password on this link? */
+static bool
+pop3_auth_usable(const struct pop3 *p, enum pop3_method m)
+{
+	const struct pop3_capa *c = &p->out.capa;
+
+	switch (m) {
+	case POP3_M_USER:
+		/* RFC 1939 servers have USER without saying so in CAPA. */
+		return !c->seen || c->user;
+	case POP3_M_APOP:
+		return p->timestamp != NULL;
+	case POP3_M_SCRAM_SHA1:
+	case POP3_M_SCRAM_SHA256:
+		if (p->scram_nonce == NULL)
+			return false;
+		return c->seen && (c->sasl & pop3_auth_bit(m));
+	default:
+		return c->seen && (c->sasl & pop3_auth_bit(m));
+	}
+}
+
+/*
+ * PRODUCT.md section 2.  Over TLS the password is protected by TLS, and
+ * PLAIN works however the server stores passwords (CRAM-MD5 and APOP need
+ * the clear password on the server, and fail where every mail client
+ * succeeds): PLAIN, LOGIN, USER first.  On a clear link (allow_plaintext)
+ * what keeps the password off the wire comes first.
+ */
+static const enum pop3_method pop3_auth_tls_order[] = {
+	POP3_M_PLAIN, POP3_M_LOGIN, POP3_M_USER, POP3_M_SCRAM_SHA256,
+	POP3_M_SCRAM_SHA1, POP3_M_CRAM_MD5, POP3_M_APOP, POP3_M_AUTO
+};
+static const enum pop3_method pop3_auth_clear_order[] = {
+	POP3_M_SCRAM_SHA256, POP3_M_SCRAM_SHA1, POP3_M_CRAM_MD5, POP3_M_APOP,
+	POP3_M_PLAIN, POP3_M_LOGIN, POP3_M_USER, POP3_M_AUTO
+};
+
 enum pop3_method
 pop3_auth_choose(const struct pop3 *p, char **why)
 {
 	const struct pop3_capa *c = &p->out.capa;
 	bool pw = p->password != NULL;
 	bool tok = p->token != NULL && *p->token != '\0';
+	bool tls = p->tls_active || p->tls_done;
+	const enum pop3_method *order;
 	enum pop3_method m = POP3_M_AUTO;
+	const char *rule;
 	char *offered;
+	int i;
 
-	/*
-	 * Strongest first.  Without a CAPA answer nothing is known about
-	 * SASL, so only what needs no advertisement is tried: APOP (the
-	 * greeting says so) and USER (RFC 1939 servers have it).
-	 */
-	if (tok && c->seen && (c->sasl & POP3_SASL_XOAUTH2))
+	/* A token: the OAuth2 mechanisms, the standard one first. */
+	if (tok && c->seen && (c->sasl & POP3_SASL_OAUTHBEARER))
+		m = POP3_M_OAUTHBEARER;
+	else if (tok && c->seen && (c->sasl & POP3_SASL_XOAUTH2))
 		m = POP3_M_XOAUTH2;
-	else if (pw && c->seen && (c->sasl & POP3_SASL_CRAM_MD5))
-		m = POP3_M_CRAM_MD5;
-	else if (pw && p->timestamp != NULL)
-		m = POP3_M_APOP;
-	else if (pw && c->seen && (c->sasl & POP3_SASL_PLAIN))
-		m = POP3_M_PLAIN;
-	else if (pw && c->seen && (c->sasl & POP3_SASL_LOGIN))
-		m = POP3_M_LOGIN;
-	else if (pw && (!c->seen || c->user))
-		m = POP3_M_USER;
+	order = tls ? pop3_auth_tls_order : pop3_auth_clear_order;
+	rule = tls ? "over TLS: PLAIN, LOGIN, USER first" :
+	    "clear link: challenge-response first";
+	for (i = 0; m == POP3_M_AUTO && pw && order[i] != POP3_M_AUTO; i++)
+		if (pop3_auth_usable(p, order[i]))
+			m = order[i];
 
 	offered = pop3_auth_offered(p);
-	if (m != POP3_M_AUTO)
-		*why = xasprintf("auto: chose %s (strongest offered: %s%s)",
-		    pop3_method_name(m), offered,
-		    tok && m != POP3_M_XOAUTH2 ?
-		    "; XOAUTH2 not offered" : "");
+	if (m == POP3_M_XOAUTH2 || m == POP3_M_OAUTHBEARER)
+		*why = xasprintf("auto: chose %s (the profile has an OAuth2 "
+		    "token; offered: %s)", pop3_method_name(m), offered);
+	else if (m != POP3_M_AUTO)
+		*why = xasprintf("auto: chose %s (%s; offered: %s%s)",
+		    pop3_method_name(m), rule, offered,
+		    tok ? "; no OAuth2 mechanism offered" : "");
 	else
 		*why = xasprintf("auto: no logon method fits (server offers: "
 		    "%s; the profile has %s)", offered,
@@ -117,16 +165,41 @@ pop3_auth_choose(const struct pop3 *p, char **why)
 	return m;
 }
 
+/*
+ * After a refused challenge-response logon: say when PLAIN was offered,
+ * since a server that stores hashed passwords refuses CRAM-MD5, APOP and
+ * SCRAM (without stored SCRAM keys) for a right password.  "" otherwise.
+ */
+const char *
+pop3_auth_plain_hint(const struct pop3 *p, enum pop3_method m)
+{
+	if (m != POP3_M_CRAM_MD5 && m != POP3_M_APOP &&
+	    m != POP3_M_SCRAM_SHA1 && m != POP3_M_SCRAM_SHA256)
+		return "";
+	if (!p->out.capa.seen || !(p->out.capa.sasl & POP3_SASL_PLAIN))
+		return "";
+	return " (the server offers PLAIN too: a server that stores hashed "
+	    "passwords refuses this method even for the right password; "
+	    "try plain over TLS)";
+}
+
 enum diag
 pop3_auth_check(const struct pop3 *p, enum pop3_method m, char **why)
 {
 	const struct pop3_capa *c = &p->out.capa;
 	char *offered;
 
-	if (m == POP3_M_XOAUTH2 && (p->token == NULL || *p->token == '\0')) {
-		*why = xstrdup("XOAUTH2 needs an OAuth2 access token and none "
-		    "was supplied: nothing was sent");
+	if ((m == POP3_M_XOAUTH2 || m == POP3_M_OAUTHBEARER) &&
+	    (p->token == NULL || *p->token == '\0')) {
+		*why = xasprintf("%s needs an OAuth2 access token and none "
+		    "was supplied: nothing was sent", pop3_method_name(m));
 		return DIAG_AUTH_FAILED;
+	}
+	if ((m == POP3_M_SCRAM_SHA1 || m == POP3_M_SCRAM_SHA256) &&
+	    p->scram_nonce == NULL) {
+		*why = xasprintf("%s needs a client nonce and the driver gave "
+		    "none", pop3_method_name(m));
+		return DIAG_AUTH_MECHANISM_UNAVAILABLE;
 	}
 	if (m == POP3_M_APOP && p->timestamp == NULL) {
 		*why = xstrdup(p->tls_done ?
@@ -226,7 +299,38 @@ pop3_auth_xoauth2(const char *user, const char *token)
 	return pop3_auth_b64_take(m, n);
 }
 
-/* XOAUTH2's second continuation carries a base64 JSON error. */
+void
+pop3_auth_saslname(struct buf *b, const char *name)
+{
+	for (; *name != '\0'; name++) {
+		if (*name == '=')
+			buf_addstr(b, "=3D");
+		else if (*name == ',')
+			buf_addstr(b, "=2C");
+		else
+			buf_add(b, name, 1);
+	}
+}
+
+char *
+pop3_auth_oauthbearer(const char *user, const char *token)
+{
+	struct buf b;
+	size_t n;
+	char *m;
+
+	buf_init_secret(&b, 0);
+	buf_addstr(&b, "n,a=");
+	pop3_auth_saslname(&b, user);
+	buf_addstr(&b, ",\001auth=Bearer ");
+	buf_addstr(&b, token);
+	buf_addstr(&b, "\001\001");
+	n = b.len;
+	m = buf_take(&b);
+	return pop3_auth_b64_take(m, n);
+}
+
+/* The OAuth2 mechanisms' error continuation carries a base64 JSON error. */
 static char *
 pop3_auth_xoauth2_error(const struct pop3 *p, const char *text, size_t len)
 {
@@ -257,8 +361,13 @@ pop3_auth_last(const struct pop3 *p)
 	case POP3_M_LOGIN:
 		return s->replies == 2;
 	case POP3_M_XOAUTH2:
-		/* The token; a refusal asks for one more (empty) line. */
+	case POP3_M_OAUTHBEARER:
+		/* The token; a refusal asks for one more line. */
 		return s->replies == 1;
+	case POP3_M_SCRAM_SHA1:
+	case POP3_M_SCRAM_SHA256:
+		/* The empty answer to the server-final message. */
+		return s->replies == (s->ir_sent ? 2 : 3);
 	default:
 		return false;
 	}
@@ -312,6 +421,43 @@ pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
 			s->xoauth2_err = pop3_auth_xoauth2_error(p, text, len);
 			*resp = xstrdup("");
 			*display = "(empty line)";
+		}
+		break;
+	case POP3_M_OAUTHBEARER:
+		if (s->replies == 0)
+			*resp = pop3_auth_oauthbearer(p->username, p->token);
+		else if (s->replies == 1) {
+			/* RFC 7628 3.2.3: a refusal is answered with ^A. */
+			free(s->xoauth2_err);
+			s->xoauth2_err = pop3_auth_xoauth2_error(p, text, len);
+			*resp = xstrdup("AQ==");
+			*display = "(^A: end of the failed exchange)";
+		}
+		break;
+	case POP3_M_SCRAM_SHA1:
+	case POP3_M_SCRAM_SHA256:
+		switch (s->replies + (s->ir_sent ? 1 : 0)) {
+		case 0:
+			*resp = pop3_scram_first(&s->scram, p->username,
+			    p->scram_nonce);
+			*display = "<redacted> (client-first message)";
+			break;
+		case 1:
+			if (pop3_scram_final(&s->scram, pw, text, len, resp,
+			    cause) != PC_OK)
+				return PC_E_PROTO;
+			*display = "<redacted> (client proof)";
+			break;
+		case 2:
+			if (pop3_scram_verify(&s->scram, text, len, cause) !=
+			    PC_OK)
+				return PC_E_PROTO;
+			*resp = xstrdup("");
+			*display = "(empty line: the server's signature is "
+			    "right)";
+			break;
+		default:
+			break;
 		}
 		break;
 	default:

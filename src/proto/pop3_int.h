@@ -83,6 +83,16 @@ struct pop3_item {
 	bool		 ok;
 };
 
+/* SCRAM state between its messages (pop3_scram.c). */
+struct pop3_scram {
+	bool		 sha256;	/* SCRAM-SHA-256, else SCRAM-SHA-1 */
+	char		*nonce;		/* client nonce, printable */
+	char		*first_bare;	/* client-first-message-bare */
+	char		*auth_message;	/* RFC 5802 AuthMessage */
+	unsigned char	 server_sig[32]; /* expected ServerSignature */
+	bool		 verified;	/* the server proved its signature */
+};
+
 /* A running AUTH exchange. */
 struct pop3_sasl {
 	enum pop3_method mech;
@@ -90,6 +100,7 @@ struct pop3_sasl {
 	bool		 ir_sent;	/* initial response on the AUTH line */
 	bool		 cancelled;	/* "*" sent; waiting for the -ERR */
 	char		*xoauth2_err;	/* decoded error JSON, escaped */
+	struct pop3_scram scram;
 };
 
 struct pop3 {
@@ -98,6 +109,7 @@ struct pop3 {
 	char		*username;
 	char		*password;	/* secret */
 	char		*token;		/* secret */
+	char		*scram_nonce;	/* cfg.scram_nonce, or NULL */
 	enum pop3_method method;	/* as configured */
 	bool		 stls;
 	bool		 tls_active;
@@ -120,6 +132,7 @@ struct pop3 {
 	 */
 	int		 ahead;
 	int		 drain;
+	bool		 dovecot;	/* greeting in Dovecot's words */
 	char		*timestamp;	/* APOP timestamp, NULL when none */
 	struct pop3_sasl sasl;
 
@@ -196,6 +209,7 @@ int		 pop3_resp_multi_line(struct pop3_multi *m, const char **line,
 enum pc_err	 pop3_resp_timestamp(const char *line, size_t len,
 		    char **out);
 /* Add one capability line (already unstuffed) to c. */
+bool		 pop3_resp_greeting_dovecot(const char *line, size_t len);
 void		 pop3_resp_capa_line(struct pop3_capa *c, const char *line,
 		    size_t len);
 void		 pop3_resp_capa_cleanup(struct pop3_capa *c);
@@ -209,6 +223,8 @@ enum pc_err	 pop3_resp_stat(const char *line, size_t len, uint64_t *msgs,
  * use, or POP3_M_AUTO when none; *why (caller frees) says why.
  */
 enum pop3_method pop3_auth_choose(const struct pop3 *p, char **why);
+/* " (the server offers PLAIN too ...)" after a refused CRAM-MD5/APOP/SCRAM. */
+const char	*pop3_auth_plain_hint(const struct pop3 *p, enum pop3_method m);
 /*
  * An explicitly chosen method: DIAG_OK when it may be tried, otherwise the
  * diagnosis with *why (caller frees).
@@ -224,6 +240,10 @@ char		*pop3_auth_cram(const char *user, const char *password,
 		    const unsigned char *chal, size_t len);
 /* Base64 of "user=U\1auth=Bearer T\1\1".  Caller frees (secret). */
 char		*pop3_auth_xoauth2(const char *user, const char *token);
+/* Base64 of RFC 7628 "n,a=USER,^Aauth=Bearer TOKEN^A^A"; a secret. */
+char		*pop3_auth_oauthbearer(const char *user, const char *token);
+/* Append name as an RFC 5802 saslname ('=' as =3D, ',' as =2C). */
+void		 pop3_auth_saslname(struct buf *b, const char *name);
 /*
  * Answer a "+ text" continuation of the running AUTH exchange: PC_OK with
  * *resp (the line to send, secret, caller frees) and *display (static);
@@ -240,6 +260,23 @@ enum pc_err	 pop3_auth_continue(struct pop3 *p, const char *text,
 bool		 pop3_auth_last(const struct pop3 *p);
 /* SASL name of a method ("CRAM-MD5"); NULL for USER, APOP, auto. */
 const char	*pop3_auth_sasl_name(enum pop3_method m);
+
+/* pop3_scram.c */
+void		 pop3_scram_init(struct pop3_scram *s, bool sha256);
+void		 pop3_scram_cleanup(struct pop3_scram *s);
+/* Base64 client-first message "n,,n=USER,r=NONCE"; caller frees. */
+char		*pop3_scram_first(struct pop3_scram *s, const char *user,
+		    const char *nonce);
+/*
+ * The answer to the server-first message (base64 text): base64 client-
+ * final message with the proof in *resp (a secret: wipe it).  PC_E_PROTO
+ * with *cause (caller frees) on a malformed or tampered message.
+ */
+enum pc_err	 pop3_scram_final(struct pop3_scram *s, const char *password,
+		    const char *text, size_t len, char **resp, char **cause);
+/* Check the server-final message (base64 text): PC_OK when v= is right. */
+enum pc_err	 pop3_scram_verify(struct pop3_scram *s, const char *text,
+		    size_t len, char **cause);
 
 /* pop3_md5.c */
 struct pop3_md5 {

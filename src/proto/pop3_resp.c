@@ -259,6 +259,9 @@ pop3_resp_capa_mech(struct pop3_capa *c, const char *name, size_t n)
 		{ "LOGIN", POP3_SASL_LOGIN },
 		{ "CRAM-MD5", POP3_SASL_CRAM_MD5 },
 		{ "XOAUTH2", POP3_SASL_XOAUTH2 },
+		{ "OAUTHBEARER", POP3_SASL_OAUTHBEARER },
+		{ "SCRAM-SHA-1", POP3_SASL_SCRAM_SHA1 },
+		{ "SCRAM-SHA-256", POP3_SASL_SCRAM_SHA256 },
 	};
 	char *esc, *list;
 	size_t i, old;
@@ -278,6 +281,38 @@ pop3_resp_capa_mech(struct pop3_capa *c, const char *name, size_t n)
 	}
 	free(c->sasl_list);
 	c->sasl_list = list;
+}
+
+/* Does text start with the word w (followed by a blank, '(' or '.')? */
+static bool
+pop3_resp_word_is(const char *text, size_t len, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (len < n || memcmp(text, w, n) != 0)
+		return false;
+	return len == n || text[n] == ' ' || text[n] == '(' ||
+	    text[n] == '.';
+}
+
+/*
+ * A greeting in Dovecot's own words ("+OK Dovecot ready.", "+OK Dovecot
+ * (Debian) ready.").  Dovecot's login process hands whatever it has read
+ * past the logon to the mail process, so commands pipelined behind the
+ * logon are answered there (proven by the Dovecot tests); Courier and
+ * Cyrus drop them.  An administrator who changed login_greeting simply
+ * gets the slower, always-safe flow.
+ */
+bool
+pop3_resp_greeting_dovecot(const char *line, size_t len)
+{
+	const char *t;
+	size_t tlen;
+
+	if (pop3_resp_status(line, len) != POP3_RESP_OK)
+		return false;
+	t = pop3_resp_text(line, len, &tlen);
+	return pop3_resp_word_is(t, tlen, "Dovecot");
 }
 
 void
@@ -308,6 +343,12 @@ pop3_resp_capa_line(struct pop3_capa *c, const char *line, size_t len)
 		c->resp_codes = true;
 	else if (pop3_resp_is(w, n, "AUTH-RESP-CODE"))
 		c->auth_resp_code = true;
+	else if (pop3_resp_is(w, n, "IMPLEMENTATION")) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		c->impl_other = !pop3_resp_word_is(p, (size_t)(end - p),
+		    "Dovecot");
+	}
 	else if (pop3_resp_is(w, n, "SASL")) {
 		for (;;) {
 			while (p < end && (*p == ' ' || *p == '\t'))

@@ -217,7 +217,8 @@ scr_logon_draw_result(struct scr_logon *l, WINDOW *w, int y, int max,
 	free(lines);
 	free(s);
 	if (res->diag != DIAG_OK && !l->cancelled && row < max) {
-		n = tui_wrap(diag_hint(res->diag), COLS - 4, &lines);
+		n = tui_wrap(diag_hint_at(res->diag, res->failed_step),
+		    COLS - 4, &lines);
 		for (i = 0; i < n; i++) {
 			if (row < max)
 				tui_put(w, y + row++, 3, COLS - 4, A_NORMAL,
@@ -376,7 +377,8 @@ scr_logon_save(const char *path, const struct trace *tr, const char *name,
 		if (res->message != NULL)
 			fprintf(f, "message: %s\n", res->message);
 		if (res->diag != DIAG_OK)
-			fprintf(f, "hint: %s\n", diag_hint(res->diag));
+			fprintf(f, "hint: %s\n", diag_hint_at(res->diag,
+			    res->failed_step));
 		if (res->have_tls)
 			fprintf(f, "tls: %s %s; %s; subject %s; issuer %s; "
 			    "SANs %s; valid %s to %s; SHA-256 %s\n",

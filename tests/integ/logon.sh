@@ -78,7 +78,7 @@ check ip ok "IP address checked against the certificate's IP SAN"
 add v6 address=::1 port="$POP3S_PORT" security=ssl "$CA" "$U"
 check v6 ok "IPv6"
 
-for m in user apop plain login cram-md5; do
+for m in user apop plain login cram-md5 scram-sha-1 scram-sha-256; do
 	add "m-$m" address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth="$m"
 	check "m-$m" ok "logon method $m"
 done
@@ -90,12 +90,17 @@ check m-xoauth2 ok "logon method xoauth2"
 if grep -qF "$TEST_OAUTH_TOKEN" <<<"$OUT"; then not_ok "the token is not in the output"; else ok "the token is not in the output"; fi
 PW='' add m-xoauth2-long address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=xoauth2 "oauth_token_cmd=cat $T/token-long"
 check m-xoauth2-long ok "xoauth2 with a token over 4096 bytes"
+PW='' add m-oauthbearer address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=oauthbearer "oauth_token_cmd=cat $T/token"
+check m-oauthbearer ok "logon method oauthbearer"
+PW='' add m-oauthbearer-exp address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=oauthbearer "oauth_token_cmd=cat $T/token-expired"
+check m-oauthbearer-exp auth_failed "oauthbearer: an expired token is refused"
+expect_out 'refused the OAuth2 token: .*status' "oauthbearer: the server's JSON error is decoded into the message"
 PW='' add m-auto-oauth address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U" auth=auto "oauth_token_cmd=cat $T/token"
-check m-auto-oauth ok "auto picks xoauth2 when a token command is set"
-expect_out 'XOAUTH2' "auto says it chose XOAUTH2"
+check m-auto-oauth ok "auto picks an OAuth2 method when a token command is set"
+expect_out 'auto: chose OAUTHBEARER' "auto says it chose OAUTHBEARER (the standard one first)"
 add m-auto address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U"
 check m-auto ok "auto"
-expect_out 'CRAM-MD5' "auto picks CRAM-MD5 (strongest offered)"
+expect_out 'auto: chose PLAIN .over TLS' "auto over TLS picks PLAIN, not CRAM-MD5"
 
 # --- repeat test trusting the last test's capabilities -----------------------
 # client_lines TEXT: the commands the client sent, from a --json trace.

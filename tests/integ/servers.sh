@@ -524,7 +524,7 @@ dv_conf()
 	ssl_key = <$CERTS/$cert.key
 	ssl_min_protocol = TLSv1.2
 	disable_plaintext_auth = yes
-	auth_mechanisms = plain login cram-md5 apop xoauth2 oauthbearer
+	auth_mechanisms = plain login cram-md5 apop xoauth2 oauthbearer scram-sha-1 scram-sha-256
 	mail_max_userip_connections = 100
 
 	passdb {

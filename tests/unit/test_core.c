@@ -104,7 +104,18 @@ test_core_int_and_diag(void **state)
 	for (int i = 0; i < DIAG__COUNT; i++) {
 		assert_int_equal(diag_from_key(diag_key((enum diag)i)), i);
 		assert_true(strlen(diag_hint((enum diag)i)) > 10);
+		assert_string_equal(diag_hint_at((enum diag)i, NULL),
+		    diag_hint((enum diag)i));
 	}
+	/* A timeout right after the credentials: say servers delay. */
+	assert_non_null(strstr(diag_hint_at(DIAG_TIMEOUT, "logon"),
+	    "Servers delay a refused logon"));
+	assert_non_null(strstr(diag_hint_at(DIAG_TIMEOUT, "logon"),
+	    "raise the timeout"));
+	assert_string_equal(diag_hint_at(DIAG_TIMEOUT, "stat"),
+	    diag_hint(DIAG_TIMEOUT));
+	assert_string_equal(diag_hint_at(DIAG_AUTH_FAILED, "logon"),
+	    diag_hint(DIAG_AUTH_FAILED));
 }
 
 int

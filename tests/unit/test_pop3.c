@@ -448,8 +448,8 @@ test_pop3_capa_legacy(void **state)
 	assert_false(outcome(&r)->capa.seen);
 	assert_int_equal(outcome(&r)->method, POP3_M_USER);
 	assert_true(contains(&r.trace, "N: the server has no CAPA"));
-	assert_true(contains(&r.trace, "N: auto: chose USER (strongest "
-	    "offered: no CAPA)\n"));
+	assert_true(contains(&r.trace, "N: auto: chose USER (over TLS: "
+	    "PLAIN, LOGIN, USER first; offered: no CAPA)\n"));
 	assert_true(contains(&r.steps, "-capa:ok"));
 	run_end(&r);
 
@@ -949,9 +949,14 @@ test_pop3_apop_rfc1939(void **state)
 
 	c.username = "mrose";
 	c.password = "tanstaaf";
-	/* Explicit APOP, then auto (APOP beats USER without CAPA). */
+	/*
+	 * Explicit APOP, then auto on a clear link (allow_plaintext): there
+	 * APOP beats USER, which would send the password itself.
+	 */
 	for (pass = 0; pass < 2; pass++) {
 		c.method = pass == 0 ? POP3_M_APOP : POP3_M_AUTO;
+		c.tls_active = pass == 0;
+		c.allow_plaintext = pass == 1;
 		session(&r, &c, script);
 		assert_outcome(&r, DIAG_OK, NULL);
 		assert_int_equal(outcome(&r)->method, POP3_M_APOP);
@@ -1243,8 +1248,8 @@ test_pop3_xoauth2_long_token(void **state)
 	expect_nothing_more(&r);
 	assert_outcome(&r, DIAG_OK, NULL);
 	assert_int_equal(outcome(&r)->method, POP3_M_XOAUTH2);
-	assert_true(contains(&r.trace, "N: auto: chose XOAUTH2 (strongest "
-	    "offered: SASL PLAIN XOAUTH2)\n"));
+	assert_true(contains(&r.trace, "N: auto: chose XOAUTH2 (the profile "
+	    "has an OAuth2 token; offered: SASL PLAIN XOAUTH2)\n"));
 	assert_hidden(&r, tok);
 	assert_hidden(&r, payload);
 	assert_hidden(&r, PW);
@@ -1305,10 +1310,17 @@ test_pop3_xoauth2_json_error(void **state)
 	free(tokline);
 }
 
+/*
+ * auto (PRODUCT.md section 2): a token picks OAUTHBEARER, then XOAUTH2;
+ * over TLS PLAIN, LOGIN, USER come first (PLAIN works however the server
+ * stores passwords), then SCRAM, CRAM-MD5, APOP; on a clear link
+ * (allow_plaintext) the challenge-response methods come first.
+ */
 static void
 test_pop3_auto_choice(void **state)
 {
 	static const struct {
+		bool		 clear;		/* clear link, allow_plaintext */
 		const char	*greeting;
 		const char	*capa[4];	/* NULL-terminated */
 		bool		 token;
@@ -1316,32 +1328,47 @@ test_pop3_auto_choice(void **state)
 		const char	*first;		/* first logon line starts so */
 		const char	*note;
 	} cases[] = {
-		{ "+OK " TS, { "SASL PLAIN LOGIN CRAM-MD5 XOAUTH2", "USER" },
-		    true, true, "AUTH XOAUTH2", "auto: chose XOAUTH2" },
-		{ "+OK " TS, { "SASL PLAIN LOGIN CRAM-MD5 XOAUTH2", "USER" },
-		    false, true, "AUTH CRAM-MD5", "auto: chose CRAM-MD5" },
-		{ "+OK", { "SASL PLAIN LOGIN CRAM-MD5" }, false, true,
-		    "AUTH CRAM-MD5", "auto: chose CRAM-MD5 (strongest offered: "
-		    "SASL PLAIN LOGIN CRAM-MD5)" },
-		{ "+OK " TS, { "SASL PLAIN LOGIN", "USER" }, false, true,
-		    "APOP tim ", "auto: chose APOP (strongest offered: SASL "
-		    "PLAIN LOGIN, USER, APOP timestamp)" },
-		{ "+OK", { "SASL PLAIN LOGIN", "USER" }, false, true,
-		    "AUTH PLAIN ", "auto: chose PLAIN" },
-		{ "+OK", { "SASL LOGIN", "USER" }, false, true, "AUTH LOGIN",
-		    "auto: chose LOGIN" },
-		{ "+OK", { "USER" }, false, true, "USER tim",
+		{ false, "+OK " TS, { "SASL PLAIN LOGIN CRAM-MD5 XOAUTH2",
+		    "USER" }, true, true, "AUTH XOAUTH2", "auto: chose XOAUTH2 "
+		    "(the profile has an OAuth2 token" },
+		{ false, "+OK", { "SASL PLAIN XOAUTH2 OAUTHBEARER" }, true,
+		    true, "AUTH OAUTHBEARER", "auto: chose OAUTHBEARER" },
+		{ false, "+OK " TS, { "SASL PLAIN LOGIN CRAM-MD5 XOAUTH2",
+		    "USER" }, false, true, "AUTH PLAIN ", "auto: chose PLAIN "
+		    "(over TLS: PLAIN, LOGIN, USER first; offered: SASL PLAIN "
+		    "LOGIN CRAM-MD5 XOAUTH2, USER, APOP timestamp)" },
+		{ false, "+OK", { "SASL LOGIN CRAM-MD5 SCRAM-SHA-256" }, false,
+		    true, "AUTH LOGIN", "auto: chose LOGIN" },
+		{ false, "+OK", { "SASL CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256" },
+		    false, true, "AUTH SCRAM-SHA-256 ", "auto: chose "
+		    "SCRAM-SHA-256" },
+		{ false, "+OK", { "SASL CRAM-MD5 SCRAM-SHA-1" }, false, true,
+		    "AUTH SCRAM-SHA-1 ", "auto: chose SCRAM-SHA-1" },
+		{ false, "+OK " TS, { "SASL CRAM-MD5" }, false, true,
+		    "AUTH CRAM-MD5", "auto: chose CRAM-MD5" },
+		{ false, "+OK " TS, { "TOP" }, false, true, "APOP tim ",
+		    "auto: chose APOP" },
+		{ false, "+OK", { "USER" }, false, true, "USER tim",
 		    "auto: chose USER" },
-		{ "+OK", { "SASL PLAIN" }, true, true, "AUTH PLAIN ",
-		    "XOAUTH2 not offered" },
-		{ "+OK", { "SASL XOAUTH2", "USER" }, true, false,
+		{ false, "+OK", { "SASL PLAIN" }, true, true, "AUTH PLAIN ",
+		    "no OAuth2 mechanism offered" },
+		{ false, "+OK", { "SASL XOAUTH2", "USER" }, true, false,
 		    "AUTH XOAUTH2", "auto: chose XOAUTH2" },
-		{ "+OK", { "TOP" }, false, true, NULL,
+		{ false, "+OK", { "TOP" }, false, true, NULL,
 		    "auto: no logon method fits" },
-		{ "+OK", { "SASL PLAIN", "USER" }, true, false, NULL,
+		{ false, "+OK", { "SASL PLAIN", "USER" }, true, false, NULL,
 		    "a token only" },
-		{ "+OK " TS, { "SASL CRAM-MD5" }, false, false, NULL,
+		{ false, "+OK " TS, { "SASL CRAM-MD5" }, false, false, NULL,
 		    "no password and no token" },
+		{ true, "+OK " TS, { "SASL PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1",
+		    "USER" }, false, true, "AUTH SCRAM-SHA-1 ", "auto: chose "
+		    "SCRAM-SHA-1 (clear link: challenge-response first" },
+		{ true, "+OK", { "SASL PLAIN LOGIN CRAM-MD5", "USER" }, false,
+		    true, "AUTH CRAM-MD5", "auto: chose CRAM-MD5" },
+		{ true, "+OK " TS, { "SASL PLAIN LOGIN", "USER" }, false, true,
+		    "APOP tim ", "auto: chose APOP" },
+		{ true, "+OK", { "SASL LOGIN", "USER" }, false, true,
+		    "AUTH LOGIN", "auto: chose LOGIN" },
 	};
 	struct pop3_cfg c;
 	struct run r;
@@ -1352,6 +1379,9 @@ test_pop3_auto_choice(void **state)
 		c = cfg_tls(POP3_M_AUTO);
 		c.oauth_token = cases[i].token ? "tok-abc" : NULL;
 		c.password = cases[i].password ? PW : NULL;
+		c.scram_nonce = "fyko+d2lbbFgONRv9qkxdawL";
+		c.tls_active = !cases[i].clear;
+		c.allow_plaintext = cases[i].clear;
 		run_start(&r, &c);
 		s = xasprintf("S: %s", cases[i].greeting);
 		play(&r, (const char *const[]){ s, "C: CAPA", "S: +OK", NULL });
@@ -1381,6 +1411,13 @@ test_pop3_auto_choice(void **state)
 		}
 		run_end(&r);
 	}
+	/* Without a nonce from the driver SCRAM is never chosen. */
+	c = cfg_tls(POP3_M_AUTO);
+	run_start(&r, &c);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: SASL SCRAM-SHA-256 CRAM-MD5", "S: .", "C: AUTH CRAM-MD5",
+	    NULL });
+	run_end(&r);
 }
 
 static void
@@ -1701,13 +1738,14 @@ test_pop3_redaction_all_methods(void **state)
 	int m;
 
 	b64chal = b64_encode(chal, strlen(chal));
-	for (m = POP3_M_USER; m < POP3_M__COUNT; m++) {
+	/* SCRAM has its own test with the RFC vectors (test_pop3_scram). */
+	for (m = POP3_M_USER; m <= POP3_M_OAUTHBEARER; m++) {
 		c = cfg_tls((enum pop3_method)m);
 		c.oauth_token = "tok-" PW;
 		run_start(&r, &c);
 		play(&r, (const char *const[]){ "S: +OK hi " TS, "C: CAPA",
-		    "S: +OK", "S: USER", "S: SASL PLAIN LOGIN CRAM-MD5 XOAUTH2",
-		    "S: .", NULL });
+		    "S: +OK", "S: USER", "S: SASL PLAIN LOGIN CRAM-MD5 XOAUTH2 "
+		    "OAUTHBEARER", "S: .", NULL });
 		want = NULL;
 		switch (m) {
 		case POP3_M_USER:
@@ -1740,6 +1778,11 @@ test_pop3_redaction_all_methods(void **state)
 			    "S: +", NULL });
 			want = pop3_auth_xoauth2("tim", "tok-" PW);
 			break;
+		case POP3_M_OAUTHBEARER:
+			play(&r, (const char *const[]){ "C: AUTH OAUTHBEARER",
+			    "S: +", NULL });
+			want = pop3_auth_oauthbearer("tim", "tok-" PW);
+			break;
 		}
 		/* The secret form went out, flagged sensitive ... */
 		assert_true(contains(&r.sent, want));
@@ -1759,6 +1802,190 @@ test_pop3_redaction_all_methods(void **state)
 		run_end(&r);
 	}
 	free(b64chal);
+}
+
+/*
+ * SCRAM with the vectors of RFC 5802 section 5 (SHA-1) and RFC 7677
+ * section 3 (SHA-256): the client-first message rides on the AUTH line,
+ * the proof matches the RFC, the server's signature is checked (a wrong
+ * one fails, a missing one fails), nothing secret shows.
+ */
+static void
+test_pop3_scram(void **state)
+{
+	static const struct {
+		enum pop3_method m;
+		const char	*nonce;
+		const char	*sfirst;
+		const char	*cfinal;
+		const char	*sfinal;
+	} v[] = {
+		{ POP3_M_SCRAM_SHA1, "fyko+d2lbbFgONRv9qkxdawL",
+		  "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
+		  "s=QSXCR+Q6sek8bf92,i=4096",
+		  "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
+		  "p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=",
+		  "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=" },
+		{ POP3_M_SCRAM_SHA256, "rOprNGfwEbeRWgbNEkqO",
+		  "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+		  "s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+		  "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+		  "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+		  "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=" },
+	};
+	struct pop3_cfg c;
+	struct run r;
+	char *first, *cf, *sf, *sfin, *bad, *l1, *l2, *l3, *l4;
+	const char *name;
+	size_t i;
+	int kind;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		name = v[i].m == POP3_M_SCRAM_SHA1 ? "SCRAM-SHA-1" :
+		    "SCRAM-SHA-256";
+		first = xasprintf("n,,n=user,r=%s", v[i].nonce);
+		l1 = b64_encode(first, strlen(first));
+		free(first);
+		first = xasprintf("C: AUTH %s %s", name, l1);
+		sf = b64_encode(v[i].sfirst, strlen(v[i].sfirst));
+		l2 = xasprintf("S: + %s", sf);
+		free(sf);
+		cf = b64_encode(v[i].cfinal, strlen(v[i].cfinal));
+		l3 = xasprintf("C: %s", cf);
+		sfin = b64_encode(v[i].sfinal, strlen(v[i].sfinal));
+		l4 = xasprintf("S: + %s", sfin);
+		/* v= of the right length, all zero bytes. */
+		bad = v[i].m == POP3_M_SCRAM_SHA1 ?
+		    b64_encode("v=AAAAAAAAAAAAAAAAAAAAAAAAAAA=", 30) :
+		    b64_encode("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		    46);
+		for (kind = 0; kind < 3; kind++) {
+			c = cfg_tls(v[i].m);
+			c.username = "user";
+			c.password = "pencil";
+			c.scram_nonce = v[i].nonce;
+			run_start(&r, &c);
+			play(&r, (const char *const[]){ "S: +OK Dovecot ready.",
+			    "C: CAPA", "S: +OK", "S: SASL SCRAM-SHA-1 "
+			    "SCRAM-SHA-256 PLAIN", "S: .", first, "--", l2, l3,
+			    "--", NULL });
+			if (kind == 0) {
+				/* Right signature: empty line, then +OK. */
+				play(&r, (const char *const[]){ l4, "C: ",
+				    "--", "S: +OK Logged in.", "C: STAT",
+				    "S: +OK 0 0", "C: QUIT", "S: +OK", "--",
+				    NULL });
+				assert_outcome(&r, DIAG_OK, NULL);
+				assert_int_equal(outcome(&r)->method, v[i].m);
+				assert_true(contains(&r.trace, "C: <redacted> "
+				    "(client proof)\n"));
+			} else if (kind == 1) {
+				/* A wrong signature: "*", nothing more. */
+				sf = xasprintf("S: + %s", bad);
+				play(&r, (const char *const[]){ sf, "C: *",
+				    "--", "S: -ERR cancelled", "C: QUIT",
+				    "S: +OK", NULL });
+				free(sf);
+				assert_outcome(&r, DIAG_PROTOCOL_ERROR,
+				    "logon");
+				assert_non_null(strstr(outcome(&r)->message,
+				    "signature is wrong"));
+			} else {
+				/* +OK without the server's signature. */
+				play(&r, (const char *const[]){
+				    "S: +OK Logged in.", "C: QUIT", "S: +OK",
+				    NULL });
+				assert_outcome(&r, DIAG_PROTOCOL_ERROR,
+				    "logon");
+				assert_non_null(strstr(outcome(&r)->message,
+				    "without proving"));
+			}
+			assert_hidden(&r, "pencil");
+			assert_hidden(&r, cf);
+			assert_false(contains(&r.plain, "pencil"));
+			run_end(&r);
+		}
+		free(first);
+		free(l1);
+		free(l2);
+		free(l3);
+		free(l4);
+		free(cf);
+		free(sfin);
+		free(bad);
+	}
+
+	/* A server nonce that does not extend ours: cancelled. */
+	c = cfg_tls(POP3_M_SCRAM_SHA256);
+	c.scram_nonce = "abcdefghijklmnopqrstuvwx";
+	run_start(&r, &c);
+	sf = b64_encode("r=zzz,s=QSXCR+Q6sek8bf92,i=4096", 31);
+	l2 = xasprintf("S: + %s", sf);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: SASL SCRAM-SHA-256", "S: .", NULL });
+	r.checked = r.sent.len;
+	play(&r, (const char *const[]){ l2, "C: *", "S: -ERR", "C: QUIT",
+	    "S: +OK", NULL });
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "tampered"));
+	run_end(&r);
+	free(l2);
+	free(sf);
+	/* An iteration count past the cap (a stall): cancelled. */
+	run_start(&r, &c);
+	sf = b64_encode("r=abcdefghijklmnopqrstuvwxY,s=QSXC,i=99999999", 45);
+	l2 = xasprintf("S: + %s", sf);
+	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: SASL SCRAM-SHA-256", "S: .", NULL });
+	r.checked = r.sent.len;
+	play(&r, (const char *const[]){ l2, "C: *", "S: -ERR", "C: QUIT",
+	    "S: +OK", NULL });
+	assert_outcome(&r, DIAG_PROTOCOL_ERROR, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "iteration count"));
+	run_end(&r);
+	free(l2);
+	free(sf);
+}
+
+/* A refused challenge-response logon says when PLAIN was offered too. */
+static void
+test_pop3_plain_hint(void **state)
+{
+	static const char *const cram[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: SASL CRAM-MD5 PLAIN",
+		"S: .",
+		"C: AUTH CRAM-MD5",
+		"S: + PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
+		"C: dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+		"S: -ERR [AUTH] Authentication failed.",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_CRAM_MD5);
+	struct run r;
+
+	(void)state;
+	c.password = "tanstaaftanstaaf";
+	session(&r, &c, cram);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_non_null(strstr(outcome(&r)->message, "the server offers "
+	    "PLAIN too"));
+	run_end(&r);
+	/* Without [AUTH], or for PLAIN itself, no such hint. */
+	c = cfg_tls(POP3_M_PLAIN);
+	session(&r, &c, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	    "S: SASL CRAM-MD5 PLAIN", "S: .",
+	    "C: AUTH PLAIN AHRpbQBTZWtyMXQtUFctNDI=",
+	    "S: -ERR [AUTH] Authentication failed.", "C: QUIT", "S: +OK",
+	    NULL });
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_null(strstr(outcome(&r)->message, "PLAIN too"));
+	run_end(&r);
 }
 
 static void
@@ -1837,7 +2064,7 @@ static void
 test_pop3_pipeline_user(void **state)
 {
 	static const char *const script[] = {
-		"S: +OK POP3 ready",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"--",
 		"S: +OK",
@@ -1873,8 +2100,8 @@ test_pop3_pipeline_user(void **state)
 	    "-capa:ok +logon -logon:ok +stat -stat:ok +quit -quit:ok ");
 	assert_true(contains(&a.trace, "N: the server offers PIPELINING"));
 	assert_true(contains(&a.trace, "C: USER tim\nC: PASS <redacted>\n"
-	    "N: the server offers PIPELINING: STAT and QUIT go out with the "
-	    "logon\nC: STAT\nC: QUIT\n"));
+	    "N: the server offers PIPELINING and is Dovecot: STAT and QUIT go "
+	    "out with the logon\nC: STAT\nC: QUIT\n"));
 	assert_true(contains(&a.trace, "N: STAT -> QUIT\n"));
 	assert_hidden(&a, PW);
 
@@ -1893,7 +2120,7 @@ test_pop3_pipeline_user(void **state)
 static void
 test_pop3_pipeline_one_chunk(void **state)
 {
-	static const char srv[] = "+OK hi\r\n+OK\r\nPIPELINING\r\n"
+	static const char srv[] = "+OK Dovecot ready.\r\n+OK\r\nPIPELINING\r\n"
 	    "SASL PLAIN\r\n.\r\n";
 	static const char ok[] = "+OK Logged in.\r\n+OK 3 33\r\n"
 	    "+OK Logging out\r\n";
@@ -1950,7 +2177,7 @@ static void
 test_pop3_pipeline_logon_err(void **state)
 {
 	static const char *const pass_err[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: PIPELINING",
@@ -1969,7 +2196,7 @@ test_pop3_pipeline_logon_err(void **state)
 		NULL
 	};
 	static const char *const user_err[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: PIPELINING",
@@ -1986,7 +2213,7 @@ test_pop3_pipeline_logon_err(void **state)
 		NULL
 	};
 	static const char *const in_use[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: PIPELINING",
@@ -1995,7 +2222,7 @@ test_pop3_pipeline_logon_err(void **state)
 		NULL
 	};
 	static const char *const closes[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: PIPELINING",
@@ -2012,7 +2239,7 @@ test_pop3_pipeline_logon_err(void **state)
 		NULL
 	};
 	static const char *const stat_err[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: PIPELINING",
@@ -2073,7 +2300,7 @@ test_pop3_pipeline_logon_err(void **state)
 
 	/* ... or says nothing more: the timeout ends the wait, same result. */
 	run_start(&r, &c);
-	play(&r, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
+	play(&r, (const char *const[]){ "S: +OK Dovecot ready.", "C: CAPA", "S: +OK",
 	    "S: PIPELINING", "S: .", "C: USER tim", "C: PASS " PW, "C: STAT",
 	    "C: QUIT", "S: +OK", "S: -ERR nope", "E: TIMEOUT", "--", NULL });
 	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
@@ -2090,7 +2317,7 @@ static void
 test_pop3_pipeline_sasl(void **state)
 {
 	static const char *const cram[] = {
-		"S: +OK ready",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: SASL CRAM-MD5",
@@ -2110,7 +2337,7 @@ test_pop3_pipeline_sasl(void **state)
 		NULL
 	};
 	static const char *const login[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: SASL LOGIN",
@@ -2133,7 +2360,7 @@ test_pop3_pipeline_sasl(void **state)
 		NULL
 	};
 	static const char *const apop[] = {
-		"S: +OK POP3 server ready " TS,
+		"S: +OK Dovecot ready. " TS,
 		"C: CAPA",
 		"S: +OK",
 		"S: PIPELINING",
@@ -2149,7 +2376,7 @@ test_pop3_pipeline_sasl(void **state)
 	};
 	/* A challenge after PLAIN's initial response eats our STAT. */
 	static const char *const late[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: SASL PLAIN",
@@ -2204,7 +2431,7 @@ static void
 test_pop3_pipeline_xoauth2_error(void **state)
 {
 	static const char *const script[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"S: +OK",
 		"S: SASL XOAUTH2",
@@ -2249,6 +2476,152 @@ test_pop3_pipeline_xoauth2_error(void **state)
 	free(err);
 	free(b64);
 	xfree_secret(tokline);
+}
+
+/*
+ * Servers other than Dovecot (Courier, Cyrus) may drop commands sent
+ * before the logon's answer: nothing goes past the logon command until its
+ * +OK, then STAT and QUIT together.  A Dovecot-like greeting does not count
+ * when CAPA names another implementation.
+ */
+static void
+test_pop3_pipeline_past_logon_unknown(void **state)
+{
+	static const char *const courier_plain[] = {
+		"S: +OK Hello there.",
+		"C: CAPA",
+		"S: +OK Here's what I can do:",
+		"S: SASL LOGIN PLAIN",
+		"S: TOP",
+		"S: USER",
+		"S: LOGIN-DELAY 10",
+		"S: PIPELINING",
+		"S: UIDL",
+		"S: IMPLEMENTATION Courier Mail Server",
+		"S: .",
+		NULL
+	};
+	static const char *const cyrus_login[] = {
+		"S: +OK mail.example Cyrus POP3 v3.6.1 server ready "
+		    "<1234.5678@mail.example>",
+		"C: CAPA",
+		"S: +OK List of capabilities follows",
+		"S: SASL PLAIN LOGIN CRAM-MD5",
+		"S: USER",
+		"S: PIPELINING",
+		"S: IMPLEMENTATION Cyrus POP3 v3.6.1",
+		"S: .",
+		"C: AUTH LOGIN",
+		"--",
+		"S: + VXNlcm5hbWU6",
+		"C: dGlt",
+		"--",
+		"S: + UGFzc3dvcmQ6",
+		"C: U2VrcjF0LVBXLTQy",
+		"--",
+		"S: +OK Mailbox locked and ready",
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK 2 458",
+		"S: +OK",
+		"--",
+		NULL
+	};
+	static const char *const user_courier[] = {
+		"S: +OK Hello there.",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: PIPELINING",
+		"S: IMPLEMENTATION Courier Mail Server",
+		"S: .",
+		/* USER and PASS go together; PASS is the logon command. */
+		"C: USER tim",
+		"C: PASS " PW,
+		"--",
+		"S: +OK Password required.",
+		"--",
+		"S: +OK logged in.",
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: +OK 2 458",
+		"S: +OK Bye-bye.",
+		"--",
+		NULL
+	};
+	static const char *const disguised[] = {
+		"S: +OK Dovecot ready.",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: PIPELINING",
+		"S: IMPLEMENTATION Cyrus POP3 v3.6.1",
+		"S: .",
+		"C: USER tim",
+		"C: PASS " PW,
+		"--",
+		"S: +OK",
+		"S: +OK",
+		"C: STAT",
+		"C: QUIT",
+		"--",
+		"S: -ERR [SYS/PERM] mailbox broken",
+		"--",
+		"S: +OK",
+		"--",
+		NULL
+	};
+	struct pop3_cfg c = cfg_tls(POP3_M_PLAIN);
+	char *ir, *line;
+	struct run r;
+
+	(void)state;
+	ir = pop3_auth_plain("tim", PW);
+	line = xasprintf("C: AUTH PLAIN %s", ir);
+	run_start(&r, &c);
+	play(&r, courier_plain);
+	play(&r, (const char *const[]){ line, "--", "S: +OK logged in.",
+	    "C: STAT", "C: QUIT", "--", "S: +OK 2 458", "S: +OK Bye-bye.",
+	    "--", NULL });
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(outcome(&r)->messages == 2 && outcome(&r)->octets == 458);
+	assert_true(contains(&r.trace, "N: the server offers PIPELINING; STAT "
+	    "and QUIT wait for the logon's answer"));
+	assert_false(contains(&r.trace, "go out with the logon"));
+	assert_string_equal(r.steps.data, "+greeting -greeting:ok +capa "
+	    "-capa:ok +logon -logon:ok +stat -stat:ok +quit -quit:ok ");
+	assert_hidden(&r, PW);
+	run_end(&r);
+
+	/* A refused logon: QUIT alone, nothing was pipelined. */
+	run_start(&r, &c);
+	play(&r, courier_plain);
+	play(&r, (const char *const[]){ line, "--",
+	    "S: -ERR Login failed.", "C: QUIT", "--", "S: +OK Bye-bye.", "--",
+	    NULL });
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	run_end(&r);
+	xfree_secret(line);
+	xfree_secret(ir);
+
+	c = cfg_tls(POP3_M_LOGIN);
+	session(&r, &c, cyrus_login);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(outcome(&r)->messages == 2);
+	assert_hidden(&r, PW);
+	run_end(&r);
+
+	c = cfg_tls(POP3_M_USER);
+	session(&r, &c, user_courier);
+	assert_outcome(&r, DIAG_OK, NULL);
+	run_end(&r);
+
+	session(&r, &c, disguised);
+	assert_outcome(&r, DIAG_SERVER_PERMANENT, "stat");
+	assert_true(outcome(&r)->capa.impl_other);
+	run_end(&r);
 }
 
 /* No PIPELINING, or not yet over TLS: one command at a time. */
@@ -2310,7 +2683,7 @@ test_pop3_pipeline_never(void **state)
 	};
 	/* Over TLS it is offered again: pipelined after STLS only. */
 	static const char *const stls_ok[] = {
-		"S: +OK",
+		"S: +OK Dovecot ready.",
 		"C: CAPA",
 		"--",
 		"S: +OK",
@@ -2399,9 +2772,9 @@ test_pop3_pipeline_never(void **state)
 	 * clear logons says so to USER), then PASS, STAT, QUIT together.
 	 */
 	c.allow_plaintext = true;
-	session(&r, &c, (const char *const[]){ "S: +OK", "C: CAPA", "S: +OK",
-	    "S: PIPELINING", "S: .", "C: USER tim", "--", "S: +OK",
-	    "C: PASS " PW, "C: STAT", "C: QUIT", "--", "S: +OK", "S: +OK 0 0",
+	session(&r, &c, (const char *const[]){ "S: +OK Dovecot ready.",
+	    "C: CAPA", "S: +OK", "S: PIPELINING", "S: .", "C: USER tim", "--",
+	    "S: +OK", "C: PASS " PW, "C: STAT", "C: QUIT", "--", "S: +OK", "S: +OK 0 0",
 	    "S: +OK", "--", NULL });
 	assert_outcome(&r, DIAG_OK, NULL);
 	run_end(&r);
@@ -2425,10 +2798,11 @@ test_pop3_trusted_capa_ssl(void **state)
 	static const char *const script[] = {
 		"S: +OK POP3 ready",
 		"C: AUTH PLAIN AHRpbQBTZWtyMXQtUFctNDI=",
+		"--",
+		"S: +OK logged in",
 		"C: STAT",
 		"C: QUIT",
 		"--",
-		"S: +OK logged in",
 		"S: +OK 3 300",
 		"S: +OK bye",
 		"--",
@@ -2465,7 +2839,7 @@ static void
 test_pop3_trusted_capa_stls(void **state)
 {
 	static const char *const script[] = {
-		"S: +OK POP3 ready",
+		"S: +OK Dovecot ready.",
 		"C: STLS",
 		"--",
 		"S: +OK begin TLS",
@@ -2600,6 +2974,8 @@ main(void)
 		cmocka_unit_test(test_pop3_server_echo_masked),
 		cmocka_unit_test(test_pop3_capa_echo_masked),
 		cmocka_unit_test(test_pop3_redaction_all_methods),
+		cmocka_unit_test(test_pop3_scram),
+		cmocka_unit_test(test_pop3_plain_hint),
 		cmocka_unit_test(test_pop3_bytewise_same_trace),
 		cmocka_unit_test(test_pop3_bare_lf_and_escape),
 		cmocka_unit_test(test_pop3_pipeline_user),
@@ -2607,6 +2983,7 @@ main(void)
 		cmocka_unit_test(test_pop3_pipeline_logon_err),
 		cmocka_unit_test(test_pop3_pipeline_sasl),
 		cmocka_unit_test(test_pop3_pipeline_xoauth2_error),
+		cmocka_unit_test(test_pop3_pipeline_past_logon_unknown),
 		cmocka_unit_test(test_pop3_pipeline_never),
 		cmocka_unit_test(test_pop3_trusted_capa_ssl),
 		cmocka_unit_test(test_pop3_trusted_capa_stls),

@@ -328,7 +328,9 @@ test_pop3_resp_capa(void **state)
 	assert_true(c.resp_codes);
 	assert_true(c.auth_resp_code);
 	assert_int_equal(c.sasl, POP3_SASL_PLAIN | POP3_SASL_LOGIN |
-	    POP3_SASL_CRAM_MD5 | POP3_SASL_XOAUTH2);
+	    POP3_SASL_CRAM_MD5 | POP3_SASL_XOAUTH2 | POP3_SASL_SCRAM_SHA1);
+	/* IMPLEMENTATION names a server other than Dovecot. */
+	assert_true(c.impl_other);
 	assert_string_equal(c.sasl_list,
 	    "PLAIN LOGIN CRAM-MD5 xoauth2 SCRAM-SHA-1");
 	assert_int_equal(c.nlines, 10);
