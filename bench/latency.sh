@@ -179,7 +179,7 @@ profiles
 #                   no server here does)
 #                 + CAPA 1 (to learn SASL and PIPELINING)
 #                 + logon: PLAIN with initial response (RFC 5034) 1,
-#                   CRAM-MD5 2 (challenge, answer)
+#                   CRAM-MD5 2 (challenge, answer), SCRAM 3
 #                 + STAT and QUIT 0: PIPELINING (RFC 2449 6.6) lets them go
 #                   with the last logon line
 #   STLS          greeting 0.5 (unsolicited) + STLS 1 (RFC 2595 needs no
@@ -190,14 +190,20 @@ profiles
 #                 says SHOULD re-issue after STLS; this is the allowed floor)
 # popconn's first test with STLS sends CAPA before STLS as well (PRODUCT.md's
 # flow, so the trace says whether STLS was offered): one above the minimum.
-min_rtt() { # SEC AUTH REPEAT
-	awk -v sec="$1" -v auth="$2" -v rep="$3" 'BEGIN {
-		logon = auth == "plain" ? 1 : 2
+min_rtt() { # SEC MECH REPEAT (MECH: the SASL mechanism the logon used)
+	awk -v sec="$1" -v mech="$2" -v rep="$3" 'BEGIN {
+		# PLAIN with initial response 1; CRAM-MD5 2; SCRAM (RFC 5802 with
+		# an initial response) 3: server-first, then server-final in a
+		# continuation that the client answers empty (RFC 5034 4)
+		logon = mech ~ /^PLAIN/ ? 1 : mech ~ /^SCRAM/ ? 3 : 2
 		capa = rep ? 0 : 1
 		if (sec == "ssl") m = 1 + 1 + capa + logon
 		else m = 0.5 + 1 + 1 + capa + logon
 		printf "%g", m }'
 }
+# the mechanism popconn's auth=auto / curl's default picks (from a direct run)
+pc_mech() { "$PC" test "d-$1-auto" 2>/dev/null | sed -n 's/.*auto: chose \([A-Z0-9-]*\).*/\1/p' | head -1; }
+curl_mech() { "${C[@]}" -v "$@" 2>&1 | sed -n 's/^> AUTH \([A-Z0-9-]*\).*/\1/p' | head -1; }
 
 # The rows: "label|min|direct command|relay command" (commands quoted).
 q() { printf '%q ' "$@"; }
@@ -213,10 +219,15 @@ for sec in ssl tls; do
 	for auth in auto plain; do
 		px=()
 		[ $auth = plain ] && px=("${PLAIN[@]}")
-		rows+=("popconn|$sec|$auth|$(min_rtt $sec $auth 0)|$(q "$PC" test "d-$sec-$auth" --quiet)|$(q "$PC" test "l-$sec-$auth" --quiet)")
+		pm=PLAIN cm=PLAIN
+		if [ $auth = auto ]; then
+			pm=$(pc_mech $sec)
+			cm=$(curl_mech "${cx[@]}" "${cd_[@]}")
+		fi
+		rows+=("popconn|$sec|$auth ($pm)|$(min_rtt $sec "$pm" 0)|$(q "$PC" test "d-$sec-$auth" --quiet)|$(q "$PC" test "l-$sec-$auth" --quiet)")
 		# the repeat trusts the capabilities the row above saved
-		rows+=("popconn repeat|$sec|$auth|$(min_rtt $sec $auth 1)|$(q "$PC" test "d-$sec-$auth" --quiet --trust-capabilities)|$(q "$PC" test "l-$sec-$auth" --quiet --trust-capabilities)")
-		rows+=("curl|$sec|$auth|$(min_rtt $sec $auth 0)|$(q "${C[@]}" "${cx[@]}" "${px[@]}" "${cd_[@]}")|$(q "${C[@]}" "${cx[@]}" "${px[@]}" "${cr[@]}")")
+		rows+=("popconn repeat|$sec|$auth ($pm)|$(min_rtt $sec "$pm" 1)|$(q "$PC" test "d-$sec-$auth" --quiet --trust-capabilities)|$(q "$PC" test "l-$sec-$auth" --quiet --trust-capabilities)")
+		rows+=("curl|$sec|$auth ($cm)|$(min_rtt $sec "$cm" 0)|$(q "${C[@]}" "${cx[@]}" "${px[@]}" "${cd_[@]}")|$(q "${C[@]}" "${cx[@]}" "${px[@]}" "${cr[@]}")")
 	done
 done
 load0=$(loadavg)
@@ -249,15 +260,14 @@ done
 printf '\nDovecot behind a %d ms each-way relay (RTT %d ms; TCP connect not delayed, not counted), %d rounds\n' \
 	"$DELAY" $((2 * DELAY)) "$RUNS"
 printf 'load average before: %s, after: %s\n\n' "$load0" "$(loadavg)"
-printf '| %-14s | %-8s | %-8s | %-22s | %7s | %5s | %4s | %4s |\n' client security auth "wall ms (min-max)" "direct" "~RTT" RTT min
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- ---------- ---------- ------------------------ --------: ------: -----: -----:
+printf '| %-14s | %-8s | %-18s | %-22s | %7s | %5s | %4s | %4s |\n' client security auth "wall ms (min-max)" "direct" "~RTT" RTT min
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- ---------- -------------------- ------------------------ --------: ------: -----: -----:
 for i in "${!rows[@]}"; do
 	IFS='|' read -r cl sec auth min _ _ <<<"${rows[$i]}"
 	r=$(stats <"$W/r-$i")
 	d=$(stats <"$W/d-$i")
 	if [ $sec = ssl ]; then sec="implicit"; else sec="STLS"; fi
-	if [ "$cl" = curl ] && [ "$auth" = plain ]; then auth="plain-ir"; fi
-	printf '| %-14s | %-8s | %-8s | %-22s | %7s | %5s | %4s | %4s |\n' "$cl" "$sec" "$auth" "$(fmt_stats "$r")" \
+	printf '| %-14s | %-8s | %-18s | %-22s | %7s | %5s | %4s | %4s |\n' "$cl" "$sec" "$auth" "$(fmt_stats "$r")" \
 		"${d%% *}" "$(awk -v n="${r%% *}" -v m="${d%% *}" -v d="$DELAY" 'BEGIN {printf "%.1f", (n - m) / (2 * d)}')" \
 		"$(cat "$W/rtt-$i")" "$min"
 done
