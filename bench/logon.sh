@@ -9,12 +9,15 @@
 # `curl --cacert CA --login-options AUTH=PLAIN -X STAT -I`.  Printed: median
 # and min-max of wall time and of process CPU (user + system, from perf
 # stat's task-clock when available), the ratio of the medians, and the load
-# average before and after.  POPCONN=path picks the binary (build/popconn).
+# average before and after.  POPCONN=path picks the binary (build/popconn);
+# POPCONN_BASELINE=path adds a column for another popconn binary (an older
+# build), run in the same alternation.
 set -euo pipefail
 RUNS=${RUNS:-21}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/bench/lib.sh"
 PC=${POPCONN:-$root/build/popconn}
+BASE=${POPCONN_BASELINE:-}
 [ -x "$PC" ] || { echo "build popconn first (cmake --build build)" >&2; exit 2; }
 W=$(mktemp -d)
 chmod 755 "$W"
@@ -31,6 +34,12 @@ for sec in ssl tls; do
 		"tls_ca_file=$POPCONN_TEST_CA" "username=$TEST_USER" >/dev/null
 	printf '%s\n' "$TEST_PASS" | "$PC" set "b-$sec" password=- >/dev/null
 done
+# the baseline binary reads the same database (migrated by the newer one, if
+# it can), else its own
+if [ -n "$BASE" ] && ! "$BASE" show b-ssl >/dev/null 2>&1; then
+	echo "POPCONN_BASELINE cannot read the database" >&2
+	exit 2
+fi
 C=(curl -sS --max-time 10 --cacert "$POPCONN_TEST_CA" -u "$TEST_USER:$TEST_PASS"
 	--login-options AUTH=PLAIN -X STAT -I)
 
@@ -43,10 +52,11 @@ for sec in ssl tls; do
 	# one warm-up each (page cache), not counted
 	run_cost "$PC" test "b-$sec" --quiet >/dev/null
 	run_cost "${C[@]}" "${extra[@]}" "$url" >/dev/null
-	: >"$W/pc-$sec" && : >"$W/curl-$sec"
+	: >"$W/pc-$sec" && : >"$W/curl-$sec" && : >"$W/base-$sec"
 	for _ in $(seq "$RUNS"); do
 		run_cost "$PC" test "b-$sec" --quiet >>"$W/pc-$sec"
 		run_cost "${C[@]}" "${extra[@]}" "$url" >>"$W/curl-$sec"
+		[ -z "$BASE" ] || run_cost "$BASE" test "b-$sec" --quiet >>"$W/base-$sec"
 	done
 done
 load1=$(loadavg)
@@ -55,8 +65,10 @@ cpu_how="perf stat task-clock"
 [ -n "$BENCH_PERF" ] || cpu_how="GNU time, 10 ms resolution"
 printf '\ntest logon + STAT, PLAIN, Dovecot on loopback; %d runs each, alternating; median (min-max) ms\n' "$RUNS"
 printf 'load average before: %s, after: %s; CPU = user + system (%s)\n\n' "$load0" "$load1" "$cpu_how"
-printf '| %-12s | %-8s | %-20s | %-20s | %6s |\n' case measure popconn curl ratio
-printf '|%s|%s|%s|%s|%s|\n' -------------- ---------- ---------------------- ---------------------- -------:
+bh= bs=
+[ -z "$BASE" ] || bh=" baseline             |" bs="----------------------|"
+printf '| %-12s | %-8s | %-20s | %-20s | %6s |%s\n' case measure popconn curl ratio "$bh"
+printf '|%s|%s|%s|%s|%s|%s\n' -------------- ---------- ---------------------- ---------------------- -------: "$bs"
 for sec in ssl tls; do
 	label="implicit TLS"
 	[ $sec = tls ] && label=STLS
@@ -65,7 +77,9 @@ for sec in ssl tls; do
 		[ $col = 2 ] && what=CPU
 		p=$(cut -d' ' -f$col "$W/pc-$sec" | stats)
 		c=$(cut -d' ' -f$col "$W/curl-$sec" | stats)
-		printf '| %-12s | %-8s | %-20s | %-20s | %6s |\n' "$label" "$what" "$(fmt_stats "$p")" \
-			"$(fmt_stats "$c")" "$(ratio "${p%% *}" "${c%% *}")"
+		b=
+		[ -z "$BASE" ] || b=" $(printf '%-20s' "$(fmt_stats "$(cut -d' ' -f$col "$W/base-$sec" | stats)")") |"
+		printf '| %-12s | %-8s | %-20s | %-20s | %6s |%s\n' "$label" "$what" "$(fmt_stats "$p")" \
+			"$(fmt_stats "$c")" "$(ratio "${p%% *}" "${c%% *}")" "$b"
 	done
 done
