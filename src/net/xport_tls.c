@@ -32,6 +32,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,7 @@ struct xport_tls {
 
 static pthread_once_t xport_tls_once = PTHREAD_ONCE_INIT;
 static int xport_tls_init_rc;
-static unsigned xport_tls_sessions;	/* made so far (atomic) */
+static atomic_uint xport_tls_sessions;	/* made so far */
 
 static void
 xport_tls_global_init(void)
@@ -1352,8 +1353,8 @@ xport_tls_new(struct xport *next, const struct xport_tls_cfg *cfg,
 	t->versions = cfg->versions & PROF_TLS_ALL;
 	t->verify = cfg->verify;
 	t->stls = cfg->stls;
-	t->fp_reset = __atomic_add_fetch(&xport_tls_sessions, 1,
-	    __ATOMIC_RELAXED) == 1;
+	t->fp_reset = atomic_fetch_add_explicit(&xport_tls_sessions, 1,
+	    memory_order_relaxed) == 0;
 	buf_init(&t->out, XPORT_TLS_OUT_MAX);
 	len = strlen(host);
 	if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
