@@ -212,9 +212,9 @@ PLAIN=(--sasl-ir --login-options AUTH=PLAIN)
 rows=()
 for sec in ssl tls; do
 	if [ $sec = ssl ]; then
-		cd_=(pop3s://127.0.0.1:$POP3S_PORT/) cr=(pop3s://127.0.0.1:$R_SSL/) cx=()
+		cd_=("pop3s://127.0.0.1:$POP3S_PORT/") cr=("pop3s://127.0.0.1:$R_SSL/") cx=()
 	else
-		cd_=(pop3://127.0.0.1:$POP3_PLAIN_PORT/) cr=(pop3://127.0.0.1:$R_TLS/) cx=(--ssl-reqd)
+		cd_=("pop3://127.0.0.1:$POP3_PLAIN_PORT/") cr=("pop3://127.0.0.1:$R_TLS/") cx=(--ssl-reqd)
 	fi
 	for auth in auto plain; do
 		px=()

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh - helpers shared by the benchmark scripts (sourced).
 #
 # Every figure a script prints comes from runs it made itself: runs of

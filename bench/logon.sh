@@ -65,7 +65,7 @@ cpu_how="perf stat task-clock"
 [ -n "$BENCH_PERF" ] || cpu_how="GNU time, 10 ms resolution"
 printf '\ntest logon + STAT, PLAIN, Dovecot on loopback; %d runs each, alternating; median (min-max) ms\n' "$RUNS"
 printf 'load average before: %s, after: %s; CPU = user + system (%s)\n\n' "$load0" "$load1" "$cpu_how"
-bh= bs=
+bh='' bs=''
 [ -z "$BASE" ] || bh=" baseline             |" bs="----------------------|"
 printf '| %-12s | %-8s | %-20s | %-20s | %6s |%s\n' case measure popconn curl ratio "$bh"
 printf '|%s|%s|%s|%s|%s|%s\n' -------------- ---------- ---------------------- ---------------------- -------: "$bs"
