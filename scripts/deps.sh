@@ -10,6 +10,12 @@
 # a policy-rc.d that forbids service starts, apt prints "invoke-rc.d:
 # policy-rc.d denied execution of start"; that is expected and harmless.
 # C.UTF-8 needs no "locales" package (libc-bin ships it).
+#
+# Courier's and Cyrus's POP3 servers conflict with dovecot-pop3d as
+# installed packages: tests/integ/server_pkgs.sh downloads and unpacks them
+# into a private tree instead; the lines from libcourier-unicode4 on are
+# the shared libraries (and Cyrus SASL's plugins and saslpasswd2) their
+# binaries need, none of which conflicts with anything here.
 set -eu
 
 PACKAGES="
@@ -18,9 +24,13 @@ PACKAGES="
 	libjansson-dev libcsv-dev sqlite3
 	tmux
 	dovecot-pop3d microsocks tinyproxy dante-server libpam-pwdfile
-	libio-socket-socks-perl perl openssl curl
+	libio-socket-socks-perl perl openssl curl jq
 	clang libfuzzer-14-dev libclang-rt-14-dev
 	iproute2 procps util-linux time dialog
+	libcourier-unicode4 libidn12 libltdl7 libgdbm6 libgnutls30 libpcre3
+	libical3 libxapian30 libicu72 libjansson4 libkrb5-3 libldap-2.5-0
+	libpq5 libsasl2-2 libsasl2-modules libsasl2-modules-db sasl2-bin
+	libwrap0 libxml2 libsqlite3-0 libssl3 libcom-err2 zlib1g
 "
 
 missing=""

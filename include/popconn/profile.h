@@ -162,6 +162,20 @@ int		 profile_default_port(enum prof_security sec);
  * profile's port never changes by itself.
  */
 void		 profile_set_security(struct profile *p, enum prof_security sec);
+/*
+ * The port rule for a saved profile (PRODUCT.md section 1): after an edit
+ * changed security from old_sec (and did not set the port), a port that
+ * still holds old_sec's default (110 or 995) follows the new mode.  True
+ * when the port moved.  A port that is not a default stays.
+ */
+bool		 profile_port_follow(struct profile *p,
+		    enum prof_security old_sec);
+/*
+ * A port that contradicts the mode: STLS on 995 (POP3S speaks TLS at
+ * once) or SSL on 110 (plain POP3).  Allowed, but the editor, set and the
+ * test result warn.  A sentence, or NULL when the pair is usual.
+ */
+const char	*profile_port_warning(const struct profile *p);
 
 /* The field table, in tab order; *n receives the count.  Borrowed. */
 const struct prof_field *profile_fields(int *n);

@@ -14,7 +14,9 @@
 /*
  * Copy len bytes of server or user text into a printable string: control
  * characters (C0, DEL, and C1 when they arrive as bytes 0x80-0x9f that do
- * not belong to valid UTF-8) become \xNN, backslash becomes "\\".  Valid
+ * not belong to valid UTF-8) become \xNN, backslash becomes "\\", and
+ * bidirectional or invisible format characters (U+200B-200F, U+202A-202E,
+ * U+2060-2064, U+2066-2069, U+061C, U+FEFF) become \uNNNN.  Other valid
  * UTF-8 is kept.  Caller frees.
  */
 char		*str_escape(const char *s, size_t len);

@@ -316,6 +316,11 @@ int		 xport_tls_version_suspect(struct xport *x);
 /* Bytes that were waiting below when the handshake began. */
 size_t		 xport_tls_early_bytes(struct xport *x);
 /*
+ * The server name sent as SNI, or NULL when none is (an IP address: RFC
+ * 6066 carries DNS names only).  Borrowed.
+ */
+const char	*xport_tls_sni(struct xport *x);
+/*
  * TLS contexts (trust store, versions) are shared between sessions of the
  * same configuration and kept in a small cache; this releases it (at exit,
  * or to force the system store to be read again).  Sessions still open

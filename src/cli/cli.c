@@ -61,12 +61,19 @@ void
 cli_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *s, *esc;
 
-	fputs("popconn: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/*
+	 * Messages quote what the user or a file gave (a value with CR/LF,
+	 * an escape sequence): one line, nothing raw reaches the terminal.
+	 */
+	esc = str_printable(s, strlen(s)) ? NULL : str_escape(s, strlen(s));
+	fprintf(stderr, "popconn: %s\n", esc != NULL ? esc : s);
+	free(esc);
+	free(s);
 }
 
 static void

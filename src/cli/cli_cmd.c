@@ -281,6 +281,7 @@ cli_cmd_set(struct cli *c)
 	char *cause = NULL;
 	enum pc_err rc;
 	int i, n, ret, changed = 0;
+	bool moved, port_given;
 
 	if (c->argc < 2 || c->argv[0][0] == '-')
 		return cli_usage("set");
@@ -294,9 +295,17 @@ cli_cmd_set(struct cli *c)
 	if (rc)
 		return cli_report(rc, cause);
 	before = profile_dup(p);
+	/* The port rule: a default port follows the mode unless set too
+	 * (looked at first: applying cuts each argument at its '='). */
+	for (i = 1; i < c->argc; i++)
+		if (strncmp(c->argv[i], "port=", 5) == 0)
+			break;
+	port_given = i < c->argc;
 	ret = cli_apply_assigns(p, c->argv + 1, c->argc - 1);
 	if (ret)
 		goto out;
+	moved = !port_given && p->security != before->security &&
+	    profile_port_follow(p, before->security);
 	ret = cli_validate(p);
 	if (ret)
 		goto out;
@@ -316,6 +325,14 @@ cli_cmd_set(struct cli *c)
 			if (profile_field_differs(before, p, f[i].key))
 				printf(" %s", f[i].key);
 		printf("\n");
+		if (moved)
+			printf("%s: port %d -> %d: the default port follows "
+			    "security=%s (a port you typed never moves)\n",
+			    p->name, before->port, p->port,
+			    profile_security_str(p->security));
+		if (profile_port_warning(p) != NULL)
+			fprintf(stderr, "popconn: warning: %s: %s\n", p->name,
+			    profile_port_warning(p));
 	}
 out:
 	profile_free(before);

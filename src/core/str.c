@@ -15,9 +15,12 @@
 #include "popconn/str.h"
 #include "popconn/xmalloc.h"
 
-/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0. */
+/*
+ * Length of the valid UTF-8 sequence at s (at most len bytes), or 0; its
+ * code point in *cpp.
+ */
 static size_t
-str_utf8_len(const unsigned char *s, size_t len)
+str_utf8_len(const unsigned char *s, size_t len, unsigned int *cpp)
 {
 	size_t n, i;
 	unsigned int cp;
@@ -46,7 +49,23 @@ str_utf8_len(const unsigned char *s, size_t len)
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
 	    (cp >= 0x80 && cp <= 0x9f))
 		return 0;
+	*cpp = cp;
 	return n;
+}
+
+/*
+ * Invisible format characters that reorder or hide text on a terminal
+ * (PRODUCT.md section 2): bidirectional marks, embeddings, overrides and
+ * isolates, zero-width characters, the word joiner and invisible
+ * operators, the Arabic letter mark and the BOM.  Shown escaped.
+ */
+static int
+str_invisible(unsigned int cp)
+{
+	return (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x2064) ||
+	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c || cp == 0xfeff;
 }
 
 /* 1 when s holds a byte that must not reach a terminal (backslash aside
@@ -55,14 +74,15 @@ static int
 str_unsafe(const char *s, size_t len, int allow_bs)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	unsigned int cp;
 	size_t i, n;
 
 	for (i = 0; i < len; i++) {
 		if ((u[i] == '\\' && !allow_bs) || u[i] < 0x20 || u[i] == 0x7f)
 			return 1;
 		if (u[i] >= 0x80) {
-			n = str_utf8_len(u + i, len - i);
-			if (n == 0)
+			n = str_utf8_len(u + i, len - i, &cp);
+			if (n == 0 || str_invisible(cp))
 				return 1;
 			i += n - 1;
 		}
@@ -86,6 +106,7 @@ char *
 str_escape(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	unsigned int cp;
 	struct buf b;
 	size_t i, n;
 
@@ -98,10 +119,13 @@ str_escape(const char *s, size_t len)
 		else if (u[i] < 0x80)
 			buf_add(&b, u + i, 1);
 		else {
-			n = str_utf8_len(u + i, len - i);
+			n = str_utf8_len(u + i, len - i, &cp);
 			if (n == 0)
 				buf_addf(&b, "\\x%02x", u[i]);
-			else {
+			else if (str_invisible(cp)) {
+				buf_addf(&b, "\\u%04x", cp);
+				i += n - 1;
+			} else {
 				buf_add(&b, u + i, n);
 				i += n - 1;
 			}

@@ -95,7 +95,8 @@ logon_trace(struct logon *lg, enum trace_kind k, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	trace_emit(lg->tr, logon_us(lg), k, s, strlen(s));
+	/* Server text in s is escaped already (pop3_show): not twice. */
+	trace_emit_escaped(lg->tr, logon_us(lg), k, s);
 	free(s);
 }
 
@@ -353,8 +354,13 @@ logon_start_tls(struct logon *lg, bool stls)
 	lg->x = tls;
 	logon_wait_from_now(lg);
 	xport_set_deadline(lg->x, lg->deadline);
-	logon_trace(lg, TRACE_TLS, "TLS handshake%s (SNI %s)", stls ?
-	    " after STLS" : "", lg->p->address);
+	if (xport_tls_sni(lg->x) != NULL)
+		logon_trace(lg, TRACE_TLS, "TLS handshake%s (SNI %s)", stls ?
+		    " after STLS" : "", xport_tls_sni(lg->x));
+	else
+		logon_trace(lg, TRACE_TLS, "TLS handshake%s (no SNI for an IP "
+		    "address; the certificate must name the IP)", stls ?
+		    " after STLS" : "");
 }
 
 static void

@@ -84,7 +84,7 @@ static const struct prof_field profile_field_table[] = {
 	  NULL, "Extra trusted CA certificates (PEM file); empty = system" },
 	{ "auth", "Logon method", PROF_TAB_AUTH, PROF_F_CHOICE,
 	  profile_auth_keys, profile_auth_labels,
-	  "auto picks the strongest method the server offers" },
+	  "auto: over TLS PLAIN, LOGIN, USER; in clear SCRAM, CRAM-MD5, APOP" },
 	{ "oauth_token_cmd", "OAuth2 token command", PROF_TAB_AUTH,
 	  PROF_F_TEXT, NULL, NULL,
 	  "Command that prints an OAuth2 access token (xoauth2, "
@@ -192,6 +192,31 @@ profile_set_security(struct profile *p, enum prof_security sec)
 	    p->port == profile_default_port(p->security))
 		p->port = profile_default_port(sec);
 	p->security = sec;
+}
+
+bool
+profile_port_follow(struct profile *p, enum prof_security old_sec)
+{
+	int from = profile_default_port(old_sec);
+	int to = profile_default_port(p->security);
+
+	if (p->id == 0 || from == to || p->port != from)
+		return false;
+	p->port = to;
+	return true;
+}
+
+const char *
+profile_port_warning(const struct profile *p)
+{
+	if (p->security == PROF_SEC_TLS && p->port == 995)
+		return "security=tls sends STLS on port 995, where POP3S "
+		    "servers speak TLS at once: security=ssl is usual there";
+	if (p->security == PROF_SEC_SSL && p->port == 110)
+		return "security=ssl starts TLS at once on port 110, where "
+		    "servers speak plain POP3 (with STLS): security=tls is "
+		    "usual there";
+	return NULL;
 }
 
 const struct prof_field *

@@ -619,9 +619,31 @@ static enum pc_err
 xport_proxy_http_reply(struct xport_proxy *p)
 {
 	struct xport_proxy_http_reply	 h;
-	size_t				 end;
-	char				*hdr, code[8], *user;
+	size_t				 end, n;
+	char				*hdr, code[8], *user, *esc;
 	enum pc_err			 rc = PC_OK;
+
+	/*
+	 * Something that is not HTTP at all (an SMTP or SSH banner: the
+	 * proxy address points at another service) is quoted at once,
+	 * rather than waited on until the timeout as if the proxy were
+	 * silent.
+	 */
+	n = p->in.len < 5 ? p->in.len : 5;
+	if (n > 0 && memcmp(p->in.data, "HTTP/", n) != 0) {
+		n = strcspn(p->in.data, "\r\n");
+		if (n > p->in.len)
+			n = p->in.len;
+		if (n == p->in.len && n < 80 && p->in.len < XPORT_PROXY_HDR_MAX)
+			return PC_E_AGAIN;	/* the rest of the line */
+		esc = str_escape(p->in.data, n < 120 ? n : 120);
+		rc = xport_proxy_failed(p, XPORT_FAIL_PROXY, PC_E_PROTO,
+		    "the proxy answered with something that is not HTTP: "
+		    "\"%s\" (is the proxy address really an HTTP proxy?)",
+		    esc);
+		free(esc);
+		return rc;
+	}
 
 	/* The end marker is up to 3 bytes: look again at the last two. */
 	end = xport_proxy_http_end(p->in.data, p->in.len, p->http_scanned > 2 ?

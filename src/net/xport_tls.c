@@ -1442,6 +1442,17 @@ xport_tls_version_suspect(struct xport *x)
 	return t != NULL ? t->version_suspect : 0;
 }
 
+const char *
+xport_tls_sni(struct xport *x)
+{
+	struct xport_tls	*t;
+
+	t = (struct xport_tls *)xport_find(x, &xport_tls_ops);
+	if (t == NULL || t->ip_family != 0 || *t->host == '\0')
+		return NULL;
+	return t->host;
+}
+
 size_t
 xport_tls_early_bytes(struct xport *x)
 {

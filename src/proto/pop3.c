@@ -1190,6 +1190,19 @@ pop3_on_timeout(struct pop3 *p)
 		pop3_abort(p, DIAG_TIMEOUT, "timed out waiting for the reply "
 		    "to QUIT");
 		return;
+	case POP3_ST_GREETING:
+		if (!p->tls_active) {
+			/*
+			 * The reverse of a plain answer to a ClientHello: a
+			 * POP3S port waits silently for the client's TLS.
+			 */
+			pop3_abort(p, DIAG_TIMEOUT, "timed out waiting for the "
+			    "greeting: a port that speaks TLS at once (POP3S, "
+			    "usually 995) waits silently for the client; if "
+			    "this is one, use security=ssl");
+			return;
+		}
+		/* FALLTHROUGH */
 	default:
 		pop3_abort(p, DIAG_TIMEOUT, "timed out waiting for the server "
 		    "during %s", pop3_step_name(p));

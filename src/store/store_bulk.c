@@ -29,8 +29,10 @@ struct store_bulk {
 	const struct store_assign *assign;
 	int		 nassign;
 	bool		 dry_run;
-	/* Touched columns: assigned fields in table order, then port_typed
-	 * when port is assigned. */
+	/* security is set and port is not: a default port follows it. */
+	bool		 port_follows;
+	/* Touched columns: assigned fields in table order (and port when it
+	 * follows security), then port_typed when port is assigned. */
 	const struct store_col **tc;
 	const char	**secret_value;	/* per tc: assigned clear value */
 	int		 ntc;
@@ -143,7 +145,7 @@ store_bulk_prepare(struct store_bulk *b, char **cause)
 	struct store *st = b->st;
 	struct profile *scratch;
 	char *why;
-	bool port = false, hit;
+	bool port = false, sec = false, hit;
 	int i, k;
 	enum pc_err rc = PC_OK;
 
@@ -176,8 +178,15 @@ store_bulk_prepare(struct store_bulk *b, char **cause)
 	b->oldv = xcalloc((size_t)st->ncols, sizeof *b->oldv);
 	b->newv = xcalloc((size_t)st->ncols, sizeof *b->newv);
 	b->sealed = xcalloc((size_t)st->ncols, sizeof *b->sealed);
+	for (k = 0; k < b->nassign; k++) {
+		if (strcmp(b->assign[k].key, "security") == 0)
+			sec = true;
+		else if (strcmp(b->assign[k].key, "port") == 0)
+			port = true;
+	}
+	b->port_follows = sec && !port;
 	for (i = 0; i < st->ncols; i++) {
-		hit = false;
+		hit = b->port_follows && strcmp(st->cols[i].key, "port") == 0;
 		for (k = 0; k < b->nassign; k++) {
 			if (strcmp(st->cols[i].key, b->assign[k].key) != 0)
 				continue;
@@ -186,11 +195,8 @@ store_bulk_prepare(struct store_bulk *b, char **cause)
 			if (st->cols[i].type == STORE_C_SECRET)
 				b->secret_value[b->ntc] = b->assign[k].value;
 		}
-		if (!hit)
-			continue;
-		if (strcmp(st->cols[i].key, "port") == 0)
-			port = true;
-		b->tc[b->ntc++] = &st->cols[i];
+		if (hit)
+			b->tc[b->ntc++] = &st->cols[i];
 	}
 	/* Setting the port marks it typed (profile_field_set). */
 	if (port)
@@ -328,6 +334,8 @@ store_bulk_one(struct store_bulk *b, const struct store_row *row,
 	for (k = 0; k < b->nassign; k++)
 		(void)profile_field_set(new, b->assign[k].key,
 		    b->assign[k].value, NULL);	/* checked on a scratch */
+	if (b->port_follows)
+		(void)profile_port_follow(new, row->p->security);
 	if (!store_bulk_compare(b, row, new))
 		goto out;
 	b->ch->nprofiles++;

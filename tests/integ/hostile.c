@@ -92,6 +92,7 @@ enum hostile_mode {
 	HOSTILE_SYS_TEMP,
 	HOSTILE_SYS_PERM,
 	HOSTILE_AUTH_FAIL,
+	HOSTILE_ESCAPE_ERR,
 	HOSTILE_XOAUTH2_ERROR,
 	HOSTILE_XOAUTH2_OK,
 	HOSTILE_SILENT,
@@ -148,6 +149,9 @@ static const struct hostile_mode_info {
 	    "logon gets -ERR [SYS/PERM]" },
 	[HOSTILE_AUTH_FAIL] = { "auth_fail", HOSTILE_KIND_POP3,
 	    "logon gets -ERR [AUTH] Authentication failed." },
+	[HOSTILE_ESCAPE_ERR] = { "escape_err", HOSTILE_KIND_POP3,
+	    "logon gets -ERR [AUTH] with ESC [2J, a right-to-left override "
+	    "(U+202E) and a zero-width space (U+200B) in its text" },
 	[HOSTILE_XOAUTH2_ERROR] = { "xoauth2_error", HOSTILE_KIND_POP3,
 	    "CAPA SASL XOAUTH2; the token gets \"+ \" and base64 of a JSON "
 	    "error (status 401), then -ERR [AUTH] after the client's empty "
@@ -679,6 +683,9 @@ hostile_outcome(struct hostile_conn *c)
 	case HOSTILE_AUTH_FAIL:
 	case HOSTILE_XOAUTH2_ERROR:
 		return hostile_say(c, "-ERR [AUTH] Authentication failed.");
+	case HOSTILE_ESCAPE_ERR:
+		return hostile_say(c, "-ERR [AUTH] \033[2Jbad \xe2\x80\xae"
+		    "drowssap\xe2\x80\x8b here");
 	default:
 		c->authed = true;
 		return hostile_say(c, "+OK Logged in.");

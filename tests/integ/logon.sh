@@ -69,12 +69,15 @@ expect_out 'redacted|AUTH' "the logon is in the trace"
 add stls address=localhost port="$POP3_PLAIN_PORT" security=tls "$CA" "$U"
 check stls ok "STLS"
 expect_out '"text": "STLS"' "STLS sent"
+expect_out 'TLS handshake after STLS .SNI localhost' "a DNS name is sent as SNI"
 # CAPA is asked again over TLS (count the client's lines only).
 n=$(grep -B1 '"text": "CAPA"' <<<"$OUT" | grep -c '"kind": "C:"' || true)
 expect_eq "$n" 2 "CAPA asked before and after STLS"
 
 add ip address=127.0.0.1 port="$POP3S_PORT" security=ssl "$CA" "$U"
 check ip ok "IP address checked against the certificate's IP SAN"
+expect_out 'TLS handshake .no SNI for an IP address' "IP address: the trace says no SNI is sent"
+expect_eq "$(grep -c 'SNI 127.0.0.1' <<<"$OUT")" 0 "IP address: the trace does not claim an SNI"
 add v6 address=::1 port="$POP3S_PORT" security=ssl "$CA" "$U"
 check v6 ok "IPv6"
 
@@ -206,6 +209,14 @@ PW='' add expired-token address=localhost port="$POP3S_GROUP_PORT" security=ssl 
 check expired-token auth_failed "expired OAuth token"
 expect_out 'status.*401' "the server's JSON error is decoded"
 
+# --- security and port swapped: each mistake names the other mode ----------------
+add swap-ssl address=localhost port="$POP3_PLAIN_PORT" security=ssl "$CA" "$U"
+check swap-ssl tls_handshake_failed "security=ssl against the plain port"
+expect_out 'did not answer with TLS but with .*Dovecot' "swap: the plain greeting is quoted"
+add swap-tls address=localhost port="$POP3S_PORT" security=tls timeout=2 "$CA" "$U"
+check swap-tls timeout "security=tls against the POP3S port"
+expect_out 'use security=ssl' "swap: a silent POP3S port suggests security=ssl"
+
 # --- hostile servers -------------------------------------------------------------
 # hostile MODE [LOG]: start pc_hostile in MODE; sets HPORT.
 hostile() {
@@ -252,6 +263,11 @@ hcase login_delay login_delay "[LOGIN-DELAY]" auth=user
 hcase sys_temp server_temporary "[SYS/TEMP]" auth=user
 hcase sys_perm server_permanent "[SYS/PERM]" auth=user
 hcase auth_fail auth_failed "[AUTH]" auth=user
+hcase escape_err auth_failed "escape sequence and bidi override in the -ERR" auth=user
+run "$PC" test h-escape_err
+if grep -qP '\x1b|\xe2\x80[\xae\x8b]' <<<"$OUT"; then not_ok "escape_err: no raw ESC, RLO or ZWSP reaches the terminal"; else ok "escape_err: no raw ESC, RLO or ZWSP reaches the terminal"; fi
+expect_eq "$(grep -c 'result: auth_failed.*-ERR \[AUTH\] \\x1b\[2Jbad \\u202edrowssap\\u200b here' <<<"$OUT")" 1 \
+	"escape_err: the result line escapes the server text exactly once"
 hcase silent timeout "silent server"
 printf 'x%.0s' $(seq 9000) >"$T/token-9k"
 PW='' hcase xoauth2_ok ok "xoauth2 token of 9000 bytes" auth=xoauth2 "oauth_token_cmd=cat $T/token-9k"

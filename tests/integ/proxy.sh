@@ -110,6 +110,12 @@ check down proxy_failed "proxy not listening"
 expect_out 'cannot reach the proxy' "the message says the proxy is unreachable"
 add target-down "" "${MAIL[@]}" security=ssl port="$POP3_CLOSED_PORT" proxy_type=socks5 "${PX[@]}" proxy_port="$DANTE_OPEN_PORT"
 check target-down proxy_failed "proxy cannot reach the server"
+# The proxy address points at a POP3 server (any banner service): its
+# banner is quoted at once, not waited on as a silent proxy.
+add not-http "" "${MAIL[@]}" security=ssl port="$POP3S_PORT" timeout=20 proxy_type=http "${PX[@]}" proxy_port="$POP3_PLAIN_PORT"
+check not-http proxy_failed "an HTTP proxy address that speaks another protocol"
+expect_out 'not HTTP: .*Dovecot' "the other service's banner is quoted"
+expect_eq "$(grep -c 'timed out' <<<"$OUT")" 0 "the banner is not reported as a timeout"
 
 # --- hostile proxies ---------------------------------------------------------------
 hostile() {

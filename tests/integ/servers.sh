@@ -33,8 +33,14 @@ set +m
 umask 022
 export LC_ALL=C
 
+# this script's directory (server_pkgs.sh), before set_paths changes to DIR
+case ${BASH_SOURCE[0]} in
+*/*) HERE=${BASH_SOURCE[0]%/*} ;;
+*) HERE=. ;;
+esac
+[[ $HERE == /* ]] || HERE=$PWD/$HERE
 LOCK=/tmp/popconn-servers.lock	# serialises port choice between runs
-NPORTS=24			# size of one run's port block
+NPORTS=32			# size of one run's port block
 MAIL_UID=5000			# owner of the mailboxes (no account needed)
 TEST_USER=testuser TEST_PASS=secret1
 EMPTY_USER=emptyuser EMPTY_PASS=secret2
@@ -43,6 +49,10 @@ PROXY_DENY_HOST=127.0.0.2	# Dovecot listens there, every proxy refuses it
 DELAY_MS=${POPCONN_DELAY_MS:-25}	# latency relay, each way
 AUTH_FAIL_DELAY_MS=2000		# Dovecot's auth_failure_delay (default 2 s)
 DOVECOTS="main tls13 untrusted expired group legacy"
+OPT_IN="courier cyrus"		# started only when POPCONN_SERVERS_ONLY names them
+COURIER_UID=5001 CYRUS_UID=5002	# their "courier" and "cyrus" users (namespace only)
+CYRUS_DELAY_USER=delayuser CYRUS_DELAY_PASS=secret3
+READY_MS=8000			# how long start waits for the ports
 declare -A GROUP_LIVE=() PORTS_SEEN=()
 
 say() { printf '[servers] %s\n' "$*" >&2; }
@@ -196,11 +206,17 @@ leader_alive()
 }
 
 # wanted NAME: POPCONN_SERVERS_ONLY is empty or names NAME or its family
-# (the part before the first "-": dovecot, dante, tinyproxy)
+# (the part before the first "-": dovecot, dante, tinyproxy); the OPT_IN
+# families (courier, cyrus: unpacked packages, slower to start) only when
+# named
 wanted()
 {
 	local only=" ${POPCONN_SERVERS_ONLY:-} "
-	[ "$only" = "  " ] || [[ $only == *" $1 "* ]] || [[ $only == *" ${1%%-*} "* ]]
+	if [ "$only" = "  " ]; then
+		[[ " $OPT_IN " != *" ${1%%-*} "* ]]
+		return
+	fi
+	[[ $only == *" $1 "* ]] || [[ $only == *" ${1%%-*} "* ]]
 }
 
 # spawn NAME CMD...: CMD runs in a new session whose id (= its pid = its
@@ -240,7 +256,7 @@ wait_ready()
 	local deadline item name port pg
 	local -a pending=("$@") next
 	now_ms
-	deadline=$((NOW + 8000))
+	deadline=$((NOW + READY_MS))
 	while :; do
 		scan_ports 0A
 		next=()
@@ -311,6 +327,12 @@ assign_ports()
 	HTTP_AUTH_PORT=$((b + 15))	HTTP_OPEN_PORT=$((b + 16))
 	DELAY_POP3S_PORT=$((b + 17))	DELAY_POP3_PORT=$((b + 18))
 	POP3_CLOSED_PORT=$((b + 19))	# nothing listens here
+	COURIER_POP3_PORT=$((b + 20))	COURIER_POP3S_PORT=$((b + 21))
+	CYRUS_POP3_PORT=$((b + 22))	CYRUS_POP3S_PORT=$((b + 23))
+	CYRUS_DELAY_PORT=$((b + 24))	# implicit TLS, popminpoll 1 minute
+	# the latency relay in front of Courier and Cyrus (when started)
+	DELAY_COURIER_POP3S_PORT=$((b + 25)) DELAY_COURIER_POP3_PORT=$((b + 26))
+	DELAY_CYRUS_POP3S_PORT=$((b + 27)) DELAY_CYRUS_POP3_PORT=$((b + 28))
 	# listening (legacy Dovecot), but refused by dante, tinyproxy and the
 	# perl SOCKS server
 	PROXY_DENY_PORT=$POP3S_LEGACY_PORT
@@ -867,6 +889,284 @@ gen_proxies()
 	write_relay_pl
 }
 
+# --- Courier and Cyrus ---------------------------------------------------------
+#
+# Both come as unpacked Debian packages (server_pkgs.sh: they conflict with
+# dovecot-pop3d as installed packages) and run in a private mount namespace
+# ("unshare -m", private propagation, so nothing shows outside it) where:
+#   /usr  = overlay of the unpacked tree over the real /usr, so their
+#           compiled-in paths (/usr/lib/courier/..., /usr/lib/cyrus/bin,
+#           authdaemond's modules) resolve;
+#   /etc  = overlay of a small layer over the real /etc: passwd and group
+#           with a "courier" or "cyrus" user (Courier's login process drops
+#           to "courier" for STLS; Cyrus runs as "cyrus") and, for Courier,
+#           /etc/courier bound to this run's configuration (authdaemond and
+#           userdb have that path compiled in);
+#   /run  = a tmpfs (Courier: the authdaemon socket, compiled in too);
+#   /dev  = a tmpfs with null, zero, random, urandom and a /dev/log socket
+#           read by a small perl syslog listener (Cyrus logs only to syslog).
+# Each family is one spawned group: a bash "init" (ns.sh) that sets this up,
+# starts the daemons, and on SIGTERM stops its children by pid and waits.
+# couriertcpd makes its own process group: ns.sh records those groups as
+# pid/courier-pop3.pid and pid/courier-pop3s.pid, so stop and status see
+# them too.
+
+# pkg_versions: COURIER_VERSION and CYRUS_VERSION, the unpacked packages'
+# versions (courier-pop, cyrus-pop3d)
+pkg_versions()
+{
+	local p v
+	while read -r p v; do
+		case $p in
+		courier-pop) COURIER_VERSION=$v ;;
+		cyrus-pop3d) CYRUS_VERSION=$v ;;
+		esac
+	done <"$PKGROOT/.complete"
+}
+
+# ns_etc DIR USER UID: DIR/etc with passwd and group plus USER (uid=gid=UID)
+ns_etc()
+{
+	mkdir -p "$1/etc"
+	{
+		printf '%s\n' "$(</etc/passwd)"
+		echo "$2:x:$3:$3:popconn test $2:/nonexistent:/usr/sbin/nologin"
+	} >"$1/etc/passwd"
+	{
+		printf '%s\n' "$(</etc/group)"
+		echo "$2:x:$3:"
+	} >"$1/etc/group"
+}
+
+# ns_head DIR: the first lines of an ns.sh: the overlays on /etc and /usr;
+# on SIGTERM the children are stopped (their groups) and waited for
+ns_head()
+{
+	cat <<-EOF
+	#!/bin/bash
+	# generated by servers.sh: runs inside "unshare -m"
+	set -u
+	die() { echo "ns.sh: \$*" >&2; exit 1; }
+	# overlayfs refuses an upper layer shared with a lower one: all read-only
+	mount -t overlay popconn-etc -o "lowerdir=$1/etc:/etc" /etc || die "overlay /etc"
+	mount -t overlay popconn-usr -o "lowerdir=$PKGROOT/usr:/usr" /usr || die "overlay /usr"
+	kids=()
+	stop_kids() {
+		local p
+		for p in "\${kids[@]}"; do kill -TERM -- "-\$p" "\$p" 2>/dev/null; done
+		wait
+		exit 0
+	}
+	trap stop_kids TERM INT
+	# waitfor PATH WHAT: until PATH exists (20 s)
+	waitfor() {
+		local i
+		for ((i = 0; i < 400; i++)); do
+			[ -e "\$1" ] && return 0
+			sleep 0.05
+		done
+		die "\$2 did not appear (\$1)"
+	}
+	# the end of every ns.sh: when one daemon exits, stop the others
+	watch_kids() {
+		wait -n
+		echo "ns.sh: a daemon exited; stopping the others" >&2
+		stop_kids
+	}
+	EOF
+}
+
+gen_courier()
+{
+	local C=$DIR/courier pw hm
+	mkdir -p "$C/etc/courier" "$C/conf" "$C/mail"
+	ns_etc "$C" courier $COURIER_UID
+	cp -a "$DIR/mail/$TEST_USER" "$C/mail/"
+	chown -R $MAIL_UID:$MAIL_UID "$C/mail"
+	cat "$CERTS/server.key" "$CERTS/server.crt" >"$C/conf/pop3d.pem"
+	chown $COURIER_UID "$C/conf/pop3d.pem"
+	chmod 600 "$C/conf/pop3d.pem"
+	put "$C/conf/authdaemonrc" <<-EOF
+	# popconn test Courier, generated by servers.sh
+	authmodulelist="authuserdb"
+	daemons=2
+	authdaemonvar=/run/courier/authdaemon
+	DEBUG_LOGIN=0
+	DEFAULTOPTIONS=""
+	LOGGEROPTS=""
+	EOF
+	# userdb: the crypt password for USER/PLAIN/LOGIN, the HMAC-MD5
+	# pre-computed state for CRAM-MD5 (userdbpw runs inside ns.sh)
+	pw=$(printf '%s' "$TEST_PASS" | openssl passwd -6 -stdin)
+	printf '%s\tuid=%s|gid=%s|home=%s|mail=%s|systempw=%s\n' "$TEST_USER" \
+		$MAIL_UID $MAIL_UID "$C/mail/$TEST_USER" \
+		"$C/mail/$TEST_USER/Maildir" "$pw" >"$C/conf/userdb.in"
+	chmod 600 "$C/conf/userdb.in"
+	printf '%s\n%s\n' "$TEST_PASS" "$TEST_PASS" >"$C/conf/pass"
+	chmod 600 "$C/conf/pass"
+	# Debian's /etc/courier/pop3d and pop3d-ssl, with SASL turned on:
+	# CRAM-MD5 only before TLS (POP3AUTH), LOGIN and PLAIN after STLS and
+	# on the implicit TLS port (POP3AUTH_TLS)
+	{
+		ns_head "$C"
+		cat <<-EOF
+		mount --bind "$C/conf" /etc/courier || die "bind /etc/courier"
+		mount -t tmpfs -o mode=755 popconn-run /run || die "tmpfs /run"
+		mkdir -p /run/courier/authdaemon
+		hm=\$(userdbpw -hmac-md5 <"$C/conf/pass") || die userdbpw
+		rm -f "$C/conf/pass"
+		{ tr -d '\n' <"$C/conf/userdb.in"; echo "|hmac-md5pw=\$hm"; } >/etc/courier/userdb
+		chmod 600 /etc/courier/userdb
+		makeuserdb || die makeuserdb
+		/usr/lib/courier/courier-authlib/authdaemond >>"$LOGS/courier-authdaemond.log" 2>&1 &
+		kids+=(\$!)
+		waitfor /run/courier/authdaemon/socket "authdaemond's socket"
+		export POP3AUTH="LOGIN PLAIN CRAM-MD5" POP3AUTH_TLS="LOGIN PLAIN" \\
+		    POP3_PROXY=0 POP3_TLS_REQUIRED=0 MAILDIRPATH=Maildir \\
+		    COURIERTLS=/usr/bin/couriertls TLS_CERTFILE=/etc/courier/pop3d.pem \\
+		    TLS_VERIFYPEER=NONE TLS_CACHEFILE= \\
+		    MIME_UNICODE_MESSAGE_TYPE=message/global
+		tcpd=(couriertcpd -address=127.0.0.1 -maxprocs=100 -maxperip=100
+		    -nodnslookup -noidentlookup)
+		POP3_STARTTLS=YES "\${tcpd[@]}" -stderr="$LOGS/courier-pop3.log" \\
+		    $COURIER_POP3_PORT /usr/lib/courier/courier/courierpop3login \\
+		    /usr/lib/courier/courier/courierpop3d Maildir &
+		kids+=(\$!)
+		echo \$! >"$PIDS/courier-pop3.pid"
+		POP3_TLS=1 POP3_STARTTLS=NO "\${tcpd[@]}" -stderr="$LOGS/courier-pop3s.log" \\
+		    $COURIER_POP3S_PORT /usr/bin/couriertls -server -tcpd -user=courier \\
+		    /usr/lib/courier/courier/courierpop3login \\
+		    /usr/lib/courier/courier/courierpop3d Maildir &
+		kids+=(\$!)
+		echo \$! >"$PIDS/courier-pop3s.pid"
+		watch_kids
+		EOF
+	} >"$C/ns.sh"
+}
+
+gen_cyrus()
+{
+	local C=$DIR/cyrus L=$RUNDIR/cyrus i f conf
+	mkdir -p "$C/spool" "$C/tls" "$C/msg" \
+		"$L/"{db,proc,lock,log,socket,quota,user,sieve} || exit 1
+	# the cyrus user must reach its configdirectory (mktemp made RUNDIR 700)
+	chmod o+x "$RUNDIR"
+	ns_etc "$C" cyrus $CYRUS_UID
+	cp "$CERTS/server.crt" "$CERTS/server.key" "$C/tls/"
+	chmod 600 "$C/tls/server.key"
+	# the messages as Dovecot has them, with CRLF line ends as Cyrus
+	# stores them
+	i=0
+	for f in "$DIR/mail/$TEST_USER/Maildir/new/"*; do
+		i=$((i + 1))
+		sed 's/$/\r/' "$f" >"$C/msg/$i."
+	done
+	printf '%s' "$TEST_PASS" | saslpasswd2 -f "$C/sasldb2" -c -p -u localhost "$TEST_USER" &&
+		printf '%s' "$CYRUS_DELAY_PASS" | saslpasswd2 -f "$C/sasldb2" -c -p -u localhost "$CYRUS_DELAY_USER" ||
+		die "saslpasswd2 failed"
+	chown -R $CYRUS_UID:$CYRUS_UID "$C/spool" "$C/tls" "$C/sasldb2" "$L"
+	conf=$C/imapd.conf
+	put "$conf" <<-EOF
+	# popconn test Cyrus, generated by servers.sh
+	configdirectory: $L
+	partition-default: $C/spool
+	servername: localhost
+	syslog_prefix: popconn-cyrus
+	lmtpsocket: $L/socket/lmtp
+	sasl_pwcheck_method: auxprop
+	sasl_auxprop_plugin: sasldb
+	sasl_sasldb_path: $C/sasldb2
+	sasl_mech_list: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256
+	allowapop: 1
+	tls_server_cert: $C/tls/server.crt
+	tls_server_key: $C/tls/server.key
+	autocreate_post: 1
+	autocreate_quota: 0
+	EOF
+	# the delay service: its own log prefix (an option given twice is a
+	# fatal error) and popminpoll
+	{
+		printf '%s\n' "$(<"$conf")" | while IFS= read -r line; do
+			[[ $line == syslog_prefix:* ]] || printf '%s\n' "$line"
+		done
+		echo "syslog_prefix: popconn-cyrus-delay"
+		echo "popminpoll: 1"
+	} >"$C/imapd-delay.conf"
+	# master passes no -C to what it runs: every command names its file.
+	# The POP3 services are added (cyrus.conf rewritten, SIGHUP) only once
+	# the mailbox is filled, so a listening port means ready.
+	put "$C/cyrus-lmtp.conf" <<-EOF
+	START {
+	  recover cmd="ctl_cyrusdb -C $conf -r"
+	}
+	SERVICES {
+	  lmtpunix cmd="lmtpd -C $conf" listen="$L/socket/lmtp" prefork=0
+	}
+	EOF
+	put "$C/cyrus-full.conf" <<-EOF
+	START {
+	  recover cmd="ctl_cyrusdb -C $conf -r"
+	}
+	SERVICES {
+	  lmtpunix cmd="lmtpd -C $conf" listen="$L/socket/lmtp" prefork=0
+	  pop3 cmd="pop3d -C $conf" listen="127.0.0.1:$CYRUS_POP3_PORT" prefork=0
+	  pop3s cmd="pop3d -s -C $conf" listen="127.0.0.1:$CYRUS_POP3S_PORT" prefork=0
+	  pop3delay cmd="pop3d -s -C $C/imapd-delay.conf" listen="127.0.0.1:$CYRUS_DELAY_PORT" prefork=0
+	}
+	EOF
+	cp "$C/cyrus-lmtp.conf" "$C/cyrus.conf"
+	put "$C/syslog.pl" <<-'EOF'
+	# syslog.pl SOCKET LOG: a syslog listener for Cyrus inside its namespace
+	use strict;
+	use warnings;
+	use Socket;
+	my ($path, $out) = @ARGV;
+	unlink $path;
+	socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die "socket: $!\n";
+	bind($s, sockaddr_un($path)) or die "bind $path: $!\n";
+	chmod 0666, $path;
+	open(my $o, '>>', $out) or die "$out: $!\n";
+	$o->autoflush(1);
+	while (defined(recv($s, my $m, 16384, 0))) {
+	    $m =~ s/\n+$//;
+	    print $o "$m\n";
+	}
+	EOF
+	# The mailbox: lmtpd creates it with the first delivery; its files
+	# are then replaced by ours (lmtpd adds a Received header with the
+	# time and a session id) and reconstruct takes the new content.
+	{
+		ns_head "$C"
+		cat <<-EOF
+		mount -t tmpfs -o mode=755 popconn-dev /dev || die "tmpfs /dev"
+		mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
+		    mknod -m 666 /dev/random c 1 8 && mknod -m 666 /dev/urandom c 1 9 ||
+		    die mknod
+		perl "$C/syslog.pl" /dev/log "$LOGS/cyrus.log" &
+		kids+=(\$!)
+		waitfor /dev/log "the syslog socket"
+		/usr/lib/cyrus/bin/master -C "$conf" -M "$C/cyrus.conf" -p "$L/master.pid" &
+		kids+=(\$!)
+		master=\$!
+		waitfor "$L/socket/lmtp" "lmtpd's socket"
+		for f in "$C"/msg/*; do
+		    /usr/lib/cyrus/bin/deliver -C "$conf" -a "$TEST_USER" "$TEST_USER" <"\$f" ||
+		        die "deliver \$f"
+		done
+		box=\$(/usr/lib/cyrus/bin/mbpath -C "$conf" "user/$TEST_USER") || die mbpath
+		for f in "$C"/msg/*; do
+		    [ -f "\$box/\${f##*/}" ] || die "no \$box/\${f##*/}"
+		    cp "\$f" "\$box/\${f##*/}" && chown $CYRUS_UID:$CYRUS_UID "\$box/\${f##*/}"
+		done
+		/usr/lib/cyrus/bin/reconstruct -C "$conf" -G -R "user/$TEST_USER" >/dev/null ||
+		    die reconstruct
+		cp "$C/cyrus-full.conf" "$C/cyrus.conf"
+		kill -HUP "\$master"
+		watch_kids
+		EOF
+	} >"$C/ns.sh"
+}
+
 # --- commands ----------------------------------------------------------------
 
 # the mail processes (uid MAIL_UID) and dovenull must be able to reach DIR
@@ -901,6 +1201,12 @@ cmd_start()
 		cmd_stop
 	fi
 	check_search
+	if wanted courier || wanted cyrus; then
+		PKGROOT=$("$HERE/server_pkgs.sh") ||
+			die "cannot fetch the Courier and Cyrus packages"
+		pkg_versions
+		READY_MS=30000
+	fi
 	printf -v RUNID '%04x%04x' $RANDOM $RANDOM
 	TAG=$RUNID:$DIR
 	PAMSVC=popconn-dante-$RUNID
@@ -912,7 +1218,7 @@ cmd_start()
 	for d in "$CERTS" "$DV" "$PX" "$LOGS" "$PIDS" "$DIR/mail" "$DIR/run"; do
 		if [ -e "$d" ]; then
 			rm -rf "$CERTS" "$DV" "$PX" "$LOGS" "$PIDS" "$DIR/mail" \
-				"$DIR/run"
+				"$DIR/run" "$DIR/courier" "$DIR/cyrus"
 			break
 		fi
 	done
@@ -947,9 +1253,22 @@ cmd_start()
 		"$PROXY_PASS" "$PROXY_DENY_HOST" "$PROXY_DENY_PORT"
 	spawn tinyproxy-auth tinyproxy -d -c "$PX/tinyproxy-auth.conf"
 	spawn tinyproxy-open tinyproxy -d -c "$PX/tinyproxy-open.conf"
-	spawn relay perl "$PX/relay.pl" "$DELAY_MS" \
-		"$DELAY_POP3S_PORT:127.0.0.1:$POP3S_PORT" \
-		"$DELAY_POP3_PORT:127.0.0.1:$POP3_PLAIN_PORT"
+	routes=("$DELAY_POP3S_PORT:127.0.0.1:$POP3S_PORT"
+		"$DELAY_POP3_PORT:127.0.0.1:$POP3_PLAIN_PORT")
+	relays=("relay $DELAY_POP3S_PORT" "relay $DELAY_POP3_PORT")
+	if wanted courier; then
+		routes+=("$DELAY_COURIER_POP3S_PORT:127.0.0.1:$COURIER_POP3S_PORT"
+			"$DELAY_COURIER_POP3_PORT:127.0.0.1:$COURIER_POP3_PORT")
+		relays+=("relay $DELAY_COURIER_POP3S_PORT"
+			"relay $DELAY_COURIER_POP3_PORT")
+	fi
+	if wanted cyrus; then
+		routes+=("$DELAY_CYRUS_POP3S_PORT:127.0.0.1:$CYRUS_POP3S_PORT"
+			"$DELAY_CYRUS_POP3_PORT:127.0.0.1:$CYRUS_POP3_PORT")
+		relays+=("relay $DELAY_CYRUS_POP3S_PORT"
+			"relay $DELAY_CYRUS_POP3_PORT")
+	fi
+	spawn relay perl "$PX/relay.pl" "$DELAY_MS" "${routes[@]}"
 	mark "proxies spawned"
 	gen_certs_end
 	mark "certificates ready"
@@ -957,10 +1276,20 @@ cmd_start()
 		spawn "dovecot-$n" dovecot -F -c "$DV/$n.conf"
 	done
 	mark "Dovecots spawned"
+	if wanted courier; then
+		gen_courier
+		spawn courier unshare -m --propagation private \
+			bash "$DIR/courier/ns.sh"
+	fi
+	if wanted cyrus; then
+		gen_cyrus
+		spawn cyrus unshare -m --propagation private \
+			bash "$DIR/cyrus/ns.sh"
+	fi
 	ready=("microsocks $SOCKS5_AUTH_PORT" "dante-open $DANTE_OPEN_PORT"
 		"dante-auth $DANTE_AUTH_PORT" "perl-socks $PERL_SOCKS_PORT"
 		"tinyproxy-auth $HTTP_AUTH_PORT" "tinyproxy-open $HTTP_OPEN_PORT"
-		"relay $DELAY_POP3S_PORT" "relay $DELAY_POP3_PORT"
+		"${relays[@]}"
 		"dovecot-main $POP3_PLAIN_PORT" "dovecot-main $POP3S_PORT"
 		"dovecot-tls13 $POP3_TLS13_PORT" "dovecot-tls13 $POP3S_TLS13_PORT"
 		"dovecot-untrusted $POP3_UNTRUSTED_PORT"
@@ -968,7 +1297,10 @@ cmd_start()
 		"dovecot-expired $POP3_EXPIRED_PORT"
 		"dovecot-expired $POP3S_EXPIRED_PORT"
 		"dovecot-group $POP3_GROUP_PORT" "dovecot-group $POP3S_GROUP_PORT"
-		"dovecot-legacy $POP3S_LEGACY_PORT")
+		"dovecot-legacy $POP3S_LEGACY_PORT"
+		"courier $COURIER_POP3_PORT" "courier $COURIER_POP3S_PORT"
+		"cyrus $CYRUS_POP3_PORT" "cyrus $CYRUS_POP3S_PORT"
+		"cyrus $CYRUS_DELAY_PORT")
 	wait_ready "${ready[@]}" || die "start failed (logs in $LOGS)"
 	STARTING=0
 	exec 9>&-
@@ -1024,7 +1356,20 @@ write_env()
 		    PROXY_DENY_HOST=$PROXY_DENY_HOST \
 		    PROXY_DENY_PORT=$PROXY_DENY_PORT \
 		    DELAY_MS=$DELAY_MS DELAY_POP3S_PORT=$DELAY_POP3S_PORT \
-		    DELAY_POP3_PORT=$DELAY_POP3_PORT; do
+		    DELAY_POP3_PORT=$DELAY_POP3_PORT \
+		    COURIER_POP3_PORT=$COURIER_POP3_PORT \
+		    COURIER_POP3S_PORT=$COURIER_POP3S_PORT \
+		    DELAY_COURIER_POP3S_PORT=$DELAY_COURIER_POP3S_PORT \
+		    DELAY_COURIER_POP3_PORT=$DELAY_COURIER_POP3_PORT \
+		    DELAY_CYRUS_POP3S_PORT=$DELAY_CYRUS_POP3S_PORT \
+		    DELAY_CYRUS_POP3_PORT=$DELAY_CYRUS_POP3_PORT \
+		    CYRUS_POP3_PORT=$CYRUS_POP3_PORT \
+		    CYRUS_POP3S_PORT=$CYRUS_POP3S_PORT \
+		    CYRUS_DELAY_PORT=$CYRUS_DELAY_PORT \
+		    CYRUS_DELAY_USER=$CYRUS_DELAY_USER \
+		    CYRUS_DELAY_PASS=$CYRUS_DELAY_PASS \
+		    "COURIER_VERSION=${COURIER_VERSION:-}" \
+		    "CYRUS_VERSION=${CYRUS_VERSION:-}"; do
 			printf 'export %s=%q\n' "${v%%=*}" "${v#*=}"
 		done
 	} >"$ENVFILE"

@@ -57,6 +57,18 @@ test_core_escape(void **state)
 	free(s);
 	assert_true(str_needs_escape("\r", 1));
 	assert_false(str_needs_escape("+OK ready", 9));
+	/*
+	 * Bidirectional and invisible format characters would reorder or
+	 * hide text: RLO (U+202E), ZWSP (U+200B), RLI/PDI (U+2067/2069).
+	 */
+	s = str_escape("+OK \xe2\x80\xae" "cod.exe \xe2\x80\x8b" "x "
+	    "\xe2\x81\xa7y\xe2\x81\xa9", 27);
+	assert_string_equal(s, "+OK \\u202ecod.exe \\u200bx \\u2067y\\u2069");
+	free(s);
+	assert_true(str_needs_escape("\xe2\x80\x8f", 3));
+	assert_false(str_printable("a\xe2\x80\xae" "b", 5));
+	/* Neighbours of the ranges stay: U+2010 (hyphen), U+2070. */
+	assert_false(str_needs_escape("\xe2\x80\x90\xe2\x81\xb0", 6));
 }
 
 static void

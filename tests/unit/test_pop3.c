@@ -1663,7 +1663,18 @@ test_pop3_timeouts(void **state)
 
 	session(&r, &c, at_greeting);
 	assert_outcome(&r, DIAG_TIMEOUT, "greeting");
+	assert_null(strstr(outcome(&r)->message, "security=ssl"));
 	run_end(&r);
+
+	/* No greeting on a clear link: maybe a POP3S port; say so. */
+	c.tls_active = false;
+	c.stls = true;
+	session(&r, &c, at_greeting);
+	assert_outcome(&r, DIAG_TIMEOUT, "greeting");
+	assert_non_null(strstr(outcome(&r)->message, "use security=ssl"));
+	run_end(&r);
+	c.tls_active = true;
+	c.stls = false;
 
 	/* The first failure is the diagnosis; the QUIT wait just ends. */
 	session(&r, &c, after_failure);
