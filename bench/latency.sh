@@ -5,27 +5,27 @@
 # with implicit TLS and with STLS, auth auto and auth plain, for popconn and
 # for curl, and prints each beside the protocol minimum:
 #
-#   wall ms   median process wall time of RUNS runs (default 9)
+#   wall ms   median (min-max) process wall time of RUNS runs (default 9);
+#             the rows run in turn (popconn, popconn repeat, curl, ...)
 #   direct    the same, straight to Dovecot (no relay): start-up and CPU
 #   ~RTT      (wall - direct) / (2 * DELAY_MS): the latency part only
 #   RTT       round trips counted exactly from the relay's chunk log of one
 #             extra run: every client flight the server answers is one; a
 #             server flight nobody asked for (the greeting of a plain
 #             connection) is a half
-#   min       the fewest round trips the protocol allows for that case
+#   min       the fewest round trips the protocol allows for that case (the
+#             RFCs' count, independent of any client: see min_rtt)
 #
 # The relay does not delay the TCP handshake to itself, so a real link adds
 # one RTT (TCP) to every figure.  A benchmark, not a test: nothing asserts a
 # time.  Run as root (it starts the test servers).  POPCONN=path picks the
-# binary (default build/popconn); POPCONN_BASELINE=path adds rows for a
-# second popconn binary (an older build, say).  KEEP_LOGS=dir keeps the
-# chunk logs.
+# binary (default build/popconn).  KEEP_LOGS=dir keeps the chunk logs.
 set -euo pipefail
 RUNS=${RUNS:-9}
 DELAY=${DELAY_MS:-25}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bench/lib.sh"
 PC=${POPCONN:-$root/build/popconn}
-BASE=${POPCONN_BASELINE:-}
 [ -x "$PC" ] || { echo "build popconn first (cmake --build build)" >&2; exit 2; }
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 2; }
 W=$(mktemp -d)
@@ -133,126 +133,141 @@ for _ in $(seq 50); do [ -s "$W/ports" ] && break; sleep 0.1; done
 read -r R_SSL R_TLS <"$W/ports"
 
 now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # round trips in one chunk log (see the header)
 count_rtt() {
 	awk '{ if ($2 == "C") { if (last != "C") cf = 1; last = "C" }
 	       else { if (last != "S") { rtt += cf ? 1 : 0.5; cf = 0 } last = "S" } }
 	     END { printf "%g", rtt }' "$1"
 }
-# CMD...: median wall time in ns
-median_ns() {
+# once CMD-STRING: run it, print its wall time in ms
+once() {
 	local t0 t1
-	for _ in $(seq "$RUNS"); do
-		t0=$(now_ns)
-		"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-		t1=$(now_ns)
-		echo $((t1 - t0))
-	done | median
-}
-# NAME CMD...: "median-wall-ns exact-rtt"
-measure() {
-	local f name=$1
-	shift
-	median_ns "$@" >"$W/med"
-	rm -f "$W"/log/conn-*.log
-	"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-	sleep 0.2
-	f=$(ls "$W"/log/conn-*.log | head -1)
-	if [ -n "$KEEP_LOGS" ]; then cp "$f" "$KEEP_LOGS/$name.log"; fi
-	echo "$(cat "$W/med") $(count_rtt "$f")"
+	t0=$(now_ns)
+	eval "$1" >/dev/null 2>&1 || { echo "failed: $1" >&2; exit 1; }
+	t1=$(now_ns)
+	awk -v n=$((t1 - t0)) 'BEGIN {printf "%.1f\n", n / 1e6}'
 }
 KEEP_LOGS=${KEEP_LOGS:-}
 [ -n "$KEEP_LOGS" ] && mkdir -p "$KEEP_LOGS"
 
-profiles() { # BIN: l-SEC-AUTH through the relay, d-SEC-AUTH direct
+profiles() { # l-SEC-AUTH through the relay, d-SEC-AUTH direct
 	local sec auth port dport
 	for sec in ssl tls; do
 		port=$R_SSL dport=$POP3S_PORT
 		[ $sec = tls ] && port=$R_TLS dport=$POP3_PLAIN_PORT
 		for auth in auto plain; do
-			"$1" add "l-$sec-$auth" address=127.0.0.1 port="$port" \
+			"$PC" add "l-$sec-$auth" address=127.0.0.1 port="$port" \
 				security=$sec auth=$auth "tls_ca_file=$POPCONN_TEST_CA" \
 				"username=$TEST_USER" timeout=10 >/dev/null
-			printf '%s\n' "$TEST_PASS" | "$1" set "l-$sec-$auth" password=- >/dev/null
-			"$1" add "d-$sec-$auth" address=127.0.0.1 port="$dport" \
+			printf '%s\n' "$TEST_PASS" | "$PC" set "l-$sec-$auth" password=- >/dev/null
+			"$PC" add "d-$sec-$auth" address=127.0.0.1 port="$dport" \
 				security=$sec auth=$auth "tls_ca_file=$POPCONN_TEST_CA" \
 				"username=$TEST_USER" timeout=10 >/dev/null
-			printf '%s\n' "$TEST_PASS" | "$1" set "d-$sec-$auth" password=- >/dev/null
+			printf '%s\n' "$TEST_PASS" | "$PC" set "d-$sec-$auth" password=- >/dev/null
 		done
 	done
 }
-profiles "$PC"
+profiles
 
+# min: the fewest round trips the protocol allows for the case, counted from
+# the RFCs, not from popconn's flow.  TCP is excluded (the relay does not
+# delay it; a real link adds 1).  Dovecot offers PIPELINING and SASL PLAIN
+# and CRAM-MD5:
+#   implicit TLS  TLS 1.3 handshake 1 (ClientHello -> server flight)
+#                 + greeting 1 (Dovecot sends it after the client's
+#                   Finished; TLS 1.3 would allow it as 0.5-RTT data, which
+#                   no server here does)
+#                 + CAPA 1 (to learn SASL and PIPELINING)
+#                 + logon: PLAIN with initial response (RFC 5034) 1,
+#                   CRAM-MD5 2 (challenge, answer), SCRAM 3
+#                 + STAT and QUIT 0: PIPELINING (RFC 2449 6.6) lets them go
+#                   with the last logon line
+#   STLS          greeting 0.5 (unsolicited) + STLS 1 (RFC 2595 needs no
+#                 CAPA before it) + TLS 1.3 handshake 1 + CAPA 1 (RFC 2595 4:
+#                 capabilities are asked again; it rides with the client's
+#                 Finished) + logon + 0
+#   repeat        capabilities known from the last test: no CAPA (RFC 2595
+#                 says SHOULD re-issue after STLS; this is the allowed floor)
+# popconn's first test with STLS sends CAPA before STLS as well (PRODUCT.md's
+# flow, so the trace says whether STLS was offered): one above the minimum.
+min_rtt() { # SEC MECH REPEAT (MECH: the SASL mechanism the logon used)
+	awk -v sec="$1" -v mech="$2" -v rep="$3" 'BEGIN {
+		# PLAIN with initial response 1; CRAM-MD5 2; SCRAM (RFC 5802 with
+		# an initial response) 3: server-first, then server-final in a
+		# continuation that the client answers empty (RFC 5034 4)
+		logon = mech ~ /^PLAIN/ ? 1 : mech ~ /^SCRAM/ ? 3 : 2
+		capa = rep ? 0 : 1
+		if (sec == "ssl") m = 1 + 1 + capa + logon
+		else m = 0.5 + 1 + 1 + capa + logon
+		printf "%g", m }'
+}
+# the mechanism popconn's auth=auto / curl's default picks (from a direct run)
+pc_mech() { "$PC" test "d-$1-auto" 2>/dev/null | sed -n 's/.*auto: chose \([A-Z0-9-]*\).*/\1/p' | head -1; }
+curl_mech() { "${C[@]}" -v "$@" 2>&1 | sed -n 's/^> AUTH \([A-Z0-9-]*\).*/\1/p' | head -1; }
+
+# The rows: "label|min|direct command|relay command" (commands quoted).
+q() { printf '%q ' "$@"; }
 C=(curl -sS --max-time 10 --cacert "$POPCONN_TEST_CA" -u "$TEST_USER:$TEST_PASS" -X STAT -I -o /dev/null)
 PLAIN=(--sasl-ir --login-options AUTH=PLAIN)
 rows=()
-row() { # label min DIRECT-CMD... -- RELAY-CMD...
-	local label=$1 min=$2 r d
-	local -a direct=()
-	shift 2
-	while [ "$1" != -- ]; do direct+=("$1"); shift; done
-	shift
-	d=$(median_ns "${direct[@]}")
-	r=$(measure "$(echo "$label" | tr -c 'A-Za-z0-9-' _)" "$@")
-	rows+=("$label|${r% *}|$d|${r#* }|$min")
-}
-# The minimum through the relay (TCP not delayed): implicit TLS = TLS 1.3
-# handshake, greeting (sent after the client's Finished), CAPA, then
-# logon + STAT + QUIT in one flight (PIPELINING) = 4.  STLS = greeting
-# (0.5), CAPA, STLS, TLS handshake, CAPA again (rides with the client's
-# Finished), logon + STAT + QUIT = 5.5 (the CAPA before STLS is the
-# flow PRODUCT.md fixes; without it, one less).  The minimum assumes a
-# SASL-IR PLAIN logon; CRAM-MD5 (auto's choice) needs one more.  A repeat
-# test that trusts the last test's capabilities (--trust-capabilities)
-# skips CAPA: 3 for implicit TLS; with STLS it skips both CAPAs (STLS is
-# sent whatever CAPA says), 3.5.
 for sec in ssl tls; do
-	for auth in auto plain; do
-		case $sec/$auth in
-		ssl/auto) min=5 ;; ssl/plain) min=4 ;; tls/auto) min=6.5 ;; tls/plain) min=5.5 ;;
-		esac
-		row "popconn|$sec|$auth" "$min" "$PC" test "d-$sec-$auth" --quiet -- \
-			"$PC" test "l-$sec-$auth" --quiet
-		# The repeat test: the row above saved the capabilities, this one
-		# trusts them (no CAPA: one round trip less; with STLS, two).
-		case $sec/$auth in
-		ssl/auto) rmin=4 ;; ssl/plain) rmin=3 ;; tls/auto) rmin=4.5 ;; tls/plain) rmin=3.5 ;;
-		esac
-		row "popconn repeat|$sec|$auth" "$rmin" "$PC" test "d-$sec-$auth" --quiet --trust-capabilities -- \
-			"$PC" test "l-$sec-$auth" --quiet --trust-capabilities
-		if [ -n "$BASE" ]; then
-			POPCONN_DB=$W/base.db
-			export POPCONN_DB
-			[ -f "$W/base.db" ] || profiles "$BASE"
-			row "popconn (baseline)|$sec|$auth" "$min" "$BASE" test "d-$sec-$auth" --quiet -- \
-				"$BASE" test "l-$sec-$auth" --quiet
-			POPCONN_DB=$W/pc.db
-		fi
-	done
 	if [ $sec = ssl ]; then
-		row "curl|ssl|auto" 5 "${C[@]}" "pop3s://127.0.0.1:$POP3S_PORT/" -- \
-			"${C[@]}" "pop3s://127.0.0.1:$R_SSL/"
-		row "curl|ssl|plain" 4 "${C[@]}" "${PLAIN[@]}" "pop3s://127.0.0.1:$POP3S_PORT/" -- \
-			"${C[@]}" "${PLAIN[@]}" "pop3s://127.0.0.1:$R_SSL/"
+		cd_=("pop3s://127.0.0.1:$POP3S_PORT/") cr=("pop3s://127.0.0.1:$R_SSL/") cx=()
 	else
-		row "curl|tls|auto" 6.5 "${C[@]}" --ssl-reqd "pop3://127.0.0.1:$POP3_PLAIN_PORT/" -- \
-			"${C[@]}" --ssl-reqd "pop3://127.0.0.1:$R_TLS/"
-		row "curl|tls|plain" 5.5 "${C[@]}" --ssl-reqd "${PLAIN[@]}" "pop3://127.0.0.1:$POP3_PLAIN_PORT/" -- \
-			"${C[@]}" --ssl-reqd "${PLAIN[@]}" "pop3://127.0.0.1:$R_TLS/"
+		cd_=("pop3://127.0.0.1:$POP3_PLAIN_PORT/") cr=("pop3://127.0.0.1:$R_TLS/") cx=(--ssl-reqd)
 	fi
+	for auth in auto plain; do
+		px=()
+		[ $auth = plain ] && px=("${PLAIN[@]}")
+		pm=PLAIN cm=PLAIN
+		if [ $auth = auto ]; then
+			pm=$(pc_mech $sec)
+			cm=$(curl_mech "${cx[@]}" "${cd_[@]}")
+		fi
+		rows+=("popconn|$sec|$auth ($pm)|$(min_rtt $sec "$pm" 0)|$(q "$PC" test "d-$sec-$auth" --quiet)|$(q "$PC" test "l-$sec-$auth" --quiet)")
+		# the repeat trusts the capabilities the row above saved
+		rows+=("popconn repeat|$sec|$auth ($pm)|$(min_rtt $sec "$pm" 1)|$(q "$PC" test "d-$sec-$auth" --quiet --trust-capabilities)|$(q "$PC" test "l-$sec-$auth" --quiet --trust-capabilities)")
+		rows+=("curl|$sec|$auth ($cm)|$(min_rtt $sec "$cm" 0)|$(q "${C[@]}" "${cx[@]}" "${px[@]}" "${cd_[@]}")|$(q "${C[@]}" "${cx[@]}" "${px[@]}" "${cr[@]}")")
+	done
+done
+load0=$(loadavg)
+# RUNS rounds; in each, every row runs once direct and once through the
+# relay, popconn and curl alternating
+for i in "${!rows[@]}"; do : >"$W/d-$i"; : >"$W/r-$i"; done
+for _ in $(seq "$RUNS"); do
+	for i in "${!rows[@]}"; do
+		IFS='|' read -r _ _ _ _ dcmd rcmd <<<"${rows[$i]}"
+		once "$dcmd" >>"$W/d-$i"
+		once "$rcmd" >>"$W/r-$i"
+	done
+done
+# one more run per row through the relay, counted from its chunk log
+for i in "${!rows[@]}"; do
+	IFS='|' read -r cl sec auth _ _ rcmd <<<"${rows[$i]}"
+	rm -f "$W"/log/conn-*.log
+	once "$rcmd" >/dev/null
+	f=
+	for _ in $(seq 50); do
+		f=$(ls "$W"/log/conn-*.log 2>/dev/null | head -1)
+		[ -n "$f" ] && break
+		sleep 0.1
+	done
+	sleep 0.2
+	[ -n "$KEEP_LOGS" ] && cp "$f" "$KEEP_LOGS/$(echo "$cl-$sec-$auth" | tr -c 'A-Za-z0-9-' _).log"
+	count_rtt "$f" >"$W/rtt-$i"
 done
 
-printf '\nDovecot behind a %d ms each-way relay (RTT %d ms; TCP connect not delayed), median of %d runs\n\n' \
+printf '\nDovecot behind a %d ms each-way relay (RTT %d ms; TCP connect not delayed, not counted), %d rounds\n' \
 	"$DELAY" $((2 * DELAY)) "$RUNS"
-printf '| %-20s | %-8s | %-8s | %8s | %7s | %5s | %4s | %4s |\n' client security auth "wall ms" "direct" "~RTT" RTT min
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------------- ---------- ---------- ---------: --------: ------: -----: -----:
-for r in "${rows[@]}"; do
-	IFS='|' read -r cl sec auth ns dns rtt min <<<"$r"
+printf 'load average before: %s, after: %s\n\n' "$load0" "$(loadavg)"
+printf '| %-14s | %-8s | %-18s | %-22s | %7s | %5s | %4s | %4s |\n' client security auth "wall ms (min-max)" "direct" "~RTT" RTT min
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- ---------- -------------------- ------------------------ --------: ------: -----: -----:
+for i in "${!rows[@]}"; do
+	IFS='|' read -r cl sec auth min _ _ <<<"${rows[$i]}"
+	r=$(stats <"$W/r-$i")
+	d=$(stats <"$W/d-$i")
 	if [ $sec = ssl ]; then sec="implicit"; else sec="STLS"; fi
-	if [ "$cl" = curl ] && [ "$auth" = plain ]; then auth="plain-ir"; fi
-	printf '| %-20s | %-8s | %-8s | %8.0f | %7.0f | %5.1f | %4s | %4s |\n' "$cl" "$sec" "$auth" \
-		"$(awk -v n="$ns" 'BEGIN {print n / 1e6}')" \
-		"$(awk -v n="$dns" 'BEGIN {print n / 1e6}')" \
-		"$(awk -v n="$ns" -v m="$dns" -v d="$DELAY" 'BEGIN {print (n - m) / 1e6 / (2 * d)}')" "$rtt" "$min"
+	printf '| %-14s | %-8s | %-18s | %-22s | %7s | %5s | %4s | %4s |\n' "$cl" "$sec" "$auth" "$(fmt_stats "$r")" \
+		"${d%% *}" "$(awk -v n="${r%% *}" -v m="${d%% *}" -v d="$DELAY" 'BEGIN {printf "%.1f", (n - m) / (2 * d)}')" \
+		"$(cat "$W/rtt-$i")" "$min"
 done

@@ -10,12 +10,13 @@
 #      against the shell doing the UPDATE plus one audit row per profile.
 #   2. `popconn list --json` of the N profiles against `sqlite3 -json`
 #      selecting the same columns.
-# Each figure is the median of RUNS runs (default 5), each on a fresh copy of
-# the same database file.
+# RUNS rounds (default 5), popconn and the shell alternating, each write on a
+# fresh copy of the same database file; median (min-max) and the load average.
 set -euo pipefail
 N=${1:-100000}
 RUNS=${RUNS:-5}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/bench/lib.sh"
 PC=${POPCONN:-$root/build/popconn}
 [ -x "$PC" ] || { echo "build popconn first (scripts/run --help)" >&2; exit 2; }
 command -v sqlite3 >/dev/null || { echo "needs the sqlite3 shell (apt-get install sqlite3)" >&2; exit 2; }
@@ -24,7 +25,6 @@ trap 'rm -rf "$W"' EXIT
 export XDG_CONFIG_HOME=$W/config POPCONN_DB=$W/base.db
 
 now_ns() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { awk -v n="$1" 'BEGIN {printf "%.1f", n / 1e6}'; }
 
 echo "preparing $N profiles ..." >&2
@@ -46,39 +46,32 @@ sqlite3 "$POPCONN_DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 col=$(sqlite3 "$POPCONN_DB" "SELECT name FROM pragma_table_info('profiles') WHERE name IN ('group_name','\"group\"','grp') LIMIT 1;")
 [ -n "$col" ] || col='"group"'
 
-bench_pc_bulk() {
-	for r in $(seq "$RUNS"); do
-		cp "$POPCONN_DB" "$W/run.db"
-		t0=$(now_ns)
-		POPCONN_DB=$W/run.db "$PC" bulk-set --group bench timeout=$((60 + r)) >/dev/null
-		t1=$(now_ns)
-		echo $((t1 - t0))
-		rm -f "$W/run.db" "$W/run.db-wal" "$W/run.db-shm"
-	done | median
+# one_* print the wall time of one run in ms
+one() { local t0 t1; t0=$(now_ns); "$@" >/dev/null; t1=$(now_ns); awk -v n=$((t1 - t0)) 'BEGIN {printf "%.1f\n", n / 1e6}'; }
+fresh() { rm -f "$W/run.db" "$W/run.db-wal" "$W/run.db-shm"; cp "$POPCONN_DB" "$W/run.db"; }
+audit_sql="UPDATE profiles SET timeout = 61, version = version + 1 WHERE $col = 'bench'; INSERT INTO audit(time, os_user, profile, profile_id, action, fields, detail) SELECT strftime('%s','now'), 'bench', name, id, 'bulk-set', 'timeout', 'timeout: 30 -> 61' FROM profiles WHERE $col = 'bench';"
+load0=$(loadavg)
+for r in $(seq "$RUNS"); do
+	fresh
+	POPCONN_DB=$W/run.db one "$PC" bulk-set --group bench timeout=$((60 + r)) >>"$W/pc-bulk"
+	fresh
+	one sqlite3 "$W/run.db" "PRAGMA journal_mode=WAL; BEGIN; UPDATE profiles SET timeout = 61 WHERE $col = 'bench'; COMMIT;" >>"$W/sql-bulk"
+	fresh
+	one sqlite3 "$W/run.db" "PRAGMA journal_mode=WAL; BEGIN; $audit_sql COMMIT;" >>"$W/sql-audit"
+	one "$PC" list --json >>"$W/pc-list"
+	one sqlite3 -json "$POPCONN_DB" "SELECT * FROM profiles;" >>"$W/sql-list"
+done
+rm -f "$W/run.db" "$W/run.db-wal" "$W/run.db-shm"
+
+printf '\n%d profiles, %d runs each, alternating; median (min-max) ms; load average before %s, after %s\n\n' \
+	"$N" "$RUNS" "$load0" "$(loadavg)"
+printf '| %-40s | %-24s | %-24s | %6s |\n' operation popconn "sqlite3 shell" ratio
+printf '|%s|%s|%s|%s|\n' ------------------------------------------ -------------------------- -------------------------- -------:
+line() { # LABEL PC-FILE SQL-FILE
+	local a b
+	a=$(stats <"$2") b=$(stats <"$3")
+	printf '| %-40s | %-24s | %-24s | %6s |\n' "$1" "$(fmt_stats "$a")" "$(fmt_stats "$b")" "$(ratio "${a%% *}" "${b%% *}")"
 }
-bench_sql() {
-	local sql=$1
-	for r in $(seq "$RUNS"); do
-		cp "$POPCONN_DB" "$W/run.db"
-		t0=$(now_ns)
-		sqlite3 "$W/run.db" "PRAGMA journal_mode=WAL; BEGIN; $sql COMMIT;" >/dev/null
-		t1=$(now_ns)
-		echo $((t1 - t0))
-		rm -f "$W/run.db" "$W/run.db-wal" "$W/run.db-shm"
-	done | median
-}
-
-pc_bulk=$(bench_pc_bulk)
-sql_bulk=$(bench_sql "UPDATE profiles SET timeout = 61 WHERE $col = 'bench';")
-audit_cols=$(sqlite3 "$POPCONN_DB" "SELECT group_concat(name) FROM pragma_table_info('audit');")
-sql_audit=$(bench_sql "UPDATE profiles SET timeout = 61, version = version + 1 WHERE $col = 'bench'; INSERT INTO audit(time, os_user, profile, profile_id, action, fields, detail) SELECT strftime('%s','now'), 'bench', name, id, 'bulk-set', 'timeout', 'timeout: 30 -> 61' FROM profiles WHERE $col = 'bench';" 2>/dev/null || echo 0)
-
-pc_list=$(for r in $(seq "$RUNS"); do t0=$(now_ns); "$PC" list --json >/dev/null; t1=$(now_ns); echo $((t1 - t0)); done | median)
-sql_list=$(for r in $(seq "$RUNS"); do t0=$(now_ns); sqlite3 -json "$POPCONN_DB" "SELECT * FROM profiles;" >/dev/null; t1=$(now_ns); echo $((t1 - t0)); done | median)
-
-printf '\n%-44s %12s %12s %8s\n' "operation ($N profiles, median of $RUNS)" "popconn ms" "sqlite3 ms" "ratio"
-printf '%-44s %12s %12s %8s\n' "bulk-set one field vs bare UPDATE" "$(ms "$pc_bulk")" "$(ms "$sql_bulk")" "$(awk -v a="$pc_bulk" -v b="$sql_bulk" 'BEGIN {printf "%.1fx", a / b}')"
-if [ "$sql_audit" != 0 ]; then
-	printf '%-44s %12s %12s %8s\n' "bulk-set vs UPDATE + audit rows" "$(ms "$pc_bulk")" "$(ms "$sql_audit")" "$(awk -v a="$pc_bulk" -v b="$sql_audit" 'BEGIN {printf "%.1fx", a / b}')"
-fi
-printf '%-44s %12s %12s %8s\n' "list --json vs sqlite3 -json SELECT *" "$(ms "$pc_list")" "$(ms "$sql_list")" "$(awk -v a="$pc_list" -v b="$sql_list" 'BEGIN {printf "%.1fx", a / b}')"
+line "bulk-set one field vs bare UPDATE" "$W/pc-bulk" "$W/sql-bulk"
+line "bulk-set vs UPDATE + audit rows" "$W/pc-bulk" "$W/sql-audit"
+line "list --json vs sqlite3 -json SELECT *" "$W/pc-list" "$W/sql-list"

@@ -18,18 +18,21 @@
  * NULL and anonymous suites are compiled into this wolfSSL and must never
  * be offered.
  *
- * Verification: full = chain (system store + optional CA file) and the
- * host name (wolfSSL_check_domain_name; SNI is sent for names only, RFC
- * 6066 3) or, for an IP literal, the IP SANs compared here byte by byte.
+ * Verification: full = chain (optional CA file + the system store, read
+ * by issuer: xport_tls_system_store) and the host name
+ * (wolfSSL_check_domain_name; SNI is sent for names only, RFC 6066 3) or, for an IP literal, the IP SANs compared here byte by byte.
  * pin = SHA-256 of the leaf's DER, checked right after the handshake and
  * before any application byte is read.  off = nothing, said loudly in the
  * verification text.  A verify callback sees every certificate, so the
  * details of a rejected certificate are still reported.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,7 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/asn.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/hash.h>
 
@@ -54,6 +58,7 @@
 #define XPORT_TLS_OUT_MAX	(96 * 1024)	/* hard cap on queued records */
 #define XPORT_TLS_WRITE_MAX	16384		/* one record per write */
 #define XPORT_TLS_SANS_MAX	64
+#define XPORT_TLS_SYSTEM_DIR	"/etc/ssl/certs"
 
 /* Mozilla "intermediate"-like, plus CBC suites TLS 1.1 servers need. */
 static const char xport_tls_ciphers[] =
@@ -119,11 +124,13 @@ struct xport_tls {
 	int		 verify_err;	/* first error the callback saw */
 	int		 verify_depth;
 	int		 have_cert;	/* info holds the leaf's details */
+	int		 fp_reset;	/* the process's first session */
 	struct xport_tls_info info;
 };
 
 static pthread_once_t xport_tls_once = PTHREAD_ONCE_INIT;
 static int xport_tls_init_rc;
+static atomic_uint xport_tls_sessions;	/* made so far */
 
 static void
 xport_tls_global_init(void)
@@ -435,6 +442,20 @@ xport_tls_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 
 	if (t == NULL)
 		return preverify;
+#if defined(HAVE_ECC) && defined(FP_ECC)
+	/*
+	 * This wolfSSL keeps a fixed-point table per ECC point and builds it
+	 * on the point's second use (256 points made affine: as much CPU as
+	 * the rest of a P-256 handshake).  A handshake uses the base point
+	 * once per signature, so the first one of a process builds it: a
+	 * waste for the single test logon of the CLI.  Emptying the cache
+	 * after each certificate of the first session keeps every point at
+	 * one use; later sessions (a group test, the TUI) build the tables
+	 * and gain from them.
+	 */
+	if (t->fp_reset)
+		wc_ecc_fp_free();
+#endif
 	if (store->error_depth == 0 && store->current_cert != NULL)
 		xport_tls_capture(t, store->current_cert);
 	if (!preverify && t->verify_err == 0) {
@@ -1066,12 +1087,78 @@ xport_tls_set_versions(WOLFSSL_CTX *ctx, unsigned bits)
 }
 
 /*
+ * The system store: $SSL_CERT_DIR when set (as OpenSSL has it; the tests
+ * point it at a private directory), else Debian's /etc/ssl/certs.
+ */
+static const char *
+xport_tls_system_dir(void)
+{
+	const char	*d = getenv("SSL_CERT_DIR");
+
+	return d != NULL && *d != '\0' ? d : XPORT_TLS_SYSTEM_DIR;
+}
+
+/* 1 when dir holds an OpenSSL-style hashed name, "0123abcd.0". */
+static int
+xport_tls_dir_hashed(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 i;
+	int		 found = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		for (i = 0; i < 8 && isxdigit((unsigned char)e->d_name[i]);
+		    i++)
+			continue;
+		found = i == 8 && e->d_name[8] == '.' &&
+		    isdigit((unsigned char)e->d_name[9]);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Trust anchors from the system store, loaded only as far as a chain needs
+ * them.  wolfSSL_CTX_load_system_CA_certs parses every file of the store
+ * (about 140 PEM files on Debian, 80% of a test logon's instructions).
+ * Instead the context's X509 store gets a hash-directory lookup: when a
+ * certificate's issuer is not a known signer, wolfSSL (OPENSSL_ALL builds,
+ * 5.5.4 included) reads "<subject hash>.N" from the directory, the name
+ * OpenSSL's c_rehash / update-ca-certificates give the anchors, and adds
+ * what it found to the context, so later sessions of the same context (a
+ * group test, the TUI) find it parsed.  wolfSSL's hash is OpenSSL's (SHA-1
+ * of the canonical name): checked against openssl x509 -subject_hash.  A
+ * store without hashed names is loaded whole, as before.
+ */
+static void
+xport_tls_system_store(WOLFSSL_CTX *ctx, const char *dir)
+{
+	WOLFSSL_X509_STORE	*store;
+	WOLFSSL_X509_LOOKUP	*lookup;
+
+	if (xport_tls_dir_hashed(dir) &&
+	    (store = wolfSSL_CTX_get_cert_store(ctx)) != NULL &&
+	    (lookup = wolfSSL_X509_STORE_add_lookup(store,
+	    wolfSSL_X509_LOOKUP_hash_dir())) != NULL &&
+	    wolfSSL_X509_LOOKUP_add_dir(lookup, dir, WOLFSSL_FILETYPE_PEM) ==
+	    WOLFSSL_SUCCESS)
+		return;
+	if (strcmp(dir, XPORT_TLS_SYSTEM_DIR) == 0)
+		(void)wolfSSL_CTX_load_system_CA_certs(ctx);
+	else
+		(void)wolfSSL_CTX_load_verify_locations(ctx, NULL, dir);
+}
+
+/*
  * A new client context for a configuration.  NULL with *why (caller frees)
- * and *rc when it cannot be made.
+ * and *rc when it cannot be made.  sys_dir: the system store's directory.
  */
 static WOLFSSL_CTX *
 xport_tls_ctx_make(const struct xport_tls_cfg *cfg, unsigned versions,
-    char **why, enum pc_err *rc)
+    const char *sys_dir, char **why, enum pc_err *rc)
 {
 	WOLFSSL_CTX	*ctx;
 	char		 ebuf[WOLFSSL_MAX_ERROR_SZ], *esc;
@@ -1094,9 +1181,6 @@ xport_tls_ctx_make(const struct xport_tls_cfg *cfg, unsigned versions,
 	if (*why != NULL)
 		goto fail;
 	if (cfg->verify == XPORT_TLS_VERIFY_FULL) {
-		/* A missing system store just leaves fewer anchors. */
-		if (!cfg->no_system_ca)
-			(void)wolfSSL_CTX_load_system_CA_certs(ctx);
 		if (cfg->ca_file != NULL && *cfg->ca_file != '\0') {
 			r = wolfSSL_CTX_load_verify_locations(ctx,
 			    cfg->ca_file, NULL);
@@ -1110,6 +1194,9 @@ xport_tls_ctx_make(const struct xport_tls_cfg *cfg, unsigned versions,
 				goto fail;
 			}
 		}
+		/* A missing system store just leaves fewer anchors. */
+		if (!cfg->no_system_ca)
+			xport_tls_system_store(ctx, sys_dir);
 	}
 	/* pin and off verify too, so the result can say what was wrong. */
 	wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER, xport_tls_verify_cb);
@@ -1120,9 +1207,9 @@ fail:
 }
 
 /*
- * Contexts are shared by the sessions of one configuration: loading the
- * system store costs tens of milliseconds, too much for every logon of a
- * group test.  The cache holds one reference to each context, every
+ * Contexts are shared by the sessions of one configuration, so the anchors
+ * a context has parsed (the CA file, what the system store gave by issuer)
+ * serve every logon of a group test or a TUI session.  The cache holds one reference to each context, every
  * session another (wolfSSL counts them).  A CA file is identified by its
  * path and stat data, so an edited file is read again.
  */
@@ -1134,6 +1221,7 @@ static struct xport_tls_cached {
 	enum xport_tls_verify verify;
 	int		 no_system_ca;
 	char		*ca_file;	/* "" when none */
+	char		*sys_dir;	/* the system store's directory */
 	struct stat	 ca_st;
 	uint64_t	 used;		/* LRU clock */
 } xport_tls_cache[XPORT_TLS_CACHE_SIZE];
@@ -1143,7 +1231,7 @@ static uint64_t		 xport_tls_cache_clock;
 static int
 xport_tls_cache_match(const struct xport_tls_cached *c,
     const struct xport_tls_cfg *cfg, unsigned versions, const char *ca,
-    const struct stat *st)
+    const char *sys_dir, const struct stat *st)
 {
 	/* Only full verification reads the trust anchors. */
 	if (c->ctx == NULL || c->versions != versions ||
@@ -1152,6 +1240,7 @@ xport_tls_cache_match(const struct xport_tls_cached *c,
 	if (cfg->verify != XPORT_TLS_VERIFY_FULL)
 		return 1;
 	return c->no_system_ca == (cfg->no_system_ca != 0) &&
+	    (cfg->no_system_ca || strcmp(c->sys_dir, sys_dir) == 0) &&
 	    strcmp(c->ca_file, ca) == 0 && (*ca == '\0' ||
 	    (c->ca_st.st_dev == st->st_dev && c->ca_st.st_ino == st->st_ino &&
 	    c->ca_st.st_size == st->st_size &&
@@ -1166,6 +1255,7 @@ xport_tls_ctx_get(const struct xport_tls_cfg *cfg, unsigned versions,
 {
 	struct xport_tls_cached	*c, *victim = NULL;
 	const char		*ca = cfg->ca_file != NULL ? cfg->ca_file : "";
+	const char		*sys_dir = xport_tls_system_dir();
 	struct stat		 st;
 	WOLFSSL_CTX		*ctx = NULL;
 	size_t			 i;
@@ -1176,7 +1266,8 @@ xport_tls_ctx_get(const struct xport_tls_cfg *cfg, unsigned versions,
 	pthread_mutex_lock(&xport_tls_cache_lock);
 	for (i = 0; i < XPORT_TLS_CACHE_SIZE; i++) {
 		c = &xport_tls_cache[i];
-		if (xport_tls_cache_match(c, cfg, versions, ca, &st)) {
+		if (xport_tls_cache_match(c, cfg, versions, ca, sys_dir,
+		    &st)) {
 			c->used = ++xport_tls_cache_clock;
 			ctx = c->ctx;
 			if (wolfSSL_CTX_up_ref(ctx) != WOLFSSL_SUCCESS)
@@ -1191,18 +1282,20 @@ xport_tls_ctx_get(const struct xport_tls_cfg *cfg, unsigned versions,
 	if (ctx != NULL)
 		return ctx;
 
-	ctx = xport_tls_ctx_make(cfg, versions, why, rc);
+	ctx = xport_tls_ctx_make(cfg, versions, sys_dir, why, rc);
 	if (ctx == NULL || wolfSSL_CTX_up_ref(ctx) != WOLFSSL_SUCCESS)
 		return ctx;
 	pthread_mutex_lock(&xport_tls_cache_lock);
 	if (victim->ctx != NULL)
 		wolfSSL_CTX_free(victim->ctx);
 	free(victim->ca_file);
+	free(victim->sys_dir);
 	victim->ctx = ctx;
 	victim->versions = versions;
 	victim->verify = cfg->verify;
 	victim->no_system_ca = cfg->no_system_ca != 0;
 	victim->ca_file = xstrdup(ca);
+	victim->sys_dir = xstrdup(sys_dir);
 	victim->ca_st = st;
 	victim->used = ++xport_tls_cache_clock;
 	pthread_mutex_unlock(&xport_tls_cache_lock);
@@ -1219,6 +1312,7 @@ xport_tls_cache_clear(void)
 		if (xport_tls_cache[i].ctx != NULL)
 			wolfSSL_CTX_free(xport_tls_cache[i].ctx);
 		free(xport_tls_cache[i].ca_file);
+		free(xport_tls_cache[i].sys_dir);
 		memset(&xport_tls_cache[i], 0, sizeof xport_tls_cache[i]);
 	}
 	pthread_mutex_unlock(&xport_tls_cache_lock);
@@ -1259,6 +1353,8 @@ xport_tls_new(struct xport *next, const struct xport_tls_cfg *cfg,
 	t->versions = cfg->versions & PROF_TLS_ALL;
 	t->verify = cfg->verify;
 	t->stls = cfg->stls;
+	t->fp_reset = atomic_fetch_add_explicit(&xport_tls_sessions, 1,
+	    memory_order_relaxed) == 0;
 	buf_init(&t->out, XPORT_TLS_OUT_MAX);
 	len = strlen(host);
 	if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
@@ -1291,6 +1387,16 @@ xport_tls_new(struct xport *next, const struct xport_tls_cfg *cfg,
 	wolfSSL_SetIOReadCtx(t->ssl, t);
 	wolfSSL_SetIOWriteCtx(t->ssl, t);
 	wolfSSL_SetCertCbCtx(t->ssl, t);
+#ifdef HAVE_CURVE25519
+	/*
+	 * TLS 1.3 key share: X25519, as OpenSSL clients send it, instead of
+	 * wolfSSL's default P-256 (half the handshake's CPU with this
+	 * build's generic P-256 code).  A server without X25519 asks for
+	 * another group (HelloRetryRequest); a failure keeps the default.
+	 */
+	if (t->versions & PROF_TLS_13)
+		(void)wolfSSL_UseKeyShare(t->ssl, WOLFSSL_ECC_X25519);
+#endif
 	/* SNI carries DNS names only (RFC 6066 section 3). */
 	if (t->ip_family == 0 && *t->host != '\0' &&
 	    wolfSSL_UseSNI(t->ssl, WOLFSSL_SNI_HOST_NAME, t->host,

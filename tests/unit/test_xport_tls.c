@@ -5,7 +5,8 @@
  * temporary directory: a test CA, a server certificate for localhost /
  * 127.0.0.1 / ::1, one for another name, an expired and a not-yet-valid
  * one.  Covers trust, names and IPs, pins, verify off, versions (mismatch,
- * holes, unavailable bits), a peer that closes mid-handshake, a plain-text
+ * holes, unavailable bits), the system store read by issuer from a private
+ * hashed directory, a peer that closes mid-handshake, a plain-text
  * answer, the STLS injection guard, timeouts, and the details captured.
  */
 #include <ctype.h>
@@ -103,8 +104,8 @@ srv_init(struct srv *s, struct xport *end, const char *cert,
 	    wolfTLSv1_2_server_method() : method == SRV_TLS13 ?
 	    wolfTLSv1_3_server_method() : wolfSSLv23_server_method());
 	assert_non_null(s->ctx);
-	assert_int_equal(wolfSSL_CTX_use_certificate_file(s->ctx, path(cert),
-	    WOLFSSL_FILETYPE_PEM), WOLFSSL_SUCCESS);
+	assert_int_equal(wolfSSL_CTX_use_certificate_chain_file(s->ctx,
+	    path(cert)), WOLFSSL_SUCCESS);
 	assert_int_equal(wolfSSL_CTX_use_PrivateKey_file(s->ctx,
 	    path("server.key"), WOLFSSL_FILETYPE_PEM), WOLFSSL_SUCCESS);
 	s->ssl = wolfSSL_new(s->ctx);
@@ -222,7 +223,28 @@ group_setup(void **state)
 	    "openssl req -x509 -new -key ca2.key -sha256 -days 30"
 	    " -subj '/CN=another test CA' -out ca2.crt\n"
 	    "openssl x509 -in server.crt -noout -fingerprint -sha256"
-	    " >server.fp\n", dir);
+	    " >server.fp\n"
+	    /* A chain: leaf + intermediate, the root only in a store. */
+	    "openssl ecparam -name prime256v1 -genkey -noout -out int.key\n"
+	    "openssl req -new -key int.key -subj '/CN=popconn test sub CA'"
+	    " -out int.csr\n"
+	    "printf 'basicConstraints=critical,CA:TRUE\\n"
+	    "keyUsage=critical,keyCertSign,cRLSign\\n' >int.ext\n"
+	    "openssl x509 -req -in int.csr -CA ca.crt -CAkey ca.key"
+	    " -CAcreateserial -days 30 -sha256 -extfile int.ext -out int.crt\n"
+	    "openssl x509 -req -in server.csr -CA int.crt -CAkey int.key"
+	    " -CAcreateserial -days 30 -sha256 -extfile server.ext"
+	    " -out leaf.crt\n"
+	    "cat leaf.crt int.crt >chain.crt\n"
+	    /* Private system stores, named the way c_rehash names them. */
+	    "mkdir store store2 misnamed flat\n"
+	    "cp ca.crt misnamed/00000000.0\n"
+	    "cp ca.crt store/$(openssl x509 -noout -subject_hash -in ca.crt).0\n"
+	    "cp ca2.crt store/$(openssl x509 -noout -subject_hash"
+	    " -in ca2.crt).0\n"
+	    "cp ca2.crt store2/$(openssl x509 -noout -subject_hash"
+	    " -in ca2.crt).0\n"
+	    "cp ca.crt flat/test-ca.pem\n", dir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "certificate generation failed, see %s\n",
 		    path("openssl.log"));
@@ -429,6 +451,75 @@ test_xport_tls_system_store(void **state)
 	assert_int_equal(run(t, &s), PC_OK);
 	xport_free(t);
 	srv_cleanup(&s);
+}
+
+/* One handshake to server.crt (or cert) with the system store only. */
+static enum pc_err
+store_logon(const char *cert, enum xport_fail *fail)
+{
+	struct xport_tls_cfg	 cfg = {
+		.host = "localhost", .versions = PROF_TLS_DEFAULT,
+		.verify = XPORT_TLS_VERIFY_FULL,
+	};
+	struct xport		*a, *b, *t = NULL;
+	struct srv		 s;
+	enum pc_err		 rc;
+
+	xport_mem_pair(&a, &b);
+	srv_init(&s, b, cert, SRV_ANY);
+	assert_int_equal(xport_tls_new(a, &cfg, &t, NULL), PC_OK);
+	rc = run(t, &s);
+	*fail = xport_fail(t);
+	xport_free(t);
+	srv_cleanup(&s);
+	return rc;
+}
+
+static void
+test_xport_tls_store_by_issuer(void **state)
+{
+	enum xport_fail	 f;
+	char		 cmd[512];
+
+	/* A store that holds the test CA under its hashed name. */
+	assert_int_equal(setenv("SSL_CERT_DIR", path("store"), 1), 0);
+	assert_int_equal(store_logon("server.crt", &f), PC_OK);
+	/* leaf + intermediate: the root comes from the store. */
+	assert_int_equal(store_logon("chain.crt", &f), PC_OK);
+	/*
+	 * The anchor read once stays parsed in the shared context: with
+	 * the store emptied the next session still verifies.
+	 */
+	snprintf(cmd, sizeof cmd, "mv '%s' '%s.away'", path("store"),
+	    path("store"));
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(store_logon("server.crt", &f), PC_OK);
+	snprintf(cmd, sizeof cmd, "mv '%s.away' '%s'", path("store"),
+	    path("store"));
+	assert_int_equal(system(cmd), 0);
+
+	/* A store without the test CA (but with hashed names): untrusted. */
+	assert_int_equal(setenv("SSL_CERT_DIR", path("store2"), 1), 0);
+	assert_int_equal(store_logon("server.crt", &f), PC_E_TLS);
+	assert_int_equal(f, XPORT_FAIL_CERT_UNTRUSTED);
+	assert_int_equal(store_logon("chain.crt", &f), PC_E_TLS);
+	assert_int_equal(f, XPORT_FAIL_CERT_UNTRUSTED);
+
+	/*
+	 * The lookup goes by the issuer's name hash, not through every
+	 * file: the test CA under another hashed name is not found.
+	 */
+	assert_int_equal(setenv("SSL_CERT_DIR", path("misnamed"), 1), 0);
+	assert_int_equal(store_logon("server.crt", &f), PC_E_TLS);
+	assert_int_equal(f, XPORT_FAIL_CERT_UNTRUSTED);
+
+	/* A store without hashed names is read whole. */
+	xport_tls_cache_clear();
+	assert_int_equal(setenv("SSL_CERT_DIR", path("flat"), 1), 0);
+	assert_int_equal(store_logon("server.crt", &f), PC_OK);
+
+	assert_int_equal(unsetenv("SSL_CERT_DIR"), 0);
+	xport_tls_cache_clear();
 }
 
 /* Copy a file by writing a new one and renaming it over dst. */
@@ -881,6 +972,7 @@ main(void)
 		cmocka_unit_test(test_xport_tls_byte_by_byte),
 		cmocka_unit_test(test_xport_tls_untrusted),
 		cmocka_unit_test(test_xport_tls_system_store),
+		cmocka_unit_test(test_xport_tls_store_by_issuer),
 		cmocka_unit_test(test_xport_tls_context_cache),
 		cmocka_unit_test(test_xport_tls_name_mismatch),
 		cmocka_unit_test(test_xport_tls_ip_literal),
