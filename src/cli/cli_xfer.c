@@ -354,6 +354,11 @@ cli_cmd_export(struct cli *c)
 		ret = cli_report(rc, cause);
 		goto out;
 	}
+	if (group != NULL && l.n == 0) {
+		cli_group_not_found(group);
+		ret = CLI_EXIT_NOTFOUND;
+		goto out;
+	}
 	if (out != NULL && strcmp(out, "-") != 0) {
 		/* Write beside the target, then rename: never half a file. */
 		tmp = xasprintf("%s.tmp.XXXXXX", out);
