@@ -13,7 +13,9 @@ struct store_opts;
 #define CLI_EXIT_FAILED		1	/* test: the logon did not succeed */
 #define CLI_EXIT_USAGE		2	/* bad usage or invalid input */
 #define CLI_EXIT_NOTFOUND	3
-#define CLI_EXIT_DB		4
+#define CLI_EXIT_DB		4	/* database error */
+#define CLI_EXIT_CONFLICT	5	/* someone else changed it first;
+					   nothing written */
 
 /* Opens the TUI on the database described by o; returns an exit status. */
 typedef int (*cli_tui_cb)(const struct store_opts *o);

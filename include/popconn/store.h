@@ -255,11 +255,13 @@ enum pc_err	 store_capa_record(struct store *st, const char *name,
 /*
  * Bulk change: apply every assignment to every named profile (names) or to
  * every member of group (names == NULL; "" = profiles without a group).
- * Everything is validated first: an unknown field, a value that does not
- * parse, or "name" fail with PC_E_INVALID; a name that does not exist or an
- * empty group give PC_E_NOTFOUND; any invalid resulting profile fails the
- * whole change with PC_E_INVALID (changes->errors lists each one, naming
- * profile and field).  dry_run computes changes without writing.
+ * Everything is validated first: a name that does not exist or an empty
+ * group give PC_E_NOTFOUND; an unknown field, a value that does not parse,
+ * or "name" fail with PC_E_INVALID, and so does any invalid resulting
+ * profile: changes->errors then has one line per target profile that
+ * would become invalid, naming the profile and each field at fault (a
+ * value that does not parse breaks every target), and changes->nprofiles
+ * counts them.  dry_run computes changes without writing.
  * Otherwise one transaction, one audit entry ("bulk-set") per profile that
  * changes, and an undo record (replacing the previous one).  Secrets are
  * never decrypted: assigning a password counts as a change for every

@@ -96,7 +96,8 @@ cli_help(FILE *f)
 	    "Key file: --key PATH, else $POPCONN_KEY, else "
 	    "$XDG_CONFIG_HOME/popconn/key.\n"
 	    "Exit status: 0 ok, 1 test logon failed, 2 bad usage or input, "
-	    "3 not found, 4 database error.\n");
+	    "3 not found, 4 database error,\n5 conflict (someone else "
+	    "changed it first; nothing written).\n");
 }
 
 int
@@ -126,9 +127,20 @@ cli_exit_for(enum pc_err rc)
 		return CLI_EXIT_USAGE;
 	case PC_E_NOTFOUND:
 		return CLI_EXIT_NOTFOUND;
+	case PC_E_CONFLICT:
+		return CLI_EXIT_CONFLICT;
 	default:
 		return CLI_EXIT_DB;
 	}
+}
+
+void
+cli_group_not_found(const char *group)
+{
+	if (*group == '\0')
+		cli_error("there is no profile without a group");
+	else
+		cli_error("group '%s' has no profiles", group);
 }
 
 /* $VAR/sub, or $HOME/fallback/sub when VAR is unset or empty. */

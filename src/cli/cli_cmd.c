@@ -88,6 +88,13 @@ cli_cmd_list(struct cli *c)
 	rc = store_list(c->st, group, false, &l, &cause);
 	if (rc)
 		return cli_report(rc, cause);
+	/* An empty database lists nothing; a group that has no profile is
+	 * "not found", as in every command that takes --group. */
+	if (group != NULL && l.n == 0) {
+		cli_group_not_found(group);
+		store_list_cleanup(&l);
+		return CLI_EXIT_NOTFOUND;
+	}
 	if (json) {
 		fputs("[", stdout);
 		for (i = 0; i < l.n; i++) {
@@ -456,6 +463,25 @@ cli_cmd_history(struct cli *c)
 	rc = store_history(c->st, name, (int)limit, &l, &cause);
 	if (rc)
 		return cli_report(rc, cause);
+	/* No entry for that name: a profile that exists (its history may
+	 * predate the audit log) lists nothing; a name that never was is
+	 * "not found". */
+	if (name != NULL && l.n == 0) {
+		struct profile *p = NULL;
+
+		rc = store_get(c->st, name, &p, &cause);
+		profile_free(p);
+		if (rc) {
+			store_audit_list_cleanup(&l);
+			if (rc == PC_E_NOTFOUND) {
+				free(cause);
+				cli_error("no profile named '%s' and no history "
+				    "for that name", name);
+				return CLI_EXIT_NOTFOUND;
+			}
+			return cli_report(rc, cause);
+		}
+	}
 	for (i = 0; i < l.n; i++) {
 		t = (time_t)l.v[i].when;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",

@@ -40,6 +40,8 @@ struct cli_cmd {
 void	 cli_error(const char *fmt, ...) PC_PRINTFLIKE(1, 2);
 int	 cli_usage(const char *cmd);
 int	 cli_exit_for(enum pc_err rc);
+/* The one line for a --group that names no profile (exit 3). */
+void	 cli_group_not_found(const char *group);
 /* Open the store (once); prints the error and returns its exit status. */
 int	 cli_open(struct cli *c);
 /*

@@ -258,7 +258,7 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 	if (rc)
 		return cli_report(rc, cause);
 	if (l.n == 0) {
-		cli_error("group '%s' has no profiles", group);
+		cli_group_not_found(group);
 		store_list_cleanup(&l);
 		return CLI_EXIT_NOTFOUND;
 	}

@@ -347,11 +347,18 @@ cli_cmd_export(struct cli *c)
 	ret = cli_open(c);
 	if (ret)
 		return ret;
-	if (secrets && xfer_passphrase(&key, true) != PC_OK)
-		return CLI_EXIT_USAGE;
+	if (secrets && xfer_passphrase(&key, true) != PC_OK) {
+		ret = CLI_EXIT_USAGE;	/* the key holds a secret: wipe it */
+		goto out;
+	}
 	rc = store_list(c->st, group, secrets, &l, &cause);
 	if (rc) {
 		ret = cli_report(rc, cause);
+		goto out;
+	}
+	if (group != NULL && l.n == 0) {
+		cli_group_not_found(group);
+		ret = CLI_EXIT_NOTFOUND;
 		goto out;
 	}
 	if (out != NULL && strcmp(out, "-") != 0) {

@@ -58,6 +58,10 @@ static const struct {
 	    "A credential would have crossed the network unencrypted, so "
 	    "nothing was sent: use SSL or TLS, or allow plaintext "
 	    "deliberately." },
+	[DIAG_TOKEN_FAILED] = { "token_failed",
+	    "The OAuth2 token command failed, timed out or printed nothing, "
+	    "so nothing was sent to the server: run the command by hand as "
+	    "this user and check that it prints one access token." },
 	[DIAG_AUTH_FAILED] = { "auth_failed",
 	    "The server rejected the user name or password." },
 	[DIAG_AUTH_MECHANISM_UNAVAILABLE] = { "auth_mechanism_unavailable",

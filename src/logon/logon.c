@@ -737,14 +737,22 @@ logon_run_token_cmd(struct logon *lg, char **cause)
 		return PC_E_IO;
 	}
 	if (pid == 0) {
+		/* Its own process group, so that a timeout ends everything
+		 * it started; its standard error is a secret too (a helper
+		 * may print the token or a refresh token there), so it goes
+		 * nowhere. */
+		setpgid(0, 0);
 		dup2(fds[1], STDOUT_FILENO);
-		n = open("/dev/null", O_RDONLY);
-		if (n >= 0)
+		n = open("/dev/null", O_RDWR);
+		if (n >= 0) {
 			dup2(n, STDIN_FILENO);
+			dup2(n, STDERR_FILENO);
+		}
 		execl("/bin/sh", "sh", "-c", lg->p->oauth_token_cmd,
 		    (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);	/* both sides: no race with the kill below */
 	close(fds[1]);
 	buf_init_secret(&b, LOGON_TOKEN_MAX);
 	end = xport_now_ms() + (int64_t)lg->p->timeout * 1000;
@@ -776,12 +784,18 @@ logon_run_token_cmd(struct logon *lg, char **cause)
 	explicit_bzero(chunk, sizeof chunk);
 	close(fds[0]);
 	if (rc)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (rc == PC_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-		*cause = xasprintf("the token command failed (exit status %d)",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (rc == PC_OK && WIFSIGNALED(status)) {
+		*cause = xasprintf("the token command was ended by signal %d "
+		    "(it wrote %zu bytes)", WTERMSIG(status), b.len);
+		rc = PC_E_AUTH;
+	} else if (rc == PC_OK && (!WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)) {
+		*cause = xasprintf("the token command failed (exit status %d; "
+		    "it wrote %zu bytes)", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : -1, b.len);
 		rc = PC_E_AUTH;
 	}
 	while (rc == PC_OK && b.len > 0 && (b.data[b.len - 1] == '\n' ||
@@ -838,7 +852,7 @@ logon_new(const struct profile *p, struct trace *tr,
 		    "(its output is a secret and is not shown)");
 		if (logon_run_token_cmd(lg, &cause) != PC_OK) {
 			lg->step_pop = logon_step_begin(lg, "token");
-			logon_finish(lg, DIAG_AUTH_FAILED, "token", cause);
+			logon_finish(lg, DIAG_TOKEN_FAILED, "token", cause);
 			free(cause);
 			return lg;
 		}

@@ -2067,8 +2067,9 @@ store_import_one(struct store *st, sqlite3_stmt *sel, sqlite3_stmt *ins,
 		goto out;
 	rc = store_update_row(st, upd, merged, &old, cause);
 	if (rc == PC_E_CONFLICT)
-		rc = store_fail(cause, PC_E_DB, "profile '%s' changed during "
-		    "the import", p->name);
+		rc = store_fail(cause, PC_E_CONFLICT, "profile '%s' was "
+		    "changed by someone else during the import; nothing was "
+		    "imported", p->name);
 	if (rc)
 		goto out;
 	*version = old.p->version + 1;

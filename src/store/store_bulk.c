@@ -578,6 +578,57 @@ store_bulk_ids_group(struct store_bulk *b, const char *group, int64_t **out,
 	return PC_OK;
 }
 
+/*
+ * A value that is invalid on its own (port=70000) makes every target
+ * invalid: replace the per-value errors of store_bulk_prepare with one
+ * line per target profile, naming it and each field at fault, so that the
+ * count says how many profiles the change would break.
+ */
+static enum pc_err
+store_bulk_bad_values(struct store_bulk *b, const int64_t *ids, int n,
+    char **cause)
+{
+	struct store *st = b->st;
+	struct store_changes *ch = b->ch;
+	sqlite3_stmt *s = NULL;
+	struct buf line;
+	char **why;
+	int i, k, nwhy, src;
+	enum pc_err rc;
+
+	why = ch->errors;
+	nwhy = ch->nerrors;
+	ch->errors = NULL;
+	ch->nerrors = 0;
+	rc = store_prepare(st, "SELECT name FROM profiles WHERE id = ?", &s,
+	    cause);
+	for (i = 0; rc == PC_OK && i < n; i++) {
+		sqlite3_bind_int64(s, 1, ids[i]);
+		src = sqlite3_step(s);
+		if (src != SQLITE_ROW) {
+			rc = store_db_fail(st, "read", src, cause);
+			break;
+		}
+		buf_init(&line, 0);
+		buf_addf(&line, "profile '%s': ",
+		    (const char *)sqlite3_column_text(s, 0));
+		for (k = 0; k < nwhy; k++)
+			buf_addf(&line, "%s%s", k ? "; " : "", why[k]);
+		store_bulk_error(ch, buf_take(&line));
+		sqlite3_reset(s);
+	}
+	ch->nprofiles = ch->nerrors;
+	sqlite3_finalize(s);
+	for (k = 0; k < nwhy; k++)
+		free(why[k]);
+	free(why);
+	if (rc)
+		return rc;
+	return store_fail(cause, PC_E_INVALID, "%d profile%s would become "
+	    "invalid; nothing was changed: %s", ch->nerrors,
+	    ch->nerrors == 1 ? "" : "s", ch->errors[0]);
+}
+
 /* Stream over the target rows. */
 static enum pc_err
 store_bulk_scan(struct store_bulk *b, const int64_t *ids, int n,
@@ -619,6 +670,7 @@ store_bulk_set(struct store *st, const char *group, const char *const *names,
 	struct store_bulk b;
 	int64_t *ids = NULL;
 	int n = 0;
+	bool bad_value;
 	enum pc_err rc;
 
 	if (cause != NULL)
@@ -638,11 +690,16 @@ store_bulk_set(struct store *st, const char *group, const char *const *names,
 		return store_fail(cause, PC_E_INVALID, "name the profiles or a "
 		    "group to change");
 	rc = store_bulk_prepare(&b, cause);
-	if (rc)
+	bad_value = rc == PC_E_INVALID && b.ch->nerrors > 0;
+	if (rc && !bad_value)
 		goto out;
+	if (bad_value && cause != NULL) {
+		free(*cause);	/* said again per profile below */
+		*cause = NULL;
+	}
 	/* The write lock from the first read: what is read is what gets
 	 * overwritten.  A dry run only needs a consistent snapshot. */
-	rc = store_begin(st, !dry_run, cause);
+	rc = store_begin(st, !dry_run && !bad_value, cause);
 	if (rc)
 		goto out;
 	if (names != NULL)
@@ -651,6 +708,10 @@ store_bulk_set(struct store *st, const char *group, const char *const *names,
 		rc = store_bulk_ids_group(&b, group, &ids, &n, cause);
 	if (rc)
 		goto out;
+	if (bad_value) {
+		rc = store_bulk_bad_values(&b, ids, n, cause);
+		goto out;
+	}
 	if (!dry_run) {
 		rc = store_bulk_begin_write(&b, cause);
 		if (rc)

@@ -1106,13 +1106,43 @@ test_store_bulk_invalid_aborts(void **state)
 	assert_int_equal(store_bulk_undo(e->st, NULL, NULL), PC_E_NOTFOUND);
 	assert_int_equal(test_history_n(e->st, NULL), 6 + 4);
 
-	/* Values that do not parse, unknown fields, names: refused before
-	 * any profile is read. */
+	/* Values that do not parse, unknown fields, names: refused, nothing
+	 * written.  A value that does not parse breaks every target: one
+	 * error per profile of the group, each naming it and the field. */
 	assert_int_equal(store_bulk_set(e->st, "grp", NULL, 0, badval, 2,
 	    false, &ch, &cause), PC_E_INVALID);
 	assert_non_null(strstr(cause, "port"));
-	assert_int_equal(ch.nerrors, 1);
+	assert_non_null(strstr(cause, "5 profiles would become invalid"));
+	assert_int_equal(ch.nerrors, 5);
+	assert_int_equal(ch.nprofiles, 5);
+	for (i = 0; i < 5; i++) {
+		char n[16];
+
+		snprintf(n, sizeof n, "profile 'g%d': ", i);
+		assert_non_null(strstr(ch.errors[i], n));
+		assert_non_null(strstr(ch.errors[i], "port"));
+	}
 	store_changes_cleanup(&ch);
+	free(cause);
+	cause = NULL;
+	/* The same by names, and in a dry run. */
+	{
+		const char *two[] = { "g3", "outsider" };
+
+		assert_int_equal(store_bulk_set(e->st, NULL, two, 2, badval,
+		    2, true, &ch, &cause), PC_E_INVALID);
+		assert_int_equal(ch.nerrors, 2);
+		assert_non_null(strstr(ch.errors[0], "'g3'"));
+		assert_non_null(strstr(ch.errors[1], "'outsider'"));
+		store_changes_cleanup(&ch);
+		free(cause);
+		cause = NULL;
+		/* A missing group is "not found" before the bad value. */
+		assert_int_equal(store_bulk_set(e->st, "nosuch", NULL, 0,
+		    badval, 2, false, &ch, &cause), PC_E_NOTFOUND);
+		assert_non_null(strstr(cause, "nosuch"));
+		store_changes_cleanup(&ch);
+	}
 	free(cause);
 	cause = NULL;
 	assert_int_equal(store_bulk_set(e->st, "grp", NULL, 0, unknown, 1,
