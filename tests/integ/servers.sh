@@ -330,9 +330,6 @@ assign_ports()
 	COURIER_POP3_PORT=$((b + 20))	COURIER_POP3S_PORT=$((b + 21))
 	CYRUS_POP3_PORT=$((b + 22))	CYRUS_POP3S_PORT=$((b + 23))
 	CYRUS_DELAY_PORT=$((b + 24))	# implicit TLS, popminpoll 1 minute
-	# the latency relay in front of Courier and Cyrus (when started)
-	DELAY_COURIER_POP3S_PORT=$((b + 25)) DELAY_COURIER_POP3_PORT=$((b + 26))
-	DELAY_CYRUS_POP3S_PORT=$((b + 27)) DELAY_CYRUS_POP3_PORT=$((b + 28))
 	# listening (legacy Dovecot), but refused by dante, tinyproxy and the
 	# perl SOCKS server
 	PROXY_DENY_PORT=$POP3S_LEGACY_PORT
@@ -1253,22 +1250,9 @@ cmd_start()
 		"$PROXY_PASS" "$PROXY_DENY_HOST" "$PROXY_DENY_PORT"
 	spawn tinyproxy-auth tinyproxy -d -c "$PX/tinyproxy-auth.conf"
 	spawn tinyproxy-open tinyproxy -d -c "$PX/tinyproxy-open.conf"
-	routes=("$DELAY_POP3S_PORT:127.0.0.1:$POP3S_PORT"
-		"$DELAY_POP3_PORT:127.0.0.1:$POP3_PLAIN_PORT")
-	relays=("relay $DELAY_POP3S_PORT" "relay $DELAY_POP3_PORT")
-	if wanted courier; then
-		routes+=("$DELAY_COURIER_POP3S_PORT:127.0.0.1:$COURIER_POP3S_PORT"
-			"$DELAY_COURIER_POP3_PORT:127.0.0.1:$COURIER_POP3_PORT")
-		relays+=("relay $DELAY_COURIER_POP3S_PORT"
-			"relay $DELAY_COURIER_POP3_PORT")
-	fi
-	if wanted cyrus; then
-		routes+=("$DELAY_CYRUS_POP3S_PORT:127.0.0.1:$CYRUS_POP3S_PORT"
-			"$DELAY_CYRUS_POP3_PORT:127.0.0.1:$CYRUS_POP3_PORT")
-		relays+=("relay $DELAY_CYRUS_POP3S_PORT"
-			"relay $DELAY_CYRUS_POP3_PORT")
-	fi
-	spawn relay perl "$PX/relay.pl" "$DELAY_MS" "${routes[@]}"
+	spawn relay perl "$PX/relay.pl" "$DELAY_MS" \
+		"$DELAY_POP3S_PORT:127.0.0.1:$POP3S_PORT" \
+		"$DELAY_POP3_PORT:127.0.0.1:$POP3_PLAIN_PORT"
 	mark "proxies spawned"
 	gen_certs_end
 	mark "certificates ready"
@@ -1289,7 +1273,7 @@ cmd_start()
 	ready=("microsocks $SOCKS5_AUTH_PORT" "dante-open $DANTE_OPEN_PORT"
 		"dante-auth $DANTE_AUTH_PORT" "perl-socks $PERL_SOCKS_PORT"
 		"tinyproxy-auth $HTTP_AUTH_PORT" "tinyproxy-open $HTTP_OPEN_PORT"
-		"${relays[@]}"
+		"relay $DELAY_POP3S_PORT" "relay $DELAY_POP3_PORT"
 		"dovecot-main $POP3_PLAIN_PORT" "dovecot-main $POP3S_PORT"
 		"dovecot-tls13 $POP3_TLS13_PORT" "dovecot-tls13 $POP3S_TLS13_PORT"
 		"dovecot-untrusted $POP3_UNTRUSTED_PORT"
@@ -1359,10 +1343,6 @@ write_env()
 		    DELAY_POP3_PORT=$DELAY_POP3_PORT \
 		    COURIER_POP3_PORT=$COURIER_POP3_PORT \
 		    COURIER_POP3S_PORT=$COURIER_POP3S_PORT \
-		    DELAY_COURIER_POP3S_PORT=$DELAY_COURIER_POP3S_PORT \
-		    DELAY_COURIER_POP3_PORT=$DELAY_COURIER_POP3_PORT \
-		    DELAY_CYRUS_POP3S_PORT=$DELAY_CYRUS_POP3S_PORT \
-		    DELAY_CYRUS_POP3_PORT=$DELAY_CYRUS_POP3_PORT \
 		    CYRUS_POP3_PORT=$CYRUS_POP3_PORT \
 		    CYRUS_POP3S_PORT=$CYRUS_POP3S_PORT \
 		    CYRUS_DELAY_PORT=$CYRUS_DELAY_PORT \
