@@ -20,6 +20,10 @@
 # one RTT (TCP) to every figure.  A benchmark, not a test: nothing asserts a
 # time.  Run as root (it starts the test servers).  POPCONN=path picks the
 # binary (default build/popconn).  KEEP_LOGS=dir keeps the chunk logs.
+# SERVER=dovecot (default), courier or cyrus picks the server: Courier and
+# Cyrus drop commands pipelined past the logon, so popconn sends STAT and
+# QUIT only after the logon's answer there (one round trip more than to
+# Dovecot, counted in their min as well).
 set -euo pipefail
 RUNS=${RUNS:-9}
 DELAY=${DELAY_MS:-25}
@@ -39,8 +43,21 @@ cleanup()
 }
 trap cleanup EXIT
 mkdir "$W/srv" "$W/log"
-POPCONN_SERVERS_ONLY="dovecot-main" "$root/tests/integ/servers.sh" start "$W/srv" >/dev/null
+SERVER=${SERVER:-dovecot}
+case $SERVER in
+dovecot) only=dovecot-main ;;
+courier | cyrus) only=$SERVER ;;
+*) echo "SERVER is dovecot, courier or cyrus" >&2; exit 2 ;;
+esac
+POPCONN_SERVERS_ONLY=$only "$root/tests/integ/servers.sh" start "$W/srv" >/dev/null
 eval "$("$root/tests/integ/servers.sh" env "$W/srv")"
+# The server's implicit-TLS and plain (STLS) ports; whether it keeps
+# commands pipelined past the logon (only Dovecot: see src/proto/pop3.c).
+case $SERVER in
+dovecot) S_SSL=$POP3S_PORT S_PLAIN=$POP3_PLAIN_PORT KEEPS=1 ;;
+courier) S_SSL=$COURIER_POP3S_PORT S_PLAIN=$COURIER_POP3_PORT KEEPS=0 ;;
+cyrus) S_SSL=$CYRUS_POP3S_PORT S_PLAIN=$CYRUS_POP3_PORT KEEPS=0 ;;
+esac
 export POPCONN_DB=$W/pc.db XDG_CONFIG_HOME=$W/config
 
 # The counting relay: the same delay discipline as the relay of servers.sh
@@ -127,7 +144,7 @@ while (1) {
     }
 }
 EOF
-perl "$W/relay.pl" "$DELAY" "$W/log" "$W/ports" "$POP3S_PORT" "$POP3_PLAIN_PORT" &
+perl "$W/relay.pl" "$DELAY" "$W/log" "$W/ports" "$S_SSL" "$S_PLAIN" &
 relay_pid=$!
 for _ in $(seq 50); do [ -s "$W/ports" ] && break; sleep 0.1; done
 read -r R_SSL R_TLS <"$W/ports"
@@ -153,8 +170,8 @@ KEEP_LOGS=${KEEP_LOGS:-}
 profiles() { # l-SEC-AUTH through the relay, d-SEC-AUTH direct
 	local sec auth port dport
 	for sec in ssl tls; do
-		port=$R_SSL dport=$POP3S_PORT
-		[ $sec = tls ] && port=$R_TLS dport=$POP3_PLAIN_PORT
+		port=$R_SSL dport=$S_SSL
+		[ $sec = tls ] && port=$R_TLS dport=$S_PLAIN
 		for auth in auto plain; do
 			"$PC" add "l-$sec-$auth" address=127.0.0.1 port="$port" \
 				security=$sec auth=$auth "tls_ca_file=$POPCONN_TEST_CA" \
@@ -181,7 +198,10 @@ profiles
 #                 + logon: PLAIN with initial response (RFC 5034) 1,
 #                   CRAM-MD5 2 (challenge, answer), SCRAM 3
 #                 + STAT and QUIT 0: PIPELINING (RFC 2449 6.6) lets them go
-#                   with the last logon line
+#                   with the last logon line -- to a server that keeps
+#                   them (Dovecot); Courier and Cyrus offer PIPELINING but
+#                   drop what comes before the logon's answer, so there
+#                   STAT and QUIT cost 1 (KEEPS=0)
 #   STLS          greeting 0.5 (unsolicited) + STLS 1 (RFC 2595 needs no
 #                 CAPA before it) + TLS 1.3 handshake 1 + CAPA 1 (RFC 2595 4:
 #                 capabilities are asked again; it rides with the client's
@@ -191,19 +211,24 @@ profiles
 # popconn's first test with STLS sends CAPA before STLS as well (PRODUCT.md's
 # flow, so the trace says whether STLS was offered): one above the minimum.
 min_rtt() { # SEC MECH REPEAT (MECH: the SASL mechanism the logon used)
-	awk -v sec="$1" -v mech="$2" -v rep="$3" 'BEGIN {
+	awk -v sec="$1" -v mech="$2" -v rep="$3" -v keeps="$KEEPS" 'BEGIN {
 		# PLAIN with initial response 1; CRAM-MD5 2; SCRAM (RFC 5802 with
 		# an initial response) 3: server-first, then server-final in a
 		# continuation that the client answers empty (RFC 5034 4)
 		logon = mech ~ /^PLAIN/ ? 1 : mech ~ /^SCRAM/ ? 3 : 2
 		capa = rep ? 0 : 1
-		if (sec == "ssl") m = 1 + 1 + capa + logon
-		else m = 0.5 + 1 + 1 + capa + logon
+		after = keeps ? 0 : 1
+		if (sec == "ssl") m = 1 + 1 + capa + logon + after
+		else m = 0.5 + 1 + 1 + capa + logon + after
 		printf "%g", m }'
 }
 # the mechanism popconn's auth=auto / curl's default picks (from a direct run)
 pc_mech() { "$PC" test "d-$1-auto" 2>/dev/null | sed -n 's/.*auto: chose \([A-Z0-9-]*\).*/\1/p' | head -1; }
-curl_mech() { "${C[@]}" -v "$@" 2>&1 | sed -n 's/^> AUTH \([A-Z0-9-]*\).*/\1/p' | head -1; }
+curl_mech() {
+	local out
+	out=$("${C[@]}" -v "$@" 2>&1) || { echo "curl failed: $out" >&2; exit 1; }
+	sed -n 's/^> AUTH \([A-Z0-9-]*\).*/\1/p' <<<"$out" | head -1
+}
 
 # The rows: "label|min|direct command|relay command" (commands quoted).
 q() { printf '%q ' "$@"; }
@@ -212,9 +237,9 @@ PLAIN=(--sasl-ir --login-options AUTH=PLAIN)
 rows=()
 for sec in ssl tls; do
 	if [ $sec = ssl ]; then
-		cd_=("pop3s://127.0.0.1:$POP3S_PORT/") cr=("pop3s://127.0.0.1:$R_SSL/") cx=()
+		cd_=("pop3s://127.0.0.1:$S_SSL/") cr=("pop3s://127.0.0.1:$R_SSL/") cx=()
 	else
-		cd_=("pop3://127.0.0.1:$POP3_PLAIN_PORT/") cr=("pop3://127.0.0.1:$R_TLS/") cx=(--ssl-reqd)
+		cd_=("pop3://127.0.0.1:$S_PLAIN/") cr=("pop3://127.0.0.1:$R_TLS/") cx=(--ssl-reqd)
 	fi
 	for auth in auto plain; do
 		px=()
@@ -257,8 +282,13 @@ for i in "${!rows[@]}"; do
 	count_rtt "$f" >"$W/rtt-$i"
 done
 
-printf '\nDovecot behind a %d ms each-way relay (RTT %d ms; TCP connect not delayed, not counted), %d rounds\n' \
-	"$DELAY" $((2 * DELAY)) "$RUNS"
+case $SERVER in
+dovecot) sname="Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1)" ;;
+courier) sname="Courier ${COURIER_VERSION:-}" ;;
+cyrus) sname="Cyrus ${CYRUS_VERSION:-}" ;;
+esac
+printf '\n%s behind a %d ms each-way relay (RTT %d ms; TCP connect not delayed, not counted), %d rounds\n' \
+	"$sname" "$DELAY" $((2 * DELAY)) "$RUNS"
 printf 'load average before: %s, after: %s\n\n' "$load0" "$(loadavg)"
 printf '| %-14s | %-8s | %-18s | %-22s | %7s | %5s | %4s | %4s |\n' client security auth "wall ms (min-max)" "direct" "~RTT" RTT min
 printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' ---------------- ---------- -------------------- ------------------------ --------: ------: -----: -----:
