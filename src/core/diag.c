@@ -58,6 +58,10 @@ static const struct {
 	    "A credential would have crossed the network unencrypted, so "
 	    "nothing was sent: use SSL or TLS, or allow plaintext "
 	    "deliberately." },
+	[DIAG_TOKEN_FAILED] = { "token_failed",
+	    "The OAuth2 token command failed, timed out or printed nothing, "
+	    "so nothing was sent to the server: run the command by hand and "
+	    "fix it (the server is not at fault)." },
 	[DIAG_AUTH_FAILED] = { "auth_failed",
 	    "The server rejected the user name or password." },
 	[DIAG_AUTH_MECHANISM_UNAVAILABLE] = { "auth_mechanism_unavailable",
@@ -79,6 +83,8 @@ static const struct {
 	    "server, or the port is wrong." },
 	[DIAG_TIMEOUT] = { "timeout",
 	    "The server stopped answering within the timeout." },
+	[DIAG_CANCELLED] = { "cancelled",
+	    "The test was cancelled by the user before it finished." },
 };
 
 const char *
