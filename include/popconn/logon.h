@@ -38,7 +38,7 @@
 #define LOGON_MAX_STEPS 16
 
 struct logon_step {
-	const char	*name;		/* "dns" "connect" "proxy" "tls" "greeting"
+	const char	*name;		/* "token" "connect" "proxy" "tls" "greeting"
 					   "capa" "stls" "logon" "stat" "quit" */
 	int64_t		 start_us;	/* since the session started */
 	int64_t		 end_us;
