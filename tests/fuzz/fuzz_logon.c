@@ -26,7 +26,8 @@
  *  - the result is consistent: a known diagnosis, a message, a failed step
  *    exactly when it failed;
  *  - every trace text is printable UTF-8 (fuzz_check.h) and holds neither
- *    password (unless the server's bytes hold it: then a quoted reply may);
+ *    password (unless what the server sent holds it, maybe across two
+ *    segments: then a quoted reply may);
  *  - no logon command (USER, PASS, APOP, AUTH) and no password leaves the
  *    client unless the link is allowed to carry it in clear (security none
  *    with allow_plaintext): with ssl or tls the TLS handshake can never
@@ -119,6 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct logon_result *r;
 	const char *seg, *end, *stop;
 	struct fuzz f;
+	struct buf said;
 	size_t i, put;
 	bool pw_in_input, clear_ok, closed = false;
 	int steps;
@@ -154,8 +156,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	clear_ok = (data[0] & 3) == 0 && (data[0] & 0x20) != 0;
-	pw_in_input = memmem(data, size, FUZZ_PW, strlen(FUZZ_PW)) != NULL ||
-	    memmem(data, size, FUZZ_PROXY_PW, strlen(FUZZ_PROXY_PW)) != NULL;
+	/* What the server sends: the segments without their separators. */
+	buf_init(&said, 0);
+	for (seg = (const char *)data + 2, stop = (const char *)data + size;
+	    seg != NULL; seg = end < stop ? end + 4 : NULL) {
+		end = memmem(seg, (size_t)(stop - seg), FUZZ_SEP, 4);
+		if (end == NULL)
+			end = stop;
+		buf_add(&said, seg, (size_t)(end - seg));
+	}
+	pw_in_input = fuzz_has(&said, FUZZ_PW) || fuzz_has(&said,
+	    FUZZ_PROXY_PW);
+	buf_cleanup(&said);
 
 	memset(&xops, 0, sizeof xops);
 	xops.sock = fuzz_sock;
