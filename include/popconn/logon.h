@@ -14,8 +14,14 @@
  *	}
  *	res = logon_result(lg);
  *
- * logon_run() does exactly that for one session.  No call blocks for
- * longer than the profile's timeout bounds (DNS included).
+ * logon_run() does exactly that for one session.  No call blocks: the
+ * OAuth2 token command (oauth_token_cmd) runs as a phase of the session,
+ * its pipes polled like the socket, and every phase is bounded by the
+ * profile's timeout (DNS included).
+ *
+ * The transport stack is built through struct logon_xport_ops, which a
+ * caller may replace (tests and the fuzzer put a scripted transport at the
+ * bottom: tests/unit/helpers/xport_mem.c).
  */
 #ifndef POPCONN_LOGON_H
 #define POPCONN_LOGON_H
@@ -27,11 +33,12 @@
 #include "popconn/diag.h"
 #include "popconn/profile.h"
 #include "popconn/trace.h"
+#include "popconn/xport.h"
 
 #define LOGON_MAX_STEPS 16
 
 struct logon_step {
-	const char	*name;		/* "dns" "connect" "proxy" "tls" "greeting"
+	const char	*name;		/* "token" "connect" "proxy" "tls" "greeting"
 					   "capa" "stls" "logon" "stat" "quit" */
 	int64_t		 start_us;	/* since the session started */
 	int64_t		 end_us;
@@ -75,8 +82,28 @@ struct logon_result {
 	bool		 capa_trusted;	/* CAPA was skipped: trusted lines */
 };
 
+/*
+ * The builders of the transport stack, bottom up.  A NULL member uses the
+ * real one: xport_sock_new, xport_proxy_new, xport_tls_new (same contracts,
+ * arg passed first).  sock must return a transport (it connects lazily, in
+ * xport_connect).
+ */
+struct logon_xport_ops {
+	struct xport	*(*sock)(void *arg, const char *host, int port,
+			    const char *bind_address);
+	enum pc_err	 (*proxy)(void *arg, struct xport *next,
+			    const struct xport_proxy_cfg *cfg, struct xport **out,
+			    char **cause);
+	enum pc_err	 (*tls)(void *arg, struct xport *next,
+			    const struct xport_tls_cfg *cfg, struct xport **out,
+			    char **cause);
+	void		*arg;
+};
+
 struct logon_opts {
 	const char	*bind_address;	/* local address to bind, or NULL */
+	/* The transport seam; NULL: real sockets.  Borrowed, outlives lg. */
+	const struct logon_xport_ops *xops;
 	/*
 	 * A repeat test: the logon_result.capa of a former test of the same
 	 * endpoint (logon_endpoint), trusted instead of asking CAPA on a TLS
@@ -90,21 +117,30 @@ struct logon;
 /* logon.c */
 /*
  * Start a session for p (copied; p may be freed afterwards).  Events go to
- * tr, which must outlive the session.  opts may be NULL.  Never fails: a
- * profile that cannot even start (bad CA file, failing token command)
- * gives a session that is already done with a diagnosis.
+ * tr, which must outlive the session.  opts may be NULL.  Never fails and
+ * never blocks: a profile that cannot even start gives a session that is
+ * already done with a diagnosis.  With a token command (xoauth2 or auto)
+ * the session starts by running it (/bin/sh -c, in a session of its own,
+ * standard input /dev/null); its standard output is the token, a secret,
+ * and its standard error is read and dropped, never passed through.
  */
 struct logon	*logon_new(const struct profile *p, struct trace *tr,
 		    const struct logon_opts *opts);
 void		 logon_free(struct logon *lg);		/* NULL allowed */
-/* Fill up to max pollfd entries; returns how many. */
+/*
+ * Fill up to max pollfd entries (4 is always enough); returns how many.
+ * With fewer, logon_timeout_ms makes the caller come back soon.
+ */
 int		 logon_pollfds(struct logon *lg, struct pollfd *fds, int max);
 /* Milliseconds until this session's next deadline (0..timeout). */
 int		 logon_timeout_ms(struct logon *lg);
 /* Advance after poll() returned (fds as filled, with revents). */
 void		 logon_advance(struct logon *lg, const struct pollfd *fds,
 		    int n);
-/* Stop now: the result says the user cancelled (diag timeout). */
+/*
+ * Stop now: the result is DIAG_CANCELLED at the running step.  A running
+ * token command is ended with its whole process group.
+ */
 void		 logon_cancel(struct logon *lg);
 bool		 logon_done(const struct logon *lg);
 /* Borrowed; valid until logon_free.  Complete once logon_done. */

@@ -60,8 +60,8 @@ static const struct {
 	    "deliberately." },
 	[DIAG_TOKEN_FAILED] = { "token_failed",
 	    "The OAuth2 token command failed, timed out or printed nothing, "
-	    "so nothing was sent to the server: run the command by hand as "
-	    "this user and check that it prints one access token." },
+	    "so nothing was sent to the server: run the command by hand and "
+	    "fix it (the server is not at fault)." },
 	[DIAG_AUTH_FAILED] = { "auth_failed",
 	    "The server rejected the user name or password." },
 	[DIAG_AUTH_MECHANISM_UNAVAILABLE] = { "auth_mechanism_unavailable",
@@ -83,6 +83,8 @@ static const struct {
 	    "server, or the port is wrong." },
 	[DIAG_TIMEOUT] = { "timeout",
 	    "The server stopped answering within the timeout." },
+	[DIAG_CANCELLED] = { "cancelled",
+	    "The test was cancelled by the user before it finished." },
 };
 
 const char *

@@ -6,7 +6,11 @@
  * diagnosis.
  *
  * Nothing here blocks: the caller's poll() loop calls logon_advance() when
- * a descriptor is ready or a deadline passes.  Every wait for the server is
+ * a descriptor is ready or a deadline passes.  The OAuth2 token command is
+ * a phase like the others: it is started with posix_spawn in a session of
+ * its own, its pipes (and a pidfd for its exit) are polled with the rest,
+ * and when it times out or the test is cancelled its whole process group
+ * is killed, so no helper outlives the test holding a descriptor.  Every wait for the server is
  * bounded by the profile's timeout, counted from the moment the wait began
  * (a connection attempt, a command sent), so a server that drips one byte
  * at a time cannot stretch a step beyond it.
@@ -19,9 +23,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,8 +42,12 @@
 
 #define LOGON_OUT_MAX	(256 * 1024)	/* bytes queued for the server */
 #define LOGON_TOKEN_MAX	(64 * 1024)	/* OAuth token command output */
+#define LOGON_TICK_MS	50		/* re-check when a fd is not polled */
+
+extern char **environ;
 
 enum logon_phase {
+	LOGON_PH_TOKEN,		/* the OAuth2 token command runs */
 	LOGON_PH_CONNECT,	/* DNS + TCP to the server or the proxy */
 	LOGON_PH_PROXY,		/* proxy negotiation */
 	LOGON_PH_TLS,		/* handshake (ssl, or after STLS) */
@@ -63,6 +73,20 @@ struct logon {
 	int		 step_tls;	/* index of the running steps, or -1 */
 	int		 step_pop;
 	char		*tmp;		/* scratch message, see logon_tmpf */
+	struct logon_xport_ops xops;	/* the builders, defaults filled in */
+	/* The token command while it runs (LOGON_PH_TOKEN). */
+	struct {
+		pid_t	 pid;		/* -1: none, or reaped */
+		int	 out;		/* its stdout (the token), or -1 */
+		int	 err;		/* its stderr (dropped), or -1 */
+		int	 pidfd;		/* readable when it exits, or -1 */
+		int	 status;	/* waitpid status once reaped */
+		size_t	 nout;		/* bytes it wrote to stdout */
+		size_t	 nerr;		/* bytes it wrote to stderr */
+		bool	 too_long;	/* stdout went past LOGON_TOKEN_MAX */
+		bool	 polled_all;	/* logon_pollfds had room for all */
+		struct buf out_buf;	/* SECRET: what stdout said */
+	} tok;
 };
 
 /* CLOCK_MONOTONIC in microseconds. */
@@ -73,6 +97,27 @@ logon_mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The real builders of the stack (struct logon_xport_ops defaults). */
+static struct xport *
+logon_sock_new(void *arg, const char *host, int port, const char *bind_addr)
+{
+	return xport_sock_new(host, port, bind_addr);
+}
+
+static enum pc_err
+logon_proxy_new(void *arg, struct xport *next,
+    const struct xport_proxy_cfg *cfg, struct xport **out, char **cause)
+{
+	return xport_proxy_new(next, cfg, out, cause);
+}
+
+static enum pc_err
+logon_tls_new(void *arg, struct xport *next, const struct xport_tls_cfg *cfg,
+    struct xport **out, char **cause)
+{
+	return xport_tls_new(next, cfg, out, cause);
 }
 
 /* Microseconds since the session started. */
@@ -166,6 +211,9 @@ logon_static_name(const char *name)
 	return "pop3";
 }
 
+static void	logon_token_end(struct logon *lg);
+static void	logon_token_pump(struct logon *lg);
+
 /* End the session: close everything, fill in the result. */
 static void
 logon_finish(struct logon *lg, enum diag d, const char *failed_step,
@@ -175,6 +223,7 @@ logon_finish(struct logon *lg, enum diag d, const char *failed_step,
 
 	if (lg->phase == LOGON_PH_DONE)
 		return;
+	logon_token_end(lg);
 	for (i = 0; i < lg->res.nsteps; i++)
 		if (!lg->res.steps[i].done)
 			logon_step_end(lg, i, d == DIAG_OK);
@@ -344,7 +393,7 @@ logon_start_tls(struct logon *lg, bool stls)
 	if (lg->p->tls_verify == PROF_VERIFY_OFF)
 		logon_trace(lg, TRACE_ERROR, "WARNING: certificate checks are "
 		    "off (tls_verify=off): the server is not authenticated");
-	rc = xport_tls_new(lg->x, &cfg, &tls, &cause);
+	rc = lg->xops.tls(lg->xops.arg, lg->x, &cfg, &tls, &cause);
 	if (rc) {
 		logon_finish(lg, DIAG_TLS_HANDSHAKE_FAILED, "tls",
 		    cause != NULL ? cause : "cannot set up TLS");
@@ -390,7 +439,7 @@ logon_start_proxy(struct logon *lg)
 	}
 	lg->phase = LOGON_PH_PROXY;
 	lg->step_tls = logon_step_begin(lg, "proxy");
-	rc = xport_proxy_new(lg->x, &cfg, &px, &cause);
+	rc = lg->xops.proxy(lg->xops.arg, lg->x, &cfg, &px, &cause);
 	if (rc) {
 		logon_finish(lg, DIAG_PROXY_FAILED, "proxy", cause != NULL ?
 		    cause : "cannot use this proxy");
@@ -603,12 +652,16 @@ logon_actions(struct logon *lg)
 	}
 }
 
-/* Write what is queued until the transport would block. */
-static void
+/*
+ * Write what is queued until the transport would block.  True when some
+ * bytes went out.
+ */
+static bool
 logon_write(struct logon *lg)
 {
 	size_t put;
 	enum pc_err rc;
+	bool wrote = false;
 
 	while (lg->out.len > 0) {
 		put = 0;
@@ -617,21 +670,25 @@ logon_write(struct logon *lg)
 			break;
 		if (rc) {
 			pop3_event(lg->pop, POP3_EV_CLOSED);
-			return;
+			return wrote;
 		}
 		buf_consume(&lg->out, put);
+		wrote = true;
 	}
 	rc = xport_flush(lg->x);
 	if (rc && rc != PC_E_AGAIN)
 		pop3_event(lg->pop, POP3_EV_CLOSED);
+	return wrote;
 }
 
-static void
+/* Read until the transport would block.  True when bytes came in. */
+static bool
 logon_read(struct logon *lg)
 {
 	char chunk[16384];
 	size_t got;
 	enum pc_err rc;
+	bool any = false;
 
 	for (;;) {
 		got = 0;
@@ -648,12 +705,14 @@ logon_read(struct logon *lg)
 			pop3_event(lg->pop, POP3_EV_CLOSED);
 			break;
 		}
+		any = true;
 		pop3_feed(lg->pop, chunk, got);
 		logon_actions(lg);
 		if (lg->phase != LOGON_PH_POP3)
 			break;
 	}
 	explicit_bzero(chunk, sizeof chunk);
+	return any;
 }
 
 static void
@@ -661,9 +720,15 @@ logon_pump(struct logon *lg)
 {
 	enum pc_err rc;
 	const char *step;
+	bool moved;
 
 	for (;;) {
 		switch (lg->phase) {
+		case LOGON_PH_TOKEN:
+			logon_token_pump(lg);
+			if (lg->phase == LOGON_PH_TOKEN)
+				return;
+			break;
 		case LOGON_PH_CONNECT:
 		case LOGON_PH_PROXY:
 		case LOGON_PH_TLS:
@@ -682,14 +747,22 @@ logon_pump(struct logon *lg)
 			logon_layer_up(lg);
 			break;
 		case LOGON_PH_POP3:
-			logon_actions(lg);
-			if (lg->phase != LOGON_PH_POP3)
-				break;
-			logon_write(lg);
-			logon_actions(lg);
-			if (lg->phase != LOGON_PH_POP3)
-				break;
-			logon_read(lg);
+			/*
+			 * Until neither direction moves: what a read makes
+			 * the machine say goes out now, not after the next
+			 * poll() (a transport without a descriptor, such as
+			 * the scripted one of the tests, gets no POLLOUT).
+			 */
+			do {
+				logon_actions(lg);
+				if (lg->phase != LOGON_PH_POP3)
+					break;
+				moved = logon_write(lg);
+				logon_actions(lg);
+				if (lg->phase != LOGON_PH_POP3)
+					break;
+				moved |= logon_read(lg);
+			} while (moved && lg->phase == LOGON_PH_POP3);
 			if (lg->phase != LOGON_PH_POP3)
 				break;
 			if (xport_now_ms() >= lg->deadline) {
@@ -707,114 +780,270 @@ logon_pump(struct logon *lg)
 	}
 }
 
+/* Open the connection to the server, or to the proxy: the first layer. */
+static void
+logon_start_connect(struct logon *lg)
+{
+	const struct profile *p = lg->p;
+	const char *host;
+	int port;
+
+	if (p->proxy_type != PROF_PROXY_NONE) {
+		host = p->proxy_address;
+		port = p->proxy_port;
+	} else {
+		host = p->address;
+		port = p->port;
+	}
+	lg->phase = LOGON_PH_CONNECT;
+	lg->step_tls = logon_step_begin(lg, "connect");
+	lg->x = lg->xops.sock(lg->xops.arg, host, port, lg->opts.bind_address);
+	xport_set_note(lg->x, logon_note_cb, lg);
+	logon_wait_from_now(lg);
+	xport_set_deadline(lg->x, lg->deadline);
+	logon_trace(lg, TRACE_CONNECT, "connecting to %s port %d%s", host,
+	    port, p->proxy_type != PROF_PROXY_NONE ? " (the proxy)" : "");
+}
+
+static void
+logon_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
 /*
- * Run the OAuth2 token command through /bin/sh, reading at most
- * LOGON_TOKEN_MAX bytes within the timeout.  Its output is a secret.
+ * Stop the token command for good: kill its process group (it runs in a
+ * session of its own, so the group is everything it started that did not
+ * leave it), reap it, close the pipes and wipe what it said.  Also after
+ * a normal exit: a leftover child would otherwise run on with nothing to
+ * read it.  The group is killed before the leader is reaped, while its
+ * pid cannot be reused.  Idempotent.
+ */
+static void
+logon_token_end(struct logon *lg)
+{
+	int status;
+
+	if (lg->tok.pid > 0) {
+		kill(-lg->tok.pid, SIGKILL);
+		/* Before its setsid() ran, the group is not there yet. */
+		kill(lg->tok.pid, SIGKILL);
+		while (waitpid(lg->tok.pid, &status, 0) < 0 && errno == EINTR)
+			;
+		lg->tok.pid = -1;
+	}
+	logon_close_fd(&lg->tok.out);
+	logon_close_fd(&lg->tok.err);
+	logon_close_fd(&lg->tok.pidfd);
+	buf_cleanup(&lg->tok.out_buf);
+}
+
+/*
+ * The command failed: say how, and how much it wrote, never what (its
+ * output and its standard error may hold the token or a credential).
+ */
+static void
+logon_token_fail(struct logon *lg, const char *why)
+{
+	char *msg;
+
+	msg = xasprintf("%s (it wrote %zu byte%s to standard output and %zu "
+	    "to standard error, not shown)", why, lg->tok.nout,
+	    lg->tok.nout == 1 ? "" : "s", lg->tok.nerr);
+	logon_finish(lg, DIAG_TOKEN_FAILED, "token", msg);
+	free(msg);
+}
+
+/*
+ * Start the token command: /bin/sh -c CMD in a session of its own
+ * (POSIX_SPAWN_SETSID: pid = process group, and no controlling terminal,
+ * so it cannot draw over the TUI), stdin /dev/null, stdout and stderr to
+ * our pipes, nothing else inherited.
  */
 static enum pc_err
-logon_run_token_cmd(struct logon *lg, char **cause)
+logon_token_start(struct logon *lg, char **cause)
 {
-	struct pollfd pfd;
-	struct buf b;
-	int fds[2], status, n;
-	int64_t end;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, e;
+	char *argv[4], a_sh[] = "sh", a_c[] = "-c";
 	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+		*cause = xasprintf("cannot run the token command: %s",
+		    strerror(errno));
+		logon_close_fd(&out[0]);
+		logon_close_fd(&out[1]);
+		return PC_E_IO;
+	}
+	/* Our ends only: the command's writes block as usual. */
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
+	    O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&at, &none);
+	/* The TUI ignores SIGPIPE and others: the helper starts clean. */
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	argv[0] = a_sh;
+	argv[1] = a_c;
+	argv[2] = lg->p->oauth_token_cmd;
+	argv[3] = NULL;
+	e = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(out[1]);
+	close(err[1]);
+	if (e != 0) {
+		close(out[0]);
+		close(err[0]);
+		*cause = xasprintf("cannot run the token command: %s",
+		    strerror(e));
+		return PC_E_IO;
+	}
+	lg->tok.pid = pid;
+	lg->tok.out = out[0];
+	lg->tok.err = err[0];
+	/* Without a pidfd (old kernel) the exit is checked every tick. */
+	lg->tok.pidfd = pidfd_open(pid, 0);
+	buf_init_secret(&lg->tok.out_buf, LOGON_TOKEN_MAX);
+	return PC_OK;
+}
+
+/* Read what a pipe holds now; false at its end (or on an error). */
+static bool
+logon_token_drain(struct logon *lg, int fd, bool is_out)
+{
 	char chunk[4096];
 	ssize_t r;
-	enum pc_err rc = PC_OK;
+	bool open = true;
 
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		*cause = xasprintf("cannot run the token command: %s",
-		    strerror(errno));
-		return PC_E_IO;
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		*cause = xasprintf("cannot run the token command: %s",
-		    strerror(errno));
-		return PC_E_IO;
-	}
-	if (pid == 0) {
-		/* Its own process group, so that a timeout ends everything
-		 * it started; its standard error is a secret too (a helper
-		 * may print the token or a refresh token there), so it goes
-		 * nowhere. */
-		setpgid(0, 0);
-		dup2(fds[1], STDOUT_FILENO);
-		n = open("/dev/null", O_RDWR);
-		if (n >= 0) {
-			dup2(n, STDIN_FILENO);
-			dup2(n, STDERR_FILENO);
-		}
-		execl("/bin/sh", "sh", "-c", lg->p->oauth_token_cmd,
-		    (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid);	/* both sides: no race with the kill below */
-	close(fds[1]);
-	buf_init_secret(&b, LOGON_TOKEN_MAX);
-	end = xport_now_ms() + (int64_t)lg->p->timeout * 1000;
 	for (;;) {
-		pfd.fd = fds[0];
-		pfd.events = POLLIN;
-		n = poll(&pfd, 1, (int)(end - xport_now_ms() > 0 ?
-		    end - xport_now_ms() : 0));
-		if (n == 0) {
-			*cause = xstrdup("the token command did not finish "
-			    "within the timeout");
-			rc = PC_E_TIMEOUT;
-			break;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		r = read(fds[0], chunk, sizeof chunk);
+		r = read(fd, chunk, sizeof chunk);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0 && errno == EAGAIN)
 			break;
-		if (buf_add(&b, chunk, (size_t)r) != PC_OK) {
-			*cause = xasprintf("the token command printed more "
-			    "than %d bytes", LOGON_TOKEN_MAX);
-			rc = PC_E_INVALID;
+		if (r <= 0) {
+			open = false;
 			break;
 		}
+		if (!is_out) {
+			lg->tok.nerr += (size_t)r;	/* dropped */
+			continue;
+		}
+		lg->tok.nout += (size_t)r;
+		if (!lg->tok.too_long && buf_add(&lg->tok.out_buf, chunk,
+		    (size_t)r) != PC_OK)
+			lg->tok.too_long = true;
 	}
 	explicit_bzero(chunk, sizeof chunk);
-	close(fds[0]);
-	if (rc)
-		kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc == PC_OK && WIFSIGNALED(status)) {
-		*cause = xasprintf("the token command was ended by signal %d "
-		    "(it wrote %zu bytes)", WTERMSIG(status), b.len);
-		rc = PC_E_AUTH;
-	} else if (rc == PC_OK && (!WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)) {
-		*cause = xasprintf("the token command failed (exit status %d; "
-		    "it wrote %zu bytes)", WIFEXITED(status) ?
-		    WEXITSTATUS(status) : -1, b.len);
-		rc = PC_E_AUTH;
+	return open;
+}
+
+/* The command has exited and its output is read: judge it. */
+static void
+logon_token_judge(struct logon *lg)
+{
+	struct buf *b = &lg->tok.out_buf;
+	int st = lg->tok.status;
+	char *why;
+
+	if (WIFSIGNALED(st)) {
+		why = xasprintf("the token command was killed by signal %d",
+		    WTERMSIG(st));
+		logon_token_fail(lg, why);
+		free(why);
+		return;
 	}
-	while (rc == PC_OK && b.len > 0 && (b.data[b.len - 1] == '\n' ||
-	    b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' '))
-		b.data[--b.len] = '\0';
-	if (rc == PC_OK && b.len == 0) {
-		*cause = xstrdup("the token command printed nothing");
-		rc = PC_E_AUTH;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		why = xasprintf("the token command failed with exit status %d",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		logon_token_fail(lg, why);
+		free(why);
+		return;
 	}
-	if (rc == PC_OK && str_needs_escape(b.data, b.len)) {
-		*cause = xstrdup("the token command printed control "
+	if (lg->tok.too_long) {
+		logon_token_fail(lg, "the token command printed more than "
+		    "65536 bytes");
+		return;
+	}
+	while (b->len > 0 && (b->data[b->len - 1] == '\n' ||
+	    b->data[b->len - 1] == '\r' || b->data[b->len - 1] == ' '))
+		b->data[--b->len] = '\0';
+	if (b->len == 0) {
+		logon_token_fail(lg, "the token command printed nothing");
+		return;
+	}
+	if (str_needs_escape(b->data, b->len)) {
+		logon_token_fail(lg, "the token command printed control "
 		    "characters");
-		rc = PC_E_AUTH;
+		return;
 	}
-	if (rc)
-		buf_cleanup(&b);
-	else
-		lg->token = buf_take(&b);
-	return rc;
+	lg->token = buf_take(b);
+	logon_step_end(lg, lg->step_pop, true);
+	logon_trace(lg, TRACE_INFO, "token command: exit status 0, %zu bytes "
+	    "(a secret: not shown)", strlen(lg->token));
+	logon_token_end(lg);
+	logon_start_connect(lg);
+}
+
+/*
+ * One step of the token phase: read both pipes, notice the exit, judge
+ * the output once the command has exited and both pipes are drained (or
+ * at once after its exit: a leftover child keeping a pipe open does not
+ * hold the test up), and end it at the deadline.
+ */
+static void
+logon_token_pump(struct logon *lg)
+{
+	siginfo_t si;
+	pid_t pid = lg->tok.pid;
+	int r;
+
+	if (lg->tok.out >= 0 && !logon_token_drain(lg, lg->tok.out, true))
+		logon_close_fd(&lg->tok.out);
+	if (lg->tok.err >= 0 && !logon_token_drain(lg, lg->tok.err, false))
+		logon_close_fd(&lg->tok.err);
+	/* Has it exited?  Look without reaping it (see logon_token_end). */
+	memset(&si, 0, sizeof si);
+	r = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	if (r == 0 && si.si_pid == pid) {
+		/* What it wrote before exiting is in the pipes. */
+		if (lg->tok.out >= 0)
+			(void)logon_token_drain(lg, lg->tok.out, true);
+		if (lg->tok.err >= 0)
+			(void)logon_token_drain(lg, lg->tok.err, false);
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, &lg->tok.status, 0) < 0 && errno == EINTR)
+			;
+		lg->tok.pid = -1;
+		logon_token_judge(lg);
+		return;
+	}
+	if (r < 0 && errno == ECHILD) {
+		/* Reaped by someone else: its status is unknown. */
+		lg->tok.pid = -1;
+		logon_token_fail(lg, "the token command's exit status was "
+		    "lost");
+		return;
+	}
+	if (xport_now_ms() >= lg->deadline) {
+		logon_token_fail(lg, logon_tmpf(lg, "the token command did "
+		    "not finish within %d s: it was ended with its process "
+		    "group", lg->p->timeout));
+	}
 }
 
 struct logon *
@@ -822,18 +1051,27 @@ logon_new(const struct profile *p, struct trace *tr,
     const struct logon_opts *opts)
 {
 	struct logon *lg;
-	const char *host;
 	char *cause = NULL;
-	int port;
 
 	lg = xcalloc(1, sizeof *lg);
 	lg->p = profile_dup(p);
 	lg->tr = tr;
+	lg->tok.pid = -1;
+	lg->tok.out = lg->tok.err = lg->tok.pidfd = -1;
 	if (opts != NULL) {
 		lg->opts = *opts;
 		lg->trusted = xstrdup_or_null(opts->trusted_capa);
 		lg->opts.trusted_capa = NULL;
+		if (opts->xops != NULL)
+			lg->xops = *opts->xops;
+		lg->opts.xops = NULL;
 	}
+	if (lg->xops.sock == NULL)
+		lg->xops.sock = logon_sock_new;
+	if (lg->xops.proxy == NULL)
+		lg->xops.proxy = logon_proxy_new;
+	if (lg->xops.tls == NULL)
+		lg->xops.tls = logon_tls_new;
 	lg->t0 = xport_now_ms();
 	lg->t0_us = logon_mono_us();
 	lg->step_tls = lg->step_pop = -1;
@@ -848,29 +1086,19 @@ logon_new(const struct profile *p, struct trace *tr,
 	if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
 	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
 	    p->auth == PROF_AUTH_AUTO)) {
-		logon_trace(lg, TRACE_INFO, "running the token command "
-		    "(its output is a secret and is not shown)");
-		if (logon_run_token_cmd(lg, &cause) != PC_OK) {
-			lg->step_pop = logon_step_begin(lg, "token");
+		lg->phase = LOGON_PH_TOKEN;
+		lg->step_pop = logon_step_begin(lg, "token");
+		logon_wait_from_now(lg);
+		logon_trace(lg, TRACE_INFO, "running the token command (its "
+		    "output is a secret and is not shown)");
+		if (logon_token_start(lg, &cause) != PC_OK) {
 			logon_finish(lg, DIAG_TOKEN_FAILED, "token", cause);
 			free(cause);
-			return lg;
 		}
+		/* It has not written yet: the caller's poll() comes first. */
+		return lg;
 	}
-	if (p->proxy_type != PROF_PROXY_NONE) {
-		host = p->proxy_address;
-		port = p->proxy_port;
-	} else {
-		host = p->address;
-		port = p->port;
-	}
-	lg->step_tls = logon_step_begin(lg, "connect");
-	lg->x = xport_sock_new(host, port, lg->opts.bind_address);
-	xport_set_note(lg->x, logon_note_cb, lg);
-	logon_wait_from_now(lg);
-	xport_set_deadline(lg->x, lg->deadline);
-	logon_trace(lg, TRACE_CONNECT, "connecting to %s port %d%s", host,
-	    port, p->proxy_type != PROF_PROXY_NONE ? " (the proxy)" : "");
+	logon_start_connect(lg);
 	logon_pump(lg);
 	return lg;
 }
@@ -880,6 +1108,7 @@ logon_free(struct logon *lg)
 {
 	if (lg == NULL)
 		return;
+	logon_token_end(lg);
 	xport_free(lg->x);
 	pop3_free(lg->pop);
 	profile_free(lg->p);
@@ -897,9 +1126,28 @@ logon_free(struct logon *lg)
 int
 logon_pollfds(struct logon *lg, struct pollfd *fds, int max)
 {
-	int fd;
+	int fd, n = 0;
 	short ev;
 
+	if (lg->phase == LOGON_PH_TOKEN) {
+		/* Both pipes, and the pidfd that says it exited. */
+		int want[3] = { lg->tok.out, lg->tok.err, lg->tok.pidfd };
+		int i, need = 0;
+
+		for (i = 0; i < 3; i++) {
+			if (want[i] < 0)
+				continue;
+			need++;
+			if (n < max) {
+				fds[n].fd = want[i];
+				fds[n].events = POLLIN;
+				fds[n].revents = 0;
+				n++;
+			}
+		}
+		lg->tok.polled_all = n == need && lg->tok.pidfd >= 0;
+		return n;
+	}
 	if (lg->phase == LOGON_PH_DONE || lg->x == NULL || max < 1)
 		return 0;
 	fd = xport_fd(lg->x);
@@ -924,6 +1172,15 @@ logon_timeout_ms(struct logon *lg)
 
 	if (lg->phase == LOGON_PH_DONE)
 		return 0;
+	/*
+	 * The token command's exit is seen only by ticking when there is
+	 * no pidfd, or when a pipe did not fit in the caller's array.
+	 */
+	if (lg->phase == LOGON_PH_TOKEN && !lg->tok.polled_all) {
+		left = lg->deadline - xport_now_ms();
+		return left < 0 ? 0 : left < LOGON_TICK_MS ? (int)left :
+		    LOGON_TICK_MS;
+	}
 	/* A layer may hold decrypted bytes poll() cannot see. */
 	if (lg->x != NULL && lg->phase == LOGON_PH_POP3 &&
 	    xport_pending(lg->x) > 0)
@@ -948,7 +1205,7 @@ logon_cancel(struct logon *lg)
 {
 	if (lg->phase == LOGON_PH_DONE)
 		return;
-	logon_finish(lg, DIAG_TIMEOUT, lg->res.nsteps > 0 ?
+	logon_finish(lg, DIAG_CANCELLED, lg->res.nsteps > 0 ?
 	    lg->res.steps[lg->res.nsteps - 1].name : "connect",
 	    "cancelled by the user");
 }

@@ -1,12 +1,16 @@
 /*
  * codepage.c - the Windows code pages the codepage field accepts, each with
  * the iconv name glibc knows it by.  Unknown code pages are rejected rather
- * than guessed.
+ * than guessed.  The conversions (with iconv) both ways: server text to
+ * UTF-8 for display, credentials from UTF-8 to the server's code page.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "popconn/buf.h"
 #include "popconn/codepage.h"
 #include "popconn/str.h"
 
@@ -105,4 +109,127 @@ codepage_parse(const char *s, int *number)
 		return PC_OK;
 	}
 	return PC_E_INVALID;
+}
+
+/* Escape the decoded UTF-8 gathered in u onto b, and empty u. */
+static void
+codepage_flush(struct buf *b, struct buf *u)
+{
+	char *e;
+
+	if (u->len == 0)
+		return;
+	e = str_escape(u->data, u->len);
+	buf_addstr(b, e);
+	free(e);
+	buf_reset(u);
+}
+
+char *
+codepage_display(int number, const char *in, size_t len)
+{
+	const struct codepage *cp;
+	struct buf b, u;
+	char tmp[512], *ip, *op, *copy;
+	size_t il, ol, r;
+	iconv_t cd;
+
+	cp = codepage_by_number(number);
+	if (cp == NULL)
+		return NULL;
+	if (cp->number == 65001)
+		return str_escape(in, len);
+	cd = iconv_open("UTF-8", cp->iconv);
+	if (cd == (iconv_t)-1)		/* the table names only known pages */
+		return str_escape(in, len);
+	buf_init(&b, 0);
+	buf_init(&u, 0);
+	/* iconv's input is not const. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, in, len);
+	ip = copy;
+	il = len;
+	while (il > 0) {
+		op = tmp;
+		ol = sizeof tmp;
+		r = iconv(cd, &ip, &il, &op, &ol);
+		buf_add(&u, tmp, (size_t)(op - tmp));
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		/* EILSEQ, or EINVAL (an incomplete end): one byte as \xNN. */
+		codepage_flush(&b, &u);
+		buf_addf(&b, "\\x%02X", (unsigned char)*ip);
+		ip++;
+		il--;
+		(void)iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	/* A stateful page (ISO-2022-JP) may owe a return to its base. */
+	op = tmp;
+	ol = sizeof tmp;
+	(void)iconv(cd, NULL, NULL, &op, &ol);
+	buf_add(&u, tmp, (size_t)(op - tmp));
+	codepage_flush(&b, &u);
+	iconv_close(cd);
+	free(copy);
+	buf_cleanup(&u);
+	return buf_take(&b);
+}
+
+enum pc_err
+codepage_encode(int number, const char *in, size_t len, char **out,
+    size_t *outlen, char **cause)
+{
+	const struct codepage *cp;
+	struct buf b;
+	char tmp[256], *ip, *op, *copy;
+	size_t il, ol, r;
+	iconv_t cd;
+	enum pc_err rc = PC_OK;
+
+	cp = codepage_by_number(number);
+	if (cp == NULL) {
+		*cause = xasprintf("unknown code page %d", number);
+		return PC_E_INVALID;
+	}
+	cd = iconv_open(cp->iconv, "UTF-8");
+	if (cd == (iconv_t)-1) {
+		*cause = xasprintf("code page %d cannot be used here", number);
+		return PC_E_INVALID;
+	}
+	buf_init_secret(&b, 0);
+	copy = xmalloc(len + 1);
+	memcpy(copy, in, len);
+	ip = copy;
+	il = len;
+	while (il > 0) {
+		op = tmp;
+		ol = sizeof tmp;
+		r = iconv(cd, &ip, &il, &op, &ol);
+		buf_add(&b, tmp, (size_t)(op - tmp));
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		*cause = xasprintf(errno == EILSEQ ? "the character at byte %zu "
+		    "cannot be written in code page %d (%s), or is not UTF-8" :
+		    "the text ends in the middle of a character (byte %zu, "
+		    "code page %d, %s)", (size_t)(ip - copy) + 1, number,
+		    cp->name);
+		rc = PC_E_INVALID;
+		break;
+	}
+	if (rc == PC_OK) {
+		op = tmp;
+		ol = sizeof tmp;
+		(void)iconv(cd, NULL, NULL, &op, &ol);
+		buf_add(&b, tmp, (size_t)(op - tmp));
+	}
+	explicit_bzero(tmp, sizeof tmp);
+	xfreezero(copy, len + 1);
+	iconv_close(cd);
+	if (rc) {
+		buf_cleanup(&b);
+		return rc;
+	}
+	*outlen = b.len;
+	*out = buf_take(&b);
+	return PC_OK;
 }

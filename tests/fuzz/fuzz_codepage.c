@@ -1,24 +1,26 @@
 /*
- * fuzz_codepage.c - libFuzzer target for codepage.c (model/) and for what
- * displaying server text in a profile's code page does: convert it with
- * iconv from that code page to UTF-8 into a bounded buffer, then escape it
- * with str_escape.
+ * fuzz_codepage.c - libFuzzer target for codepage.c (model/): the parsing
+ * of code page names and popconn's own conversions, codepage_display
+ * (server text to printable UTF-8) and codepage_encode (credentials from
+ * UTF-8 to the server's code page).
  *
- * An input drives two conversions.  First codepage_parse gets the input up
- * to its first NUL (or all of it) as a code page name; when it accepts it,
- * the number must be in the table, and the bytes after the NUL (or the
- * whole input) are converted from that page.  Then the first byte picks an
- * entry of the table: its name and its number in decimal must parse back
- * to it, and the rest of the input is converted from that page.
- * Conversion stops when the output buffer is full or the input ends in an
- * incomplete sequence; an invalid byte becomes '?'.  The escaped text must
- * be printable UTF-8 (fuzz_check.h).
+ * An input drives three things.  First codepage_parse gets the input up
+ * to its first NUL (or all of it) as a code page name; when it accepts
+ * it, the number must be in the table, and the bytes after the NUL (or
+ * the whole input) are displayed from that page.  Then the first byte
+ * picks an entry of the table: its name and its number in decimal must
+ * parse back to it, the rest of the input is displayed from it, and
+ * encoded to it as if it were a credential.
+ *
+ * Invariants: a displayed text is printable UTF-8 (fuzz_check.h) and never
+ * NULL for a known page; an encode either fails with a cause and no
+ * output, or succeeds only for valid UTF-8; for single-byte pages that
+ * glibc maps one to one, what was encoded displays back as the input
+ * itself (escaped).
  *
  * Build: cmake -DPOPCONN_FUZZ=ON with CC=clang; run for example
  *   ./fuzz_codepage -max_total_time=60 -rss_limit_mb=2048 corpus/
  */
-#include <errno.h>
-#include <iconv.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,69 +32,69 @@
 #include "popconn/xmalloc.h"
 #include "fuzz_check.h"
 
-#define FUZZ_OUT_MAX	2048	/* the bounded display buffer */
 #define FUZZ_NAME_MAX	64
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* iconv descriptors by number, opened once (glibc loads modules). */
-static struct {
-	int	 number;
-	iconv_t	 cd;
-} fuzz_cds[64];
-static int fuzz_ncds;
-
-static iconv_t
-fuzz_cd(const struct codepage *cp)
+static void
+fuzz_display(int number, const char *in, size_t len)
 {
-	int i;
+	char *copy, *e;
 
-	for (i = 0; i < fuzz_ncds; i++)
-		if (fuzz_cds[i].number == cp->number)
-			return fuzz_cds[i].cd;
-	if (fuzz_ncds == (int)(sizeof fuzz_cds / sizeof fuzz_cds[0]))
+	/* A private copy, so that a read past the end is caught. */
+	copy = xmalloc(len > 0 ? len : 1);
+	memcpy(copy, in, len);
+	e = codepage_display(number, copy, len);
+	if (e == NULL || !fuzz_printable(e, strlen(e)))
 		abort();
-	fuzz_cds[fuzz_ncds].number = cp->number;
-	fuzz_cds[fuzz_ncds].cd = iconv_open("UTF-8", cp->iconv);
-	/* Every page of the table must be one iconv knows. */
-	if (fuzz_cds[fuzz_ncds].cd == (iconv_t)-1)
-		abort();
-	return fuzz_cds[fuzz_ncds++].cd;
+	free(e);
+	free(copy);
+}
+
+/* Single-byte pages glibc maps one to one (CP1255/1258 compose). */
+static int
+fuzz_one_to_one(int number)
+{
+	switch (number) {
+	case 20127: case 28591: case 28592: case 28593: case 28594:
+	case 28595: case 28596: case 28597: case 28598: case 28599:
+	case 28603: case 28605: case 1250: case 1251: case 1252: case 1253:
+	case 1254: case 1256: case 1257: case 874: case 437: case 850:
+	case 852: case 866: case 20866: case 21866:
+		return 1;
+	}
+	return 0;
 }
 
 static void
-fuzz_convert(const struct codepage *cp, const char *in, size_t inlen)
+fuzz_encode(int number, const char *in, size_t len)
 {
-	char out[FUZZ_OUT_MAX], *ip, *op, *copy, *e;
-	size_t il, ol;
-	iconv_t cd;
+	char *copy, *out = NULL, *cause = NULL, *back, *want;
+	size_t outlen = 0;
 
-	cd = fuzz_cd(cp);
-	(void)iconv(cd, NULL, NULL, NULL, NULL);
-	copy = xmalloc(inlen > 0 ? inlen : 1);
-	memcpy(copy, in, inlen);
-	ip = copy;
-	il = inlen;
-	op = out;
-	ol = sizeof out;
-	while (il > 0) {
-		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
-			break;
-		if (errno == EILSEQ && ol > 0) {
-			*op++ = '?';
-			ol--;
-			ip++;
-			il--;
-			continue;
-		}
-		break;		/* E2BIG: truncated; EINVAL: incomplete end */
+	copy = xmalloc(len > 0 ? len : 1);
+	memcpy(copy, in, len);
+	if (codepage_encode(number, copy, len, &out, &outlen, &cause) !=
+	    PC_OK) {
+		if (cause == NULL || out != NULL || !fuzz_printable(cause,
+		    strlen(cause)))
+			abort();
+		free(cause);
+		free(copy);
+		return;
 	}
-	if (op < out || op > out + sizeof out)
+	if (out == NULL || cause != NULL)
 		abort();
-	e = str_escape(out, (size_t)(op - out));
-	if (!fuzz_printable(e, strlen(e)))
-		abort();
-	free(e);
+	/* Only valid UTF-8 encodes (NUL and controls are valid UTF-8). */
+	want = str_escape(copy, len);
+	if (fuzz_one_to_one(number)) {
+		back = codepage_display(number, out, outlen);
+		if (back == NULL || strcmp(back, want) != 0)
+			abort();
+		free(back);
+	}
+	free(want);
+	xfreezero(out, outlen);
 	free(copy);
 }
 
@@ -120,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			text = nul != NULL ? nul + 1 : d;
 			tlen = nul != NULL ? size - nlen - 1 : size;
-			fuzz_convert(cp, text, tlen);
+			fuzz_display(cp->number, text, tlen);
 		}
 	}
 
@@ -135,6 +137,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(num, sizeof num, "%d", cp->number);
 	if (codepage_parse(num, &number) != PC_OK || number != cp->number)
 		abort();
-	fuzz_convert(cp, d + 1, size - 1);
+	fuzz_display(cp->number, d + 1, size - 1);
+	fuzz_encode(cp->number, d + 1, size - 1);
+	/* An unknown page is refused, not guessed. */
+	if (codepage_display(-1, d, size) != NULL)
+		abort();
 	return 0;
 }
