@@ -1,8 +1,57 @@
 # tests/lib/assert.sh - tiny assertion helpers for shell tests.  Source it,
 # call the checks, end with `finish`, which prints "N passed, N failed" and
-# exits non-zero when anything failed.
+# exits non-zero when anything failed.  Also the rules every shell test
+# shares: how slow this build may be (slow_factor, deadline, wait_until)
+# and what a skip means (skip_test).
 PASSED=0
 FAILED=0
+
+# ---- one factor for every deadline -------------------------------------------
+# POPCONN_TEST_SLOW (a whole number, default 1; 3 when the binary under test
+# links AddressSanitizer) multiplies every deadline of every shell test.
+# A deadline only bounds a wait for a condition; no test asserts that
+# something was fast.  Set it by hand for a slow machine (valgrind, an
+# emulator, a loaded CI runner).
+# slow_factor BINARY: sets SLOW once, from POPCONN_TEST_SLOW or BINARY.
+slow_factor() {
+	if [ -n "${POPCONN_TEST_SLOW:-}" ]; then
+		SLOW=$POPCONN_TEST_SLOW
+	elif [ -n "${1:-}" ] &&
+	    grep -q libasan <<<"$(ldd "$1" 2>/dev/null)"; then
+		SLOW=3
+	else
+		SLOW=1
+	fi
+	case $SLOW in '' | *[!0-9]* | 0) SLOW=1 ;; esac
+	export POPCONN_TEST_SLOW=$SLOW
+}
+SLOW=${SLOW:-1}
+# deadline SECONDS: prints SECONDS scaled by the factor.
+deadline() { echo $(($1 * SLOW)); }
+
+# wait_until SECONDS CMD...: runs CMD every 50 ms until it succeeds (0) or
+# SECONDS (scaled by the factor) have passed (1).
+wait_until() {
+	local end=$((${EPOCHREALTIME/[.,]/} + $1 * SLOW * 1000000))
+	shift
+	until "$@"; do
+		[ "${EPOCHREALTIME/[.,]/}" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# ---- a skip is not a pass ------------------------------------------------------
+# skip_test REASON: the test cannot run here.  Exit 77 (CTest "skipped")
+# on a developer's machine; with CI=true (root, packages installed) every
+# test must run, so the same condition is a failure, exit 1.
+skip_test() {
+	if [ "${CI:-}" = true ]; then
+		printf 'FAIL - CI=true and this test cannot run: %s\n' "$1"
+		exit 1
+	fi
+	printf 'SKIP: %s\n' "$1"
+	exit 77
+}
 
 ok() { PASSED=$((PASSED + 1)); printf 'ok   - %s\n' "$1"; }
 not_ok() { FAILED=$((FAILED + 1)); printf 'FAIL - %s\n' "$1"; [ -n "${2:-}" ] && printf '       %s\n' "$2"; return 0; }
