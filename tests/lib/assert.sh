@@ -89,6 +89,28 @@ expect_err() { if grep -qE -- "$1" <<<"$ERR"; then ok "$2"; else not_ok "$2" "st
 expect_no() { if grep -qF -- "$1" <<<"$OUT$ERR"; then not_ok "$2" "found '$1'"; else ok "$2"; fi; }
 expect_eq() { if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3" "got '$1', wanted '$2'"; fi; }
 
+# ---- what was stored --------------------------------------------------------
+# stored NAME FIELD: FIELD of profile NAME as `popconn show NAME --json`
+# reads it back from the database ($POPCONN_DB, or $PC's --db if
+# STORED_DB is set), printed as canonical JSON text: a string with its
+# quotes ("fromB"), a number (995), true, null.  Nothing, status 1, when
+# the profile or the field is missing.
+stored() {
+	local db=()
+	[ -z "${STORED_DB:-}" ] || db=(--db "$STORED_DB")
+	"$PC" "${db[@]}" show "$1" --json 2>/dev/null |
+	    perl -MJSON::PP -0777 -e '
+		my $o = eval { JSON::PP->new->decode(scalar <STDIN>) };
+		exit 1 unless ref $o eq "HASH" && exists $o->{$ARGV[0]};
+		print JSON::PP->new->canonical->allow_nonref->encode($o->{$ARGV[0]});' "$2"
+}
+# expect_stored NAME FIELD JSON WHAT: the stored value is exactly JSON.
+expect_stored() {
+	local got
+	got=$(stored "$1" "$2") || got="(no profile '$1' or no field '$2')"
+	expect_eq "$got" "$3" "$4"
+}
+
 finish() {
 	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
 	[ "$FAILED" -eq 0 ]
