@@ -7,22 +7,32 @@
 #   bulk-set --group shared port=...   over those same shared profiles
 # and, alongside them, popconn's terminal UI in a tmux session (80x24, a
 # private tmux server) that in a loop opens a shared profile in the
-# editor, types a new username and saves.  When the save meets someone
-# else's change the editor offers keep mine / take theirs / cancel; the
-# writer takes them in turn and records what the screen said.  Every value
+# editor, types a new username and saves.  Every other edit makes its own
+# conflict: between typing and Ctrl-S the driver changes that profile from
+# the CLI (`popconn set`), so the save must meet it; the driver then picks
+# keep mine, take theirs and cancel (then keep mine) in turn, explicitly.
+# A conflict made by the workers instead gets keep mine.  Every value
 # written is used only once in the whole run, so every command is a real
 # change and every audit entry can be traced to its writer.
 #
-# A phase runs a fixed number of CLI commands (CONC_OPS, default 2000,
-# split between its workers); the TUI writer goes on until the workers are
-# done.  A phase that has not finished after CONC_DEADLINE seconds (600)
-# is stopped and FAILS.  Checked afterwards, from the workers' logs, the
-# TUI's log and the database:
+# A phase ends on conditions, never on a count inside a time: the workers
+# have run every command asked for (CONC_OPS, default 2000, split between
+# them) AND the TUI has met its quota (CONC_TUI_SAVES saves, default 10 at
+# 1000 commands or more, else 3; at least one keep mine, one take theirs,
+# one cancel and one save without conflict).  On a fast machine the TUI
+# goes on editing after the workers are done; on a slow one the workers
+# wait for nobody.  A phase not finished after CONC_DEADLINE seconds (400
+# times POPCONN_TEST_SLOW, see tests/lib/assert.sh) is stopped and FAILS.
+# Checked afterwards, from the workers' logs, the TUI's log and the
+# database:
 #   - "database is locked" (or "busy") never reached the user: not in any
 #     CLI stderr, not on any TUI screen (captured after every step);
 #   - a CLI command either succeeded or (set on a shared profile only) was
 #     refused with exit 4 and the clear "was changed by ... nothing was
-#     saved" message; the TUI never failed to save for another reason;
+#     saved" message; the TUI never failed to save for another reason,
+#     every conflict the driver made was shown (a save that did not see
+#     it is a lost update), and Enter on the list always opened the
+#     editor;
 #   - every successful change has exactly one audit entry (os user,
 #     profile, action, the value written) and nothing else was audited; a
 #     change the TUI dropped (take theirs) or cancelled left no trace;
@@ -37,11 +47,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/assert.sh"
 PC=$(realpath "$1")
+slow_factor "$PC"
 WITH_TUI=1
 [ "${2:-}" != --no-tui ] || WITH_TUI=0
 if [ "$WITH_TUI" = 1 ] && ! command -v tmux >/dev/null 2>&1; then
-	echo "# tmux is not installed: the TUI writer cannot run (skipped)"
-	exit 77
+	skip_test "tmux is not installed: the TUI writer cannot run"
 fi
 T=$(mktemp -d)
 SOCK=pcconc$$.$RANDOM
@@ -62,7 +72,14 @@ trap 'exit 1' INT TERM HUP
 export XDG_CONFIG_HOME=$T/config
 unset POPCONN_DB POPCONN_KEY
 OPS=${CONC_OPS:-2000}
-DEADLINE=${CONC_DEADLINE:-600}
+DEADLINE=${CONC_DEADLINE:-$(deadline 400)}
+if [ "${CONC_TUI_SAVES:-}" ]; then
+	TUI_SAVES=$CONC_TUI_SAVES
+elif [ "$OPS" -ge 1000 ]; then
+	TUI_SAVES=10
+else
+	TUI_SAVES=3
+fi
 NSHARED=4
 NOWN=3
 START_PORT=995		# an imported profile without a port: SSL, 995
@@ -147,11 +164,11 @@ tui_cap() {
 
 # tui_until PATTERN [SECONDS [NOT-THIS-SCREEN]]: 0 once the screen
 # matches PATTERN (ERE, per line), is the same in two captures in a row,
-# and differs from NOT-THIS-SCREEN; 1 after SECONDS (30).
+# and differs from NOT-THIS-SCREEN; 1 after SECONDS (30) times the factor.
 tui_until() {
 	local pat=$1 end prev=$'\001' not=${3-$'\002'}
 	now_us
-	end=$((NOW + ${2:-30} * 1000000))
+	end=$((NOW + ${2:-30} * SLOW * 1000000))
 	[ -z "${CONC_TRACE-}" ] || echo "$NOW ${pat//$NL/\\n}" >>"$CONC_TRACE"
 	while :; do
 		tui_cap
@@ -210,9 +227,29 @@ tui_error() {
 	tui_recover || TUI_DEAD=1
 }
 
-# tui_cycle K VALUE: edit s<K>, username=VALUE, save; settle a conflict.
+# tui_force K: change s<K>'s username from the CLI, as the editor's
+# competitor; retried while a worker's change wins (exit 4).  Each command
+# goes to $T/f.log in the workers' format, so the audit checks see it.
+tui_force() {
+	local p=s$1 try value rc lines
+	for ((try = 0; try < 50; try++)); do
+		value=f$NW.$TUI_CYCLES.$try
+		"$PC" --db "$DB" set "$p" "username=$value" >/dev/null \
+		    2>"$T/f.err" && rc=0 || rc=$?
+		mapfile -t lines <"$T/f.err"
+		printf '%s %s %s %s %s %s\n' shared "$p" "$value" "$rc" \
+		    "${#lines[@]}" "${lines[*]}" >>"$T/f.log"
+		[ "$rc" != 0 ] || return 0
+		[ "$rc" = 4 ] || return 1
+	done
+	return 1
+}
+
+# tui_cycle K VALUE FORCE: edit s<K>, username=VALUE, save; settle a
+# conflict.  FORCE=1: make a conflict (tui_force) between typing and
+# saving, and take the next way out of it in turn (k, t, c).
 tui_cycle() {
-	local p=s$1 val=$2 port choice= before n=0 re outcome= i
+	local p=s$1 val=$2 force=$3 port choice= before n=0 re outcome=
 	re=${val//./\\.}
 	tk / C-u
 	tk -l "$p"
@@ -222,17 +259,15 @@ tui_cycle() {
 		tui_error "$p" "$val" "filter on $p"
 		return
 	fi
-	# popconn bug (see the report): a key read in the same turn as the
-	# list's reload (250 ms after the filter was typed, or when idle)
-	# finds no rows yet and says "move to a profile".  Counted, retried.
-	for ((i = 0; i < 3; i++)); do
-		tk Enter
-		tui_until "$NL Edit profile: $p +saved *$NL|cannot open|move to a profile to edit it" ||
-		    { tui_error "$p" "$val" "open the editor"; return; }
-		tui_has 'move to a profile to edit it' || break
+	tk Enter
+	tui_until "$NL Edit profile: $p +saved *$NL|cannot open|move to a profile to edit it" ||
+	    { tui_error "$p" "$val" "open the editor"; return; }
+	if tui_has 'move to a profile to edit it'; then
+		# The cursor is on the one row the filter shows: Enter lost.
 		TUI_LOST=$((TUI_LOST + 1))
-		printf '%s\n----\n' "$SCREEN" >>"$T/tui-lost.txt"
-	done
+		tui_error "$p" "$val" "Enter on the list was lost (move to a profile to edit it)"
+		return
+	fi
 	tui_has "$NL Edit profile: $p " ||
 	    { tui_error "$p" "$val" "open the editor"; return; }
 	# Connection tab: address, port, username.  One key at a time: keys
@@ -254,23 +289,29 @@ tui_cycle() {
 	tk -l "$val"
 	tui_until "Username +$re *$NL" ||
 	    { tui_error "$p" "$val" "type the username"; return; }
+	if [ "$force" = 1 ]; then
+		tui_force "$1" ||
+		    { tui_error "$p" "$val" "the CLI change of $p (see f.log)"; return; }
+	fi
 	tk C-s
 	tui_until "saved \"$p\"|Edit conflict|not saved" ||
 	    { tui_error "$p" "$val" "save"; return; }
+	if [ "$force" = 1 ] && ! tui_has 'Edit conflict'; then
+		tui_error "$p" "$val" "the save did not see the CLI's change (lost update)"
+		return
+	fi
 	while tui_has 'Edit conflict'; do
 		n=$((n + 1))
 		TUI_NCONF=$((TUI_NCONF + 1))
 		tui_until '\[c\] Cancel +\[k\] Keep mine +\[t\] Take theirs' 5 &&
 		    tui_has 'was changed by' ||
 		    { tui_error "$p" "$val" "the conflict dialog"; return; }
-		if [ "$n" -gt 1 ]; then
-			choice=k	# after a cancel, or a second conflict
+		if [ "$force" = 1 ] && [ "$n" = 1 ]; then
+			# The next way out, in turn: every path on any machine.
+			choice=${TUI_CHOICES:TUI_NFORCED % 3:1}
+			TUI_NFORCED=$((TUI_NFORCED + 1))
 		else
-			case $((TUI_NCONF % 4)) in
-			1) choice=t ;;
-			3) choice=c ;;
-			*) choice=k ;;
-			esac
+			choice=k	# after a cancel, or a conflict the workers made
 		fi
 		before=$SCREEN
 		case $choice in
@@ -310,6 +351,11 @@ tui_cycle() {
 		printf '%s %s dropped %s %s\n' "$p" "$val" "$port" "$n" >>"$T/tui.log"
 		TUI_DROPPED=$((TUI_DROPPED + 1))
 	elif tui_has "saved \"$p\""; then
+		if [ "$n" = 0 ]; then
+			TUI_SAVED=$((TUI_SAVED + 1))
+		else
+			TUI_KEPT=$((TUI_KEPT + 1))
+		fi
 		printf '%s %s %s %s %s\n' "$p" "$val" \
 		    "$([ "$n" = 0 ] && echo saved || echo kept)" "$port" "$n" >>"$T/tui.log"
 	else
@@ -321,6 +367,14 @@ tui_cycle() {
 	    { tui_error "$p" "$val" "close the editor"; return; }
 	tui_has "$TUI_LIST" ||
 	    { tui_error "$p" "$val" "the editor held unsaved changes"; return; }
+}
+
+# The TUI's quota for a phase: enough saves, every way out of a conflict
+# taken, and one save that met no conflict.
+tui_quota_met() {
+	[ $((TUI_SAVED + TUI_KEPT)) -ge "$TUI_SAVES" ] && [ "$TUI_KEPT" -gt 0 ] &&
+	    [ "$TUI_DROPPED" -gt 0 ] && [ "$TUI_CANCELLED" -gt 0 ] &&
+	    [ "$TUI_SAVED" -gt 0 ]
 }
 
 tui_quit() {
@@ -360,8 +414,9 @@ phase() {
 	DB=$T/p$nw.db
 	export POPCONN_DB=$DB
 	rm -f "$T"/w*.log "$T"/done.* "$T/stop" "$T/tui.log" "$T/tui-errors.txt" \
-	    "$T/tui-locked.txt" "$T/tui-lost.txt"
+	    "$T/tui-locked.txt" "$T/f.log"
 	: >"$T/tui.log"
+	: >"$T/f.log"
 	{
 		echo '['
 		for ((k = 0; k < NSHARED; k++)); do
@@ -380,6 +435,7 @@ phase() {
 
 	TUI_CAPS=0 TUI_LOCKED=0 TUI_NCONF=0 TUI_DROPPED=0 TUI_CANCELLED=0
 	TUI_DEAD=0 TUI_EXIT=none TUI_LAST= TUI_CYCLES=0 TUI_LOST=0
+	TUI_SAVED=0 TUI_KEPT=0 TUI_NFORCED=0 TUI_CHOICES=tck
 	if [ "$WITH_TUI" = 1 ]; then
 		if tui_start; then
 			ok "$nw workers: the TUI shows the list"
@@ -397,7 +453,8 @@ phase() {
 		worker "$w" "$n" &
 		PIDS+=($!)
 	done
-	# The TUI writes until the workers are done; the deadline stops all.
+	# The phase ends when the workers are done AND the TUI has met its
+	# quota (or is dead: a failure); the deadline stops all, a failure too.
 	while :; do
 		ndone=0
 		for ((w = 1; w <= nw; w++)); do
@@ -405,7 +462,10 @@ phase() {
 				ndone=$((ndone + 1))
 			fi
 		done
-		[ "$ndone" -lt "$nw" ] || break
+		if [ "$ndone" -ge "$nw" ] && { [ "$WITH_TUI" = 0 ] ||
+		    [ "$TUI_DEAD" = 1 ] || tui_quota_met; }; then
+			break
+		fi
 		now_us
 		if [ $((NOW - t0)) -ge $((DEADLINE * 1000000)) ]; then
 			hit=1
@@ -414,7 +474,8 @@ phase() {
 		fi
 		if [ "$WITH_TUI" = 1 ] && [ "$TUI_DEAD" = 0 ]; then
 			TUI_CYCLES=$((TUI_CYCLES + 1))
-			tui_cycle $((TUI_CYCLES % NSHARED)) "t$nw.$TUI_CYCLES"
+			tui_cycle $((TUI_CYCLES % NSHARED)) "t$nw.$TUI_CYCLES" \
+			    $((TUI_CYCLES % 2))
 		else
 			sleep 0.2
 		fi
@@ -426,27 +487,32 @@ phase() {
 	now_us
 	secs=$(((NOW - t0) / 1000000))
 	[ "$WITH_TUI" = 0 ] || tui_quit
-	cat "$T"/w*.log >"$T/all.log"
+	total=$(cat "$T"/w*.log | wc -l)
+	# The TUI driver's own CLI changes are checked with the workers'.
+	cat "$T"/w*.log "$T/f.log" >"$T/all.log"
 
-	total=$(wc -l <"$T/all.log")
 	nok=$(awk '$4 == 0' "$T/all.log" | wc -l)
 	nconf=$(awk '$4 != 0' "$T/all.log" | wc -l)
 	tsaved=$(awk '$3 == "saved"' "$T/tui.log" | wc -l)
 	tkept=$(awk '$3 == "kept"' "$T/tui.log" | wc -l)
-	printf '# %d workers: %d commands in %d s: %d succeeded, %d refused (conflict)\n' \
-	    "$nw" "$total" "$secs" "$nok" "$nconf"
+	printf '# %d workers: %d commands in %d s: %d succeeded, %d refused (conflict), of which %d by the TUI driver\n' \
+	    "$nw" "$total" "$secs" "$nok" "$nconf" "$(wc -l <"$T/f.log")"
 	if [ "$WITH_TUI" = 1 ]; then
-		printf '# %d workers: TUI: %d edits, %d saves (%d without conflict, %d keep mine), %d conflicts shown, %d take theirs, %d cancel, %d screens captured\n' \
-		    "$nw" "$TUI_CYCLES" $((tsaved + tkept)) "$tsaved" "$tkept" \
+		printf '# %d workers: TUI: %d edits (%d with a conflict made on purpose), %d saves (%d without conflict, %d keep mine), %d conflicts shown, %d take theirs, %d cancel, %d screens captured\n' \
+		    "$nw" "$TUI_CYCLES" "$TUI_NFORCED" $((tsaved + tkept)) "$tsaved" "$tkept" \
 		    "$TUI_NCONF" "$TUI_DROPPED" "$TUI_CANCELLED" "$TUI_CAPS"
-		[ "$TUI_LOST" = 0 ] ||
-		    printf '# %d workers: NOTE: TUI: Enter on the list was lost %d times ("move to a profile to edit it" with the cursor on a profile): popconn bug, retried\n' \
-		    "$nw" "$TUI_LOST"
+		if [ "$TUI_LOST" = 0 ]; then
+			ok "$nw workers: TUI: Enter on the list always opened the editor"
+		else
+			not_ok "$nw workers: TUI: Enter on the list was lost $TUI_LOST times" \
+			    "\"move to a profile to edit it\" with the cursor on the one profile the filter shows"
+		fi
 	fi
 	if [ "$hit" = 0 ]; then
 		ok "$nw workers: finished within the ${DEADLINE} s deadline ($secs s)"
 	else
-		not_ok "$nw workers: DEADLINE HIT: stopped after $DEADLINE s with $total of $OPS commands run"
+		not_ok "$nw workers: DEADLINE HIT: stopped after $DEADLINE s with $total of $OPS commands run" \
+		    "TUI quota ($TUI_SAVES saves, each way out of a conflict, one save without conflict): $(tui_quota_met && echo met || echo not met)"
 	fi
 	expect_eq "$total" "$OPS" "$nw workers: ran every command ($OPS)"
 
@@ -484,20 +550,13 @@ phase() {
 			not_ok "$nw workers: TUI: $n steps did not show what they should" \
 			    "$(head -40 "$T/tui-errors.txt" 2>/dev/null)"
 		fi
-		# A full run (1000 commands or more) makes dozens of saves and
-		# takes every way out of a conflict; a short one at least one.
-		if [ "$OPS" -ge 1000 ]; then
-			n=10
+		# The quota the phase waited for, counted again from the log.
+		if [ "$tsaved" = "$TUI_SAVED" ] && [ "$tkept" = "$TUI_KEPT" ] &&
+		    tui_quota_met; then
+			ok "$nw workers: TUI: $((tsaved + tkept)) saves (wanted $TUI_SAVES), $tsaved without conflict; conflicts met: keep mine $tkept, take theirs $TUI_DROPPED, cancel $TUI_CANCELLED"
 		else
-			n=1
-		fi
-		if [ $((tsaved + tkept)) -ge "$n" ] && { [ "$n" = 1 ] ||
-		    { [ "$tkept" -gt 0 ] && [ "$TUI_DROPPED" -gt 0 ] &&
-		    [ "$TUI_CANCELLED" -gt 0 ]; }; }; then
-			ok "$nw workers: TUI: $((tsaved + tkept)) saves; conflicts met: keep mine $tkept, take theirs $TUI_DROPPED, cancel $TUI_CANCELLED"
-		else
-			not_ok "$nw workers: TUI: too few saves or conflict choices" \
-			    "$((tsaved + tkept)) saves (wanted $n) in $TUI_CYCLES edits; keep mine $tkept, take theirs $TUI_DROPPED, cancel $TUI_CANCELLED"
+			not_ok "$nw workers: TUI: quota not met" \
+			    "$((tsaved + tkept)) saves (wanted $TUI_SAVES; log: $tsaved saved, $tkept kept) in $TUI_CYCLES edits; keep mine $TUI_KEPT, take theirs $TUI_DROPPED, cancel $TUI_CANCELLED, without conflict $TUI_SAVED"
 		fi
 		expect_eq "$TUI_EXIT" 0 "$nw workers: TUI: quits with status 0 (no sanitizer report)"
 		[ "$TUI_EXIT" = 0 ] || printf '%s\n' "$TUI_LAST"

@@ -12,14 +12,15 @@
 #   refuse clearly: never crash), a missing key file for a database with
 #   secrets, a wrong key (32 other bytes), a key of the wrong size, and a
 #   database from a newer popconn (user_version 999).
-# Needs root for the mounts: exits 77 (CTest "skipped") without it.
+# Needs root for the mounts: exits 77 (CTest "skipped") without it, fails
+# with CI=true.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/assert.sh"
 PC=$(realpath "$1")
+slow_factor "$PC"
 if [ "$(id -u)" != 0 ]; then
-	echo "skipped: needs root for tmpfs mounts"
-	exit 77
+	skip_test "needs root for tmpfs mounts"
 fi
 T=$(mktemp -d)
 MOUNTS=()
@@ -170,10 +171,8 @@ sqlite3 "$T/full/pc.db" <"$T/full.fifo" >/dev/null 2>&1 &
 holder=$!
 exec 8>"$T/full.fifo"
 printf 'SELECT count(*) FROM profiles;\n' >&8
-for _ in $(seq 50); do
-	[ -e "$T/full/pc.db-shm" ] && break
-	sleep 0.1
-done
+wait_until 5 test -e "$T/full/pc.db-shm" ||
+	not_ok "full disk: the sqlite3 shell holding the database opened it"
 dd if=/dev/zero of="$T/full/filler" bs=4k 2>/dev/null || true
 dd if=/dev/zero of="$T/full/filler2" bs=512 2>/dev/null || true
 before=$(snap "$T/full/pc.db" "$K")
@@ -226,20 +225,22 @@ mk "$W" "$K" 2000
 # with automatic checkpoints off, then keeps a read transaction open, so
 # that no other connection can fold the WAL back or delete it.
 mkfifo "$T/wal/fifo"
-sqlite3 "$W" <"$T/wal/fifo" >/dev/null 2>&1 &
+sqlite3 "$W" <"$T/wal/fifo" >"$T/wal/sq.out" 2>&1 &
 sq=$!
 exec 7>"$T/wal/fifo"
 printf 'PRAGMA wal_autocheckpoint = 0;\nUPDATE profiles SET timeout = 77;\nBEGIN;\nSELECT count(*) FROM profiles;\n' >&7
-for _ in $(seq 100); do
-	[ "$(stat -c %s "$W-wal" 2>/dev/null || echo 0)" -gt 100000 ] && break
-	sleep 0.1
-done
-sleep 0.3
-# Then a popconn writer killed in the middle of a bulk-set (or, on a fast
-# machine, after it), and the sqlite3 shell killed too.
+# The shell has answered the SELECT: the read transaction is open.
+wal_big() { [ "$(stat -c %s "$W-wal" 2>/dev/null || echo 0)" -gt 100000 ]; }
+wait_until 10 wal_big && wait_until 10 grep -qE '^[0-9]+$' "$T/wal/sq.out" ||
+	not_ok "truncated WAL: the sqlite3 shell committed to the WAL and holds a read transaction" \
+	    "$(stat -c %s "$W-wal" 2>/dev/null) bytes; $(head -c 300 "$T/wal/sq.out")"
+# Then a popconn writer killed once it has written to the WAL (or, on a
+# fast machine, after it ended), and the sqlite3 shell killed too.
+w0=$(stat -c %s "$W-wal" 2>/dev/null || echo 0)
 "$PC" --db "$W" --key "$K" bulk-set --group g timeout=55 >/dev/null 2>&1 &
 pw=$!
-sleep 0.4
+wal_moved() { [ "$(stat -c %s "$W-wal" 2>/dev/null || echo 0)" != "$w0" ] || ! kill -0 "$pw" 2>/dev/null; }
+wait_until 30 wal_moved || true
 kill -KILL "$pw" 2>/dev/null || true
 { wait "$pw"; } 2>/dev/null || true
 kill -KILL "$sq"
@@ -317,20 +318,27 @@ expect_eq "$(q "$D" 'PRAGMA user_version')" 999 "newer database: user_version st
 
 # --- another program holds the write lock for longer than the busy timeout ----
 # Opening an up-to-date database takes no write lock, so reads go on.
+# The lock is held until this script lets go (a FIFO feeds the sqlite3
+# shell), not for a fixed time: the checks below run while it is held,
+# on any machine, and that is checked too.
 L=$T/locked.db
 mk "$L" "$KK" 5
-printf 'BEGIN IMMEDIATE;\nUPDATE profiles SET timeout = timeout;\n.shell sleep 8\nCOMMIT;\n' |
-	sqlite3 "$L" >/dev/null 2>&1 &
+mkfifo "$T/lock.fifo"
+sqlite3 "$L" <"$T/lock.fifo" >/dev/null 2>&1 &
 locker=$!
-for _ in $(seq 50); do
-	sqlite3 -cmd '.timeout 0' "$L" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
-	sleep 0.1
-done
+exec 6>"$T/lock.fifo"
+printf 'BEGIN IMMEDIATE;\nUPDATE profiles SET timeout = timeout;\n' >&6
+lock_held() { ! sqlite3 -cmd '.timeout 0' "$L" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1; }
+wait_until 10 lock_held || not_ok "write lock held elsewhere: the sqlite3 shell took the lock"
 run "$PC" --db "$L" --key "$KK" list
 expect_rc 0 "write lock held elsewhere: list still works"
 expect_eq "$(grep -c '^p[0-9]' <<<"$OUT")" 5 "write lock held elsewhere: list shows the profiles"
 run "$PC" --db "$L" --key "$KK" show p2
 expect_rc 0 "write lock held elsewhere: show still works"
+lock_held && ok "write lock held elsewhere: still held after the checks" ||
+	not_ok "write lock held elsewhere: still held after the checks"
+printf 'COMMIT;\n' >&6
+exec 6>&-
 wait "$locker" || true
 
 # --- a folder that cannot be made: the message names which one -----------------

@@ -3,7 +3,8 @@
 # tmux sessions on one database): A opens it, B saves a change, A saves ->
 # the conflict is detected and offered as a choice; cancel keeps A's edit
 # on screen and writes nothing; keep mine overwrites; take theirs loads the
-# other version.  Nothing is silently overwritten.
+# other version.  Nothing is silently overwritten.  What is stored is read
+# back with `popconn show shared --json` and compared exactly.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 
@@ -24,8 +25,7 @@ tui_keys B Tab C-u
 tui_type B 'fromB'
 tui_keys B C-s
 tui_expect B 'saved "shared"' "B saves first"
-run pc show shared --json
-expect_out '"group": "fromB"' "B's change is stored"
+expect_stored shared group '"fromB"' "B's change is stored"
 
 tui_keys A C-s
 tui_expect A 'Edit conflict' "A's save over B's change is caught"
@@ -34,15 +34,13 @@ tui_expect A '\[c\] Cancel +\[k\] Keep mine +\[t\] Take theirs' "and offers the 
 tui_keys A c
 tui_expect A 'not saved; your changes are still on screen' "cancel writes nothing"
 tui_expect A 'Group +fromA' "A's value is still on screen"
-run pc show shared --json
-expect_out '"group": "fromB"' "B's change is still stored"
+expect_stored shared group '"fromB"' "B's change is still stored"
 
 tui_keys A C-s
 tui_expect A 'Edit conflict' "saving again asks again"
 tui_keys A k
 tui_expect A 'saved "shared"' "keep mine saves A's version"
-run pc show shared --json
-expect_out '"group": "fromA"' "A's change is stored"
+expect_stored shared group '"fromA"' "A's change is stored"
 
 # B still holds the old version: its next save conflicts too.
 tui_keys B C-u
@@ -53,10 +51,13 @@ tui_keys B t
 tui_expect B 'loaded the other change' "take theirs loads A's version"
 tui_expect B 'Group +fromA' "B's form shows A's value"
 tui_expect B 'saved *$' "and nothing is unsaved"
-run pc show shared --json
-expect_out '"group": "fromA"' "take theirs wrote nothing"
+expect_stored shared group '"fromA"' "take theirs wrote nothing"
+# The audit log: B's save and A's keep mine, newest first, nothing more
+# (cancel and take theirs wrote nothing).
 run pc history shared
-expect_out 'set' "the saves are in the audit log"
+expect_eq "$(grep -E ' set ' <<<"$OUT" | sed -E 's/.* set +shared +//')" \
+    "group: fromB -> fromA
+group: start -> fromB" "the audit log holds exactly the two saves"
 
 tui_keys B Escape
 tui_expect B 'fromA \(1\)' "B closes without a question"

@@ -5,13 +5,13 @@
 # shows them escaped, the pane title and the screen are untouched, no
 # escape byte is in the capture or in the saved trace.  Also: a server
 # that injects a response after STLS gets stls_injection.  Skipped (exit
-# 77) when the logon layer is not linked or pc_hostile is not built.
+# 77; a failure with CI=true) when the logon layer is not linked or
+# pc_hostile is not built.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 HOSTILE=${2:-$(dirname "$PC")/tests/pc_hostile}
 PIDS=()
 
-skip() { printf 'SKIP: %s\n' "$1"; exit 77; }
 stop_all() {
 	local p
 	for p in "${PIDS[@]}"; do
@@ -20,7 +20,7 @@ stop_all() {
 	tui_cleanup
 }
 trap stop_all EXIT
-[ -x "$HOSTILE" ] || skip "pc_hostile is not built ($HOSTILE)"
+[ -x "$HOSTILE" ] || skip_test "pc_hostile is not built ($HOSTILE)"
 
 # hostile MODE NAME: start one, wait for its port, set PORT.  (Not called
 # in $(...): the pid must be recorded in this shell, for stop_all.)
@@ -28,10 +28,11 @@ hostile() {
 	"$HOSTILE" --mode "$1" --port 0 --portfile "$TUI_T/$2.port" \
 		--log "$TUI_T/$2.log" --max-time 20 >/dev/null 2>&1 &
 	PIDS+=($!)
-	for i in $(seq 1 100); do
-		[ -s "$TUI_T/$2.port" ] && break
-		sleep 0.05
-	done
+	wait_until 5 test -s "$TUI_T/$2.port" || {
+		not_ok "pc_hostile --mode $1 writes its port file"
+		finish
+		exit 1
+	}
 	PORT=$(cat "$TUI_T/$2.port")
 }
 
@@ -41,7 +42,7 @@ tui_wait P 'probe'
 tui_keys P t
 tui_wait P 'Test logon: probe' 5
 if tui_screen P | grep -q 'has no test logon yet'; then
-	skip "the logon layer is not linked into this popconn yet"
+	skip_test "the logon layer is not linked into this popconn yet"
 fi
 tui_keys P Escape q
 pc rm probe >/dev/null

@@ -5,15 +5,15 @@
 # the password never reaches the screen or the saved trace; a failing
 # logon (wrong password, closed port) gets its diagnosis and hint; Esc
 # cancels a test that hangs (the UI keeps answering); s saves the trace;
-# test marked runs several at once with a result table.  Skipped (exit 77)
-# when the logon layer is not linked yet or the servers cannot start.
+# test marked runs several at once with a result table.  Skipped (exit 77;
+# a failure with CI=true) when the logon layer is not linked yet; servers
+# that do not start are a failure.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 HOSTILE=${2:-$(dirname "$PC")/tests/pc_hostile}
 SRV=$TUI_T/servers
 HPID=
 
-skip() { printf 'SKIP: %s\n' "$1"; exit 77; }
 stop_all() {
 	[ -n "$HPID" ] && kill "$HPID" 2>/dev/null
 	[ -d "$SRV" ] && bash "$here/../integ/servers.sh" stop "$SRV" >/dev/null 2>&1
@@ -28,7 +28,7 @@ tui_wait P 'probe'
 tui_keys P t
 tui_wait P 'Test logon: probe' 5
 if tui_screen P | grep -q 'has no test logon yet'; then
-	skip "the logon layer is not linked into this popconn yet"
+	skip_test "the logon layer is not linked into this popconn yet"
 fi
 tui_keys P Escape q
 pc rm probe >/dev/null
@@ -37,8 +37,12 @@ pc rm probe >/dev/null
 chmod 711 "$TUI_T"
 mkdir -p "$SRV"
 POPCONN_SERVERS_ONLY="dovecot-main dovecot-group" \
-	bash "$here/../integ/servers.sh" start "$SRV" >"$TUI_T/servers.log" 2>&1 ||
-	skip "the test servers did not start (root and the packages are needed): $(tail -1 "$TUI_T/servers.log")"
+	bash "$here/../integ/servers.sh" start "$SRV" >"$TUI_T/servers.log" 2>&1 || {
+	# Not a skip: a server that does not start is a failure, always.
+	not_ok "the test servers start" "$(tail -5 "$TUI_T/servers.log")"
+	finish
+	exit 1
+}
 eval "$(bash "$here/../integ/servers.sh" env "$SRV")"
 
 pc add dovecot group=live address=127.0.0.1 port="$POP3S_PORT" \
@@ -170,7 +174,8 @@ tui_keys A Escape
 "$HOSTILE" --mode silent --port 0 --portfile "$TUI_T/silent.port" \
 	--max-time 60 >/dev/null 2>&1 &
 HPID=$!
-for i in $(seq 1 50); do [ -s "$TUI_T/silent.port" ] && break; sleep 0.05; done
+wait_until 5 test -s "$TUI_T/silent.port" ||
+	not_ok "pc_hostile --mode silent writes its port file"
 pc add silent address=127.0.0.1 port="$(cat "$TUI_T/silent.port")" \
 	security=none timeout=30 >/dev/null
 tui_expect A 'silent +127' "the list notices a profile another program added" 8
@@ -179,10 +184,12 @@ tui_keys A Home Down
 tui_expect A '127.0.0.1 port [0-9]+, none: not tested' "the cursor is on silent"
 tui_keys A t
 tui_expect A 'running [0-9.]+(ms|s)' "a hanging test shows a running clock"
-t1=$(tui_screen A | sed -n 's/.*running \([0-9.]*s\).*/\1/p' | head -1)
-sleep 1.2
-t2=$(tui_screen A | sed -n 's/.*running \([0-9.]*s\).*/\1/p' | head -1)
-if [ -n "$t2" ] && [ "$t1" != "$t2" ]; then
+# The clock on screen changes: waited for (not a count inside a time).
+clock() { tui_screen A | sed -n 's/.*running \([0-9.]*m\{0,1\}s\).*/\1/p' | head -1; }
+clock_moved() { t2=$(clock); [ -n "$t2" ] && [ "$t2" != "$t1" ]; }
+t1=$(clock)
+t2=
+if [ -n "$t1" ] && wait_until 10 clock_moved; then
 	ok "the clock moves while the session waits ($t1 -> $t2)"
 else
 	not_ok "the clock moves while the session waits" "'$t1' then '$t2'"

@@ -5,10 +5,11 @@
 # clear "read-only" message and the file stays exactly as it was.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
-[ "$(id -u)" = 0 ] || { echo "needs root (mount)"; exit 77; }
+[ "$(id -u)" = 0 ] || skip_test "needs root (mount)"
 RO=$TUI_T/ro
 mkdir -p "$RO"
-mount -t tmpfs -o size=2m,mode=0700 tmpfs "$RO" || { echo "cannot mount a tmpfs"; exit 77; }
+mount -t tmpfs -o size=2m,mode=0700 tmpfs "$RO" ||
+	skip_test "cannot mount a tmpfs"
 ro_cleanup() {
 	tmux -L "$TUI_SOCK" -f /dev/null kill-server 2>/dev/null
 	umount "$RO" 2>/dev/null

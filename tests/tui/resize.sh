@@ -31,6 +31,9 @@ check_frame() {
 	fi
 }
 
+# keybar_back NAME: the editor's key bar is on the last row.
+keybar_back() { tui_screen "$1" | tail -1 | grep -q 'Esc close'; }
+
 tui_start A 80 24
 tui_wait A 'third'
 check_frame A 80 24
@@ -53,10 +56,7 @@ tx resize-window -t A -x 80 -y 24
 tui_wait A '^  Group +typed-before'
 # The line above shows at both sizes: also wait for the key bar to be back
 # on the last row of the smaller screen.
-for _ in $(seq 100); do
-	tui_screen A | tail -1 | grep -q 'Esc close' && break
-	sleep 0.05
-done
+wait_until 5 keybar_back A || true
 check_frame A 80 24
 tui_type A '-after'
 tui_expect A 'Group +typed-before-after' "text typed across a resize is kept"
@@ -77,10 +77,7 @@ tui_keys A Escape
 tui_expect A 'Unsaved changes' "the unsaved-changes question"
 tx resize-window -t A -x 120 -y 40
 tui_wait A 'Keep editing'
-for _ in $(seq 100); do
-	tui_screen A | tail -1 | grep -q 'Esc close' && break
-	sleep 0.05
-done
+wait_until 5 keybar_back A || true
 check_frame A 120 40
 tui_expect A '^ +│ \[n\] Keep editing +\[s\] Save +\[d\] Discard +│' "the dialog is whole after a resize"
 tx resize-window -t A -x 80 -y 24

@@ -10,11 +10,15 @@
 #   tui_expect A 'pattern' "what"     # ok/not_ok on the screen
 #   tui_result A name                 # compare with results/name.result
 #
+# Every wait polls the screen for a condition until a deadline scaled by
+# POPCONN_TEST_SLOW (tests/lib/assert.sh: 3 for an ASan build); nothing
+# checks a screen after a fixed sleep alone.
 # Every run has its own tmux server (a private socket, -f /dev/null), its
 # own database and key file (POPCONN_DB, XDG_CONFIG_HOME under a temp
 # directory), a fixed size, ESCDELAY=25 and LANG=C.UTF-8.  The trap kills
 # the tmux server and removes the directory on every exit.  GENERATE=1
-# rewrites the results instead of comparing.
+# rewrites the results instead of comparing: such a run verifies nothing
+# and so ends with a failure (finish exits 1 and says so).
 set -uo pipefail
 TUI_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$TUI_HERE/../lib/assert.sh"
@@ -29,6 +33,8 @@ run() {
 	rm -f "$o" "$e"
 }
 PC=$(realpath "$1")
+slow_factor "$PC"
+TUI_GENERATED=0
 TUI_T=$(mktemp -d)
 TUI_SOCK=popconn$$
 export POPCONN_DB=$TUI_T/data/pc.db XDG_CONFIG_HOME=$TUI_T/config
@@ -78,29 +84,29 @@ tui_start() {
 
 tui_screen() { tx capture-pane -p -t "$1"; }
 
-# tui_wait NAME PATTERN [SECONDS]: 0 once the screen matches (ERE).
-tui_wait() {
-	local i n=$(( ${3:-5} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		if tui_screen "$1" | grep -qE -- "$2"; then
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
-}
+# (grep reads a here-string: see expect_out in assert.sh.)
+tui_has() { grep -qE -- "$2" <<<"$(tui_screen "$1")"; }
+tui_lacks() { ! tui_has "$@"; }
+
+# tui_wait NAME PATTERN [SECONDS]: 0 once the screen matches (ERE), 1
+# after SECONDS (5) times the factor.
+tui_wait() { wait_until "${3:-5}" tui_has "$1" "$2"; }
 
 # tui_gone NAME PATTERN [SECONDS]: 0 once the screen no longer matches.
-tui_gone() {
-	local i n=$(( ${3:-5} * 20 ))
-	for ((i = 0; i < n; i++)); do
-		if ! tui_screen "$1" | grep -qE -- "$2"; then
-			return 0
-		fi
-		sleep 0.05
-	done
+tui_gone() { wait_until "${3:-5}" tui_lacks "$1" "$2"; }
+
+# tui_settle NAME [SECONDS]: 0 once two captures 0.1 s apart are the same
+# (the screen has stopped changing).
+TUI_PREV=
+tui_same() {
+	local s
+	s=$(tui_screen "$1")
+	[ "$s" = "$TUI_PREV" ] && return 0
+	TUI_PREV=$s
+	sleep 0.1
 	return 1
 }
+tui_settle() { TUI_PREV=$'\001'; wait_until "${2:-5}" tui_same "$1"; }
 
 # Keys go one send-keys at a time; a short pause lets the loop redraw.
 tui_keys() {
@@ -124,7 +130,10 @@ $(tui_screen "$1")"
 	fi
 }
 
+# tui_expect_not NAME PATTERN WHAT: once the screen has settled, it lacks
+# PATTERN.  (Callers wait for something the same screen must show first.)
 tui_expect_not() {
+	tui_settle "$1" || true
 	if tui_screen "$1" | grep -qE -- "$2"; then
 		not_ok "$3" "screen has /$2/:
 $(tui_screen "$1")"
@@ -149,33 +158,54 @@ tui_stable_logon() {
 }
 
 # tui_result NAME RESULT [logon]: compare the screen with
-# results/RESULT.result (with "logon", timings masked).
-tui_result() {
-	local want=$TUI_RESULTS/$2.result got
-	if [ "${3:-}" = logon ]; then
-		got=$(tui_stable_logon "$1")
+# results/RESULT.result (with "logon", timings masked), waiting (5 s times
+# the factor) for the screen to become the result.
+tui_result_got() {
+	if [ "${2:-}" = logon ]; then
+		GOT=$(tui_stable_logon "$1")
 	else
-		got=$(tui_stable "$1")
+		GOT=$(tui_stable "$1")
 	fi
+}
+tui_result_same() { tui_result_got "$1" "$3"; [ "$GOT" = "$WANT" ]; }
+tui_result() {
+	local want=$TUI_RESULTS/$2.result
 	if [ "${GENERATE:-0}" = 1 ]; then
+		tui_settle "$1" || true
+		tui_result_got "$1" "${3:-}"
 		mkdir -p "$TUI_RESULTS"
-		printf '%s\n' "$got" >"$want"
-		ok "$2: result written"
+		printf '%s\n' "$GOT" >"$want"
+		TUI_GENERATED=$((TUI_GENERATED + 1))
+		printf 'GENERATED - results/%s.result (written, not verified)\n' "$2"
 		return
 	fi
 	if [ ! -f "$want" ]; then
 		not_ok "$2: screen matches results/$2.result" "no such file (run with GENERATE=1)"
 		return
 	fi
-	if [ "$got" = "$(cat "$want")" ]; then
+	WANT=$(cat "$want")
+	if wait_until 5 tui_result_same "$1" "$2" "${3:-}"; then
 		ok "$2: screen matches results/$2.result"
 	else
 		not_ok "$2: screen matches results/$2.result" \
-			"$(diff <(cat "$want") <(printf '%s\n' "$got") | head -40)"
+			"$(diff <(cat "$want") <(printf '%s\n' "$GOT") | head -40)"
 	fi
 }
 
 # tui_quit NAME: q from the list and wait for the exit line.
 tui_exit_status() {
 	tui_screen "$1" | sed -n 's/.*\[popconn exit \([0-9]*\)\].*/\1/p' | tail -1
+}
+
+# finish: as assert.sh's, but a run with GENERATE=1 verified nothing, so it
+# fails, saying so.
+eval "assert_$(declare -f finish)"
+finish() {
+	if [ "$TUI_GENERATED" -gt 0 ]; then
+		printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+		printf 'GENERATE=1: %d results rewritten; the screens they hold were NOT verified (check them with git diff, then run without GENERATE): exit 1\n' \
+			"$TUI_GENERATED"
+		return 1
+	fi
+	assert_finish
 }

@@ -284,9 +284,13 @@ test_xport_sock_ipv6(void **state)
 	struct xport	*x;
 	int		 lfd, port, cfd;
 
+	/*
+	 * Not a skip: the integration servers listen on ::1 too, so a
+	 * machine that runs this suite must have IPv6 loopback.
+	 */
 	lfd = listener(AF_INET6, 4, &port);
 	if (lfd == -1)
-		skip();
+		fail_msg("no IPv6 loopback (::1): %s", strerror(errno));
 	x = xport_sock_new("[::1]", port, NULL);
 	assert_int_equal(drive(x, 5000), PC_OK);
 	assert_non_null(strstr(xport_sock_peer(x), "::1 port"));
@@ -301,33 +305,41 @@ static void
 test_xport_sock_timeout(void **state)
 {
 	struct xport	*x;
-	int		 lfd, port, fill[8], i, nfill = 0;
+	int		 lfd, port, fill[64], i, nfill = 0;
 	int64_t		 t0;
 
 	/*
 	 * A listener whose accept queue is full drops further SYNs, so a
-	 * connect to it hangs: a timeout without leaving loopback.
+	 * connect to it hangs: a timeout without leaving loopback.  Linux
+	 * completes backlog + 1 connections; fill the queue until one
+	 * connect does not complete (a generous bound: the test fails,
+	 * never skips, if the kernel keeps accepting).
 	 */
 	lfd = listener(AF_INET, 0, &port);
 	assert_true(lfd >= 0);
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 64; i++) {
 		x = xport_sock_new("127.0.0.1", port, NULL);
 		xport_set_deadline(x, xport_now_ms() + 200);
-		if (drive(x, 1000) != PC_OK) {
+		if (drive(x, 5000) != PC_OK) {
 			xport_free(x);
 			break;
 		}
 		fill[nfill++] = dup(xport_fd(x));
 		xport_free(x);
 	}
-	if (i == 8)
-		skip();		/* the kernel kept accepting */
+	if (i == 64)
+		fail_msg("the kernel accepted 64 connections on a listener "
+		    "with backlog 0: no way to make a connect hang");
 	x = xport_sock_new("127.0.0.1", port, NULL);
 	t0 = xport_now_ms();
 	xport_set_deadline(x, t0 + 300);
-	assert_int_equal(drive(x, 5000), PC_E_TIMEOUT);
+	/*
+	 * drive() gives up with PC_E_AGAIN after its own bound: PC_E_TIMEOUT
+	 * means the transport's deadline fired.  No upper bound on the time:
+	 * a slow machine is not a failure.
+	 */
+	assert_int_equal(drive(x, 60000), PC_E_TIMEOUT);
 	assert_true(xport_now_ms() - t0 >= 290);
-	assert_true(xport_now_ms() - t0 < 3000);
 	assert_int_equal(xport_fail(x), XPORT_FAIL_TIMEOUT);
 	assert_int_equal(xport_fail_diag(xport_fail(x)),
 	    DIAG_CONNECT_TIMEOUT);
