@@ -112,12 +112,12 @@ for n in home s1 s2 s3 s4 s5; do
 	[ "$(stored "$n" security)" = '"tls"' ] || bad+="$n security $(stored "$n" security); "
 done
 expect_eq "$bad" "" "every member of the group changed (timeout 90, security tls)"
-expect_stored s1 port 995 "bulk-set does not move a saved profile's port"
+expect_stored s1 port 110 "bulk-set moves a saved profile's default port with security (995 -> 110)"
 expect_stored home port 1995 "bulk-set does not move a typed port either"
 run pc bulk-set --group sales port=0
 expect_rc 2 "bulk-set with an invalid value is refused"
 expect_out '^$' "nothing printed on stdout for a refused bulk-set"
-expect_stored s2 port 995 "a refused bulk-set changes nothing"
+expect_stored s2 port 110 "a refused bulk-set changes nothing"
 s3_username=$(stored s3 username)
 run pc bulk-set s1 s2 username=carol
 expect_rc 0 "bulk-set by names"

@@ -28,7 +28,7 @@
 #   - "database is locked" (or "busy") never reached the user: not in any
 #     CLI stderr, not on any TUI screen (captured after every step);
 #   - a CLI command either succeeded or (set on a shared profile only) was
-#     refused with exit 4 and the clear "was changed by ... nothing was
+#     refused with exit 5 and the clear "was changed by ... nothing was
 #     saved" message; the TUI never failed to save for another reason,
 #     every conflict the driver made was shown (a save that did not see
 #     it is a lost update), and Enter on the list always opened the
@@ -228,7 +228,7 @@ tui_error() {
 }
 
 # tui_force K: change s<K>'s username from the CLI, as the editor's
-# competitor; retried while a worker's change wins (exit 4).  Each command
+# competitor; retried while a worker's change wins (exit 5).  Each command
 # goes to $T/f.log in the workers' format, so the audit checks see it.
 tui_force() {
 	local p=s$1 try value rc lines
@@ -240,7 +240,7 @@ tui_force() {
 		printf '%s %s %s %s %s %s\n' shared "$p" "$value" "$rc" \
 		    "${#lines[@]}" "${lines[*]}" >>"$T/f.log"
 		[ "$rc" != 0 ] || return 0
-		[ "$rc" = 4 ] || return 1
+		[ "$rc" = 5 ] || return 1
 	done
 	return 1
 }
@@ -523,8 +523,8 @@ phase() {
 		not_ok "$nw workers: 'database is locked' reached the CLI $locked times" \
 		    "$(grep -iE 'locked|busy' "$T/all.log" | head -3)"
 	fi
-	# Refused: only a set on a shared profile, exit 4, the conflict text.
-	bad=$(awk '$4 != 0 && !($1 == "shared" && $4 == 4 &&
+	# Refused: only a set on a shared profile, exit 5, the conflict text.
+	bad=$(awk '$4 != 0 && !($1 == "shared" && $4 == 5 &&
 	    $0 ~ /was changed by .* nothing was saved/)' "$T/all.log")
 	if [ -z "$bad" ]; then
 		ok "$nw workers: every command succeeded or was a clear conflict"

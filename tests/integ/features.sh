@@ -351,14 +351,10 @@ tok() {
 	no_secret "token $what: nothing it printed is in the text output" TOKLEAK-OUT TOKLEAK-ERR
 }
 tok tk-exit "printf TOKLEAK-OUT-1; printf TOKLEAK-ERR-2 >&2; exit 3" "exits 3" \
-	'exit status 3; it wrote 13 bytes'
+	'exit status 3 .it wrote 13 bytes to standard output'
 tok tk-empty "printf TOKLEAK-ERR-3 >&2; true" "prints nothing" 'printed nothing'
-t0=$(date +%s%N)
 tok tk-slow "printf TOKLEAK-OUT-4; sleep 60 & echo \$! >$T/tk.pid; wait" "times out" \
-	'did not finish within the timeout'
-ms=$((($(date +%s%N) - t0) / 1000000))
-# Two runs of timeout=2, well under the 60 s the command would take.
-if [ "$ms" -lt 30000 ]; then ok "token times out: bounded by the profile's timeout ($ms ms for two runs)"; else not_ok "token times out: bounded by the profile's timeout" "$ms ms"; fi
+	'did not finish within 2 s: it was ended with its process group'
 gpid=$(cat "$T/tk.pid")
 if until_true 10 eval '! alive '"$gpid"; then ok "token times out: what the command started is ended too"; else not_ok "token times out: what the command started is ended too" "pid $gpid alive"; fi
 # The control: a command that prints a token logs on to the same server.
