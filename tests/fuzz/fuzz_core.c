@@ -4,7 +4,8 @@
  *
  * Invariants checked beyond the sanitizers, on every input:
  * - str_escape gives printable UTF-8 (see fuzz_check.h) without a NUL,
- *   it can be undone (\\ and \xNN) to give the input back, and it changes
+ *   it can be undone (\\, \xNN and \uNNNN) to give the input back, and it
+ *   changes
  *   nothing exactly when str_needs_escape says so;
  * - a string b64_decode accepts is the encoding of what it decoded (the
  *   decoder is strict, so only canonical base64 passes), and any bytes
@@ -49,6 +50,27 @@ fuzz_unescape(const char *e, size_t len, char *out)
 		if (i + 1 < len && e[i + 1] == '\\') {
 			out[n++] = '\\';
 			i++;
+			continue;
+		}
+		/* \uNNNN: a bidi or invisible format character, as UTF-8. */
+		if (i + 5 < len && e[i + 1] == 'u') {
+			unsigned cp = 0;
+			int k, h;
+
+			for (k = 2; k < 6; k++) {
+				if ((h = fuzz_hex(e[i + k])) < 0)
+					return -1;
+				cp = cp * 16 + (unsigned)h;
+			}
+			if (cp < 0x800) {
+				out[n++] = (char)(0xc0 | (cp >> 6));
+				out[n++] = (char)(0x80 | (cp & 0x3f));
+			} else {
+				out[n++] = (char)(0xe0 | (cp >> 12));
+				out[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				out[n++] = (char)(0x80 | (cp & 0x3f));
+			}
+			i += 5;
 			continue;
 		}
 		if (i + 3 >= len || e[i + 1] != 'x' ||
