@@ -4,9 +4,8 @@
  *
  * Invariants checked beyond the sanitizers, on every input:
  * - str_escape gives printable UTF-8 (see fuzz_check.h) without a NUL,
- *   it can be undone (\\, \xNN and \uNNNN) to give the input back, and it
- *   changes
- *   nothing exactly when str_needs_escape says so;
+ *   it can be undone (\\, \xNN and \uNNNN) to give the input back, and
+ *   it changes nothing exactly when str_needs_escape says so;
  * - a string b64_decode accepts is the encoding of what it decoded (the
  *   decoder is strict, so only canonical base64 passes), and any bytes
  *   survive b64_encode then b64_decode.
