@@ -324,12 +324,15 @@ expect_eq "$(q "$D" 'PRAGMA user_version')" 999 "newer database: user_version st
 L=$T/locked.db
 mk "$L" "$KK" 5
 mkfifo "$T/lock.fifo"
-sqlite3 "$L" <"$T/lock.fifo" >/dev/null 2>&1 &
+sqlite3 "$L" <"$T/lock.fifo" >"$T/locker.out" 2>&1 &
 locker=$!
 exec 6>"$T/lock.fifo"
-printf 'BEGIN IMMEDIATE;\nUPDATE profiles SET timeout = timeout;\n' >&6
+# A busy timeout for the locker itself: a BEGIN refused for a moment would
+# leave it in autocommit mode, holding nothing.
+printf '.timeout 10000\nBEGIN IMMEDIATE;\nUPDATE profiles SET timeout = timeout;\n' >&6
 lock_held() { ! sqlite3 -cmd '.timeout 0' "$L" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1; }
-wait_until 10 lock_held || not_ok "write lock held elsewhere: the sqlite3 shell took the lock"
+wait_until 10 lock_held || not_ok "write lock held elsewhere: the sqlite3 shell took the lock" \
+	"locker alive: $(kill -0 "$locker" 2>/dev/null && echo yes || echo no); it said: $(cat "$T/locker.out")"
 run "$PC" --db "$L" --key "$KK" list
 expect_rc 0 "write lock held elsewhere: list still works"
 expect_eq "$(grep -c '^p[0-9]' <<<"$OUT")" 5 "write lock held elsewhere: list shows the profiles"
