@@ -25,6 +25,13 @@ int		 str_needs_escape(const char *s, size_t len);
 /* 1 when s is safe for a terminal as it is: no C0, DEL, C1 or invalid
  * UTF-8 (backslashes allowed: output of str_escape passes). */
 int		 str_printable(const char *s, size_t len);
+/* Columns s takes on a UTF-8 terminal (wide East Asian characters count
+ * two, combining marks none; a byte that is not UTF-8 counts one). */
+size_t		 str_width(const char *s);
+/* s padded with spaces to exactly width columns, or cut to width - 1 and
+ * ended with an ellipsis when it is wider.  For column output of text that
+ * is already escaped.  Caller frees. */
+char		*str_fit(const char *s, size_t width);
 /* ASCII case-insensitive equality; NULLs compare equal to "". */
 int		 str_ieq(const char *a, const char *b);
 /* Trim ASCII white space on both ends, in place; returns s. */

@@ -64,12 +64,29 @@ cli_validate(const struct profile *p)
 	return CLI_EXIT_USAGE;
 }
 
+/*
+ * One column of `list`: the value escaped, padded to width columns of the
+ * terminal (not bytes: "Zweigstelle Ü" lines up) and cut with an ellipsis
+ * when longer, then the separating space.
+ */
+static void
+cli_list_cell(const char *v, size_t width)
+{
+	char *e, *f;
+
+	e = str_escape(v, strlen(v));
+	f = str_fit(e, width);
+	printf("%s ", f);
+	free(f);
+	free(e);
+}
+
 int
 cli_cmd_list(struct cli *c)
 {
 	struct store_list l = { 0 };
 	const char *group = NULL, *last;
-	char *cause = NULL, *gname;
+	char *cause = NULL;
 	bool json = false;
 	enum pc_err rc;
 	int i, ret;
@@ -108,14 +125,14 @@ cli_cmd_list(struct cli *c)
 			printf("%-24s %-14s %-26s %5s %-4s %s\n", "NAME",
 			    "GROUP", "ADDRESS", "PORT", "SEC", "LAST TEST");
 		for (i = 0; i < l.n; i++) {
-			gname = str_escape(l.v[i]->group ? l.v[i]->group : "",
-			    l.v[i]->group ? strlen(l.v[i]->group) : 0);
 			last = l.v[i]->last_result ? l.v[i]->last_result : "-";
-			printf("%-24s %-14s %-26s %5d %-4s %s\n", l.v[i]->name,
-			    *gname ? gname : "-", l.v[i]->address ?
-			    l.v[i]->address : "", l.v[i]->port,
+			cli_list_cell(l.v[i]->name, 24);
+			cli_list_cell(l.v[i]->group != NULL &&
+			    *l.v[i]->group ? l.v[i]->group : "-", 14);
+			cli_list_cell(l.v[i]->address ? l.v[i]->address : "",
+			    26);
+			printf("%5d %-4s %s\n", l.v[i]->port,
 			    profile_security_str(l.v[i]->security), last);
-			free(gname);
 		}
 	}
 	store_list_cleanup(&l);

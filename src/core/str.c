@@ -8,8 +8,10 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "popconn/buf.h"
 #include "popconn/str.h"
@@ -263,4 +265,86 @@ b64_decode(const char *s, size_t len, unsigned char **out, size_t *outlen)
 fail:
 	free(o);
 	return PC_E_INVALID;
+}
+
+/*
+ * Columns one character takes on a terminal, from the C library's tables
+ * for UTF-8 (a C.UTF-8 locale object, whatever the process's own locale is,
+ * so the CLI need not call setlocale); 1 when the library cannot say.
+ */
+static int
+str_cp_width(unsigned int cp)
+{
+	static locale_t	utf8;
+	static int	tried;
+	locale_t	old;
+	int		w;
+
+	if (cp < 0x7f)
+		return 1;
+	if (!tried) {
+		tried = 1;
+		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	}
+	if (utf8 == (locale_t)0)
+		return 1;
+	old = uselocale(utf8);
+	w = wcwidth((wchar_t)cp);
+	uselocale(old);
+	return w < 0 ? 1 : w;
+}
+
+size_t
+str_width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, n, len = strlen(s), w = 0;
+	unsigned int cp;
+
+	for (i = 0; i < len; i += n) {
+		n = str_utf8_len(u + i, len - i, &cp);
+		if (n == 0) {
+			n = 1;
+			w++;
+		} else
+			w += (size_t)str_cp_width(cp);
+	}
+	return w;
+}
+
+char *
+str_fit(const char *s, size_t width)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, n, len = strlen(s), w = 0, cw, keep = 0;
+	unsigned int cp;
+	struct buf b;
+
+	if (str_width(s) <= width) {
+		buf_init(&b, 0);
+		buf_add(&b, s, len);
+		for (w = str_width(s); w < width; w++)
+			buf_add(&b, " ", 1);
+		return buf_take(&b);
+	}
+	/* Too wide: keep what fits in width - 1 columns, then the marker. */
+	for (i = 0; i < len; i += n) {
+		n = str_utf8_len(u + i, len - i, &cp);
+		cw = n == 0 ? 1 : (size_t)str_cp_width(cp);
+		if (n == 0)
+			n = 1;
+		if (w + cw + 1 > width)
+			break;
+		w += cw;
+		keep = i + n;
+	}
+	buf_init(&b, 0);
+	buf_add(&b, s, keep);
+	if (width > 0) {
+		buf_add(&b, "\xe2\x80\xa6", 3);	/* U+2026 HORIZONTAL ELLIPSIS */
+		w++;
+	}
+	for (; w < width; w++)
+		buf_add(&b, " ", 1);
+	return buf_take(&b);
 }

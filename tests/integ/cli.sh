@@ -234,4 +234,24 @@ expect_rc 0 "XDG_DATA_HOME default path works"
 run pc --db "$T/explicit.db" list
 [ -f "$T/explicit.db" ] && ok "--db PATH is used" || not_ok "--db PATH is used"
 
+# --- list columns by display width ------------------------------------------
+# A group "Zweigstelle Ü" (two bytes, one column) and a group of wide CJK
+# characters must not shift the columns: every ADDRESS starts at the same
+# terminal column, and a value too long for its column is cut with an
+# ellipsis.
+W=$T/width.db
+run pc --db "$W" add w1 address=w1.example.com group="Zweigstelle Ü"
+run pc --db "$W" add w2 address=w2.example.com group="plain"
+run pc --db "$W" add averyveryverylongprofilename-xyz address=w3.example.com \
+    group="東京オフィス支店グループ"
+run pc --db "$W" list
+expect_rc 0 "list with wide and accented group names"
+cols=$(perl -CS -Mutf8 -ne 'next unless /^(.*?)w\d\.example\.com/;
+	my $p = $1; my $w = 0;
+	$w += (/\p{East_Asian_Width=Wide}|\p{East_Asian_Width=Fullwidth}/ ? 2 : 1) for split //, $p;
+	print "$w\n"' <<<"$OUT" | sort -u | tr '\n' ' ')
+expect_eq "$cols" "40 " "list: every ADDRESS starts at column 40, whatever the group's letters"
+expect_out 'averyveryverylongprofil… ' "list: a name longer than its column is cut with an ellipsis"
+expect_out '東京オフィス… ' "list: a wide group name is cut by columns, not bytes"
+
 finish

@@ -130,12 +130,41 @@ test_core_int_and_diag(void **state)
 	    diag_hint(DIAG_AUTH_FAILED));
 }
 
+/* Column output: widths by terminal columns, cut with an ellipsis. */
+static void
+test_core_width_fit(void **state)
+{
+	char *f;
+
+	(void)state;
+	assert_int_equal(str_width("abc"), 3);
+	assert_int_equal(str_width("Zweigstelle \xc3\x9c"), 13);
+	assert_int_equal(str_width("\xe6\x9d\xb1\xe4\xba\xac"), 4);	/* two CJK */
+	assert_int_equal(str_width("e\xcc\x81"), 1);	/* e + combining acute */
+	assert_int_equal(str_width("\xff"), 1);		/* not UTF-8 */
+	f = str_fit("\xc3\x9c", 3);
+	assert_string_equal(f, "\xc3\x9c  ");
+	free(f);
+	f = str_fit("abcdef", 4);
+	assert_string_equal(f, "abc\xe2\x80\xa6");
+	free(f);
+	/* A wide character that would straddle the cut is left out whole
+	 * and the column is filled to exactly its width. */
+	f = str_fit("a\xe6\x9d\xb1\xe4\xba\xac", 4);
+	assert_string_equal(f, "a\xe6\x9d\xb1\xe2\x80\xa6");
+	free(f);
+	f = str_fit("\xe6\x9d\xb1\xe4\xba\xac\xe4\xba\xac", 4);
+	assert_string_equal(f, "\xe6\x9d\xb1\xe2\x80\xa6 ");
+	free(f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_core_buf_cap),
 		cmocka_unit_test(test_core_escape),
+		cmocka_unit_test(test_core_width_fit),
 		cmocka_unit_test(test_core_base64),
 		cmocka_unit_test(test_core_int_and_diag),
 	};
