@@ -591,16 +591,23 @@ static void
 scr_list_draw_profile(struct tui *t, struct scr_list *l, WINDOW *w, int y,
     const struct profile *p, bool cur, const struct scr_list_cols *c)
 {
-	attr_t base = cur ? theme_attr(TUI_R_CURSOR) : A_NORMAL, ra;
+	attr_t hl = cur ? theme_attr(TUI_R_CURSOR) : A_NORMAL, base = A_NORMAL;
+	attr_t ra;
 	char *age, *res;
 	const char *sec;
+	bool marked;
 
 	(void)t;
-	tui_fill(w, y, 0, getmaxx(w), base);
-	if (scr_list_marked(&l->marks, p->name))
-		tui_put(w, y, 1, 1, cur ? base : theme_attr(TUI_R_MARK),
+	/* The cursor bar covers the mark and the name only: moving it
+	 * rewrites two short cells, not two whole lines (bench/tui.sh). */
+	tui_fill(w, y, 0, c->x_addr - 1, hl);
+	tui_fill(w, y, c->x_addr - 1, getmaxx(w) - c->x_addr + 1, base);
+	marked = scr_list_marked(&l->marks, p->name);
+	if (marked)
+		tui_put(w, y, 1, 1, cur ? hl : theme_attr(TUI_R_MARK),
 		    theme_glyph(TUI_G_MARK));
-	tui_put(w, y, 3, c->name, base, p->name);
+	tui_put(w, y, 3, c->name, hl, p->name);
+	cur = false;	/* the rest of the row in its own colours */
 	tui_put(w, y, c->x_addr, c->addr, base, p->address != NULL ?
 	    p->address : "");
 	tui_putf(w, y, c->x_port, c->port, base, "%5d", p->port);
@@ -635,14 +642,16 @@ scr_list_draw_heading(struct scr_list *l, WINDOW *w, int y, int g, bool cur)
 	char *count;
 	int x;
 
-	tui_fill(w, y, 0, getmaxx(w), cur ? a : A_NORMAL);
+	/* One run of one attribute for glyph, name and count (each change
+	 * of attribute costs the terminal bytes on every page); the cursor
+	 * bar covers just that text, as it covers a profile's name. */
+	count = wdg_status_count(gr->count);
+	tui_fill(w, y, 0, getmaxx(w), A_NORMAL);
 	x = 1 + tui_put(w, y, 1, 2, a, theme_glyph(TUI_G_GROUP));
-	x++;
+	x += tui_put(w, y, x, 1, a, " ");
 	x += tui_put(w, y, x, getmaxx(w) / 2, a, *gr->name != '\0' ?
 	    gr->name : "(no group)");
-	count = wdg_status_count(gr->count);
-	tui_putf(w, y, x + 1, getmaxx(w) - x - 2, cur ? a :
-	    theme_attr(TUI_R_DIM), "(%s)", count);
+	tui_putf(w, y, x, getmaxx(w) - x - 1, a, " (%s)", count);
 	free(count);
 }
 
@@ -704,12 +713,20 @@ scr_list_hint(struct tui *t, struct scr_list *l)
 	}
 	if (p == NULL)
 		return NULL;
-	if (p->last_result == NULL || p->last_tested <= 0)
-		return xasprintf("%s%s%s port %d, %s: not tested yet (t tests "
-		    "it)", p->username != NULL ? p->username : "",
-		    p->username != NULL ? " at " : "", p->address != NULL ?
-		    p->address : "(no address)", p->port,
-		    profile_security_str(p->security));
+	/* The row shows address, port and security: the hint adds what it
+	 * does not (the user name last, so that moving between untested
+	 * profiles rewrites only that). */
+	if (p->last_result == NULL || p->last_tested <= 0) {
+		struct scr_list_cols c;
+		bool cut;
+
+		scr_list_columns(COLS, &c);
+		cut = p->address != NULL && tui_width(p->address) > c.addr;
+		return xasprintf("not tested yet (t tests it)%s%s%s%s",
+		    p->username != NULL && *p->username ? "; user " : "",
+		    p->username != NULL ? p->username : "",
+		    cut ? "; address " : "", cut ? p->address : "");
+	}
 	diag = diag_from_key(p->last_result);
 	age = wdg_status_age(p->last_tested);
 	s = xasprintf("tested %s: %s%s%s", age, p->last_result,

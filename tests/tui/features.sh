@@ -58,7 +58,7 @@ tui_expect A '6 profiles$' "and Esc clears it"
 # --- group marking ----------------------------------------------------------
 # Rows: alpha heading, alpha-1..3, beta heading, beta-1, beta-2, zeta ...
 tui_keys A Home Down
-tui_expect A 'alpha-1 .*example' "the cursor is on alpha-1"
+tui_expect_cursor A 'alpha-1 .*example' "the cursor is on alpha-1"
 tui_keys A g
 tui_expect A 'marked 3$' "g marks the whole group of the cursor"
 tui_expect A 'marked 3 profiles of group alpha' "and says so"

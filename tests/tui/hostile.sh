@@ -58,7 +58,7 @@ tui_start A 80 24
 tui_wait A 'evil'
 title0=$(tx display-message -p -t A '#{pane_title}')
 tui_keys A Home Down
-tui_expect A 'evil.*not tested' "the cursor is on evil"
+tui_expect_cursor A 'evil.*not tested' "the cursor is on evil"
 tui_keys A t
 tui_expect A 'failed in|passed in' "the test against the hostile server ends" 10
 tui_keys A Home
@@ -93,7 +93,7 @@ fi
 tui_keys A Escape
 
 tui_keys A Home Down Down
-tui_expect A 'inject.*not tested' "the cursor is on inject"
+tui_expect_cursor A 'inject.*not tested' "the cursor is on inject"
 tui_keys A t
 tui_expect A 'Result: stls_injection' "bytes injected after STLS: stls_injection" 10
 tui_expect A '✗ (stls|tls)' "the failed step is marked"

@@ -61,7 +61,7 @@ tui_start A 80 24
 tui_wait A 'live \(4\)'
 # Rows: heading, closed, dovecot, stls, wrongpw.
 tui_keys A Home Down Down
-tui_expect A 'dovecot.*not tested' "the cursor is on dovecot"
+tui_expect_cursor A 'dovecot.*not tested' "the cursor is on dovecot"
 tui_keys A t
 tui_expect A 'Test logon: dovecot' "t opens the test pane"
 tui_expect A 'passed in' "the logon passes" 15
@@ -181,7 +181,7 @@ pc add silent address=127.0.0.1 port="$(cat "$TUI_T/silent.port")" \
 tui_expect A 'silent +127' "the list notices a profile another program added" 8
 # Without a group it sorts first: rows (no group), silent, live, closed ...
 tui_keys A Home Down
-tui_expect A '127.0.0.1 port [0-9]+, none: not tested' "the cursor is on silent"
+tui_expect_cursor A 'silent +127\.0\.0\.1 ' "the cursor is on silent"
 tui_keys A t
 tui_expect A 'running [0-9.]+(ms|s)' "a hanging test shows a running clock"
 # The clock on screen changes: waited for (not a count inside a time).

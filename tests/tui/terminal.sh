@@ -66,11 +66,11 @@ for term in xterm xterm-256color screen tmux-256color linux vt100; do
 	fi
 	ok "TERM=$term: the list shows"
 	tui_keys "T$term" End
-	tui_expect "T$term" '^ pop.example.com port 995' "TERM=$term: End goes to the last row"
+	tui_expect_cursor "T$term" 'plain +pop\.example\.com +995' "TERM=$term: End goes to the last row"
 	tui_keys "T$term" Home
 	tui_expect "T$term" '^ group demo: 2 profiles' "TERM=$term: Home goes to the first row"
 	tui_keys "T$term" NPage
-	tui_expect "T$term" '^ pop.example.com port 995' "TERM=$term: PgDn goes a page down"
+	tui_expect_cursor "T$term" 'plain +pop\.example\.com +995' "TERM=$term: PgDn goes a page down"
 	tui_keys "T$term" PPage
 	tui_expect "T$term" '^ group demo: 2 profiles' "TERM=$term: PgUp goes a page up"
 	tui_keys "T$term" Down Down Enter

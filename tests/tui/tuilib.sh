@@ -130,6 +130,27 @@ $(tui_screen "$1")"
 	fi
 }
 
+# tui_cursor NAME: the text of the list row under the cursor bar (the
+# line between the title and the key bar that carries the cursor's colours,
+# black on cyan, or reverse video without colours), escapes removed.
+tui_cursor() {
+	tx capture-pane -p -e -t "$1" | sed '1d;$d' |
+		grep -E $'\e\\[([0-9;]*;)?(46|7)m' | head -1 |
+		sed -E $'s/\e\\[[0-9;]*[A-Za-z]|\e\\(B//g'
+}
+tui_cursor_has() { grep -qE -- "$2" <<<"$(tui_cursor "$1")"; }
+
+# tui_expect_cursor NAME PATTERN WHAT: the cursor bar comes to a row that
+# matches PATTERN (ERE), within 3 s times the factor.
+tui_expect_cursor() {
+	if wait_until "${4:-3}" tui_cursor_has "$1" "$2"; then
+		ok "$3"
+	else
+		not_ok "$3" "the cursor row is '$(tui_cursor "$1")', not /$2/:
+$(tui_screen "$1")"
+	fi
+}
+
 # tui_expect_not NAME PATTERN WHAT: once the screen has settled, it lacks
 # PATTERN.  (Callers wait for something the same screen must show first.)
 tui_expect_not() {
