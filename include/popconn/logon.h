@@ -73,6 +73,12 @@ struct logon_result {
 	long		 octets;
 	char		*method;	/* logon method used, e.g. "CRAM-MD5" */
 	/*
+	 * A setting the profile is allowed to have but that is usually a
+	 * mistake (STLS on 995, SSL on 110: profile_port_warning), shown
+	 * with the result whatever it is; NULL when none.  Static text.
+	 */
+	const char	*warning;
+	/*
 	 * The capability lines the server answered to CAPA over TLS in this
 	 * session, '\n' between them, for a repeat test to trust (see
 	 * logon_opts.trusted_capa); NULL when there were none to keep (clear

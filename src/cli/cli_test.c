@@ -53,6 +53,7 @@ cli_test_json(const char *name, const struct logon_result *r,
 	json_object_set_new(o, "failed_step", cli_test_jstr(r->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));
 	json_object_set_new(o, "method", cli_test_jstr(r->method));
+	json_object_set_new(o, "warning", cli_test_jstr(r->warning));
 	json_object_set_new(o, "capabilities_trusted",
 	    json_boolean(r->capa_trusted));
 	if (r->have_tls) {
@@ -135,6 +136,8 @@ cli_test_print_result(const struct logon_result *r)
 	if (r->diag != DIAG_OK)
 		printf("  Hint: %s\n", diag_hint_at(r->diag,
 		    r->failed_step));
+	if (r->warning != NULL)
+		printf("  Warning: %s\n", r->warning);
 	printf("Time: %lld ms\n", (long long)r->elapsed_ms);
 }
 

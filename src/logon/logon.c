@@ -1083,6 +1083,9 @@ logon_new(const struct profile *p, struct trace *tr,
 	    p->port, profile_security_str(p->security),
 	    profile_auth_str(p->auth), p->proxy_type != PROF_PROXY_NONE ?
 	    ", via proxy" : "");
+	lg->res.warning = profile_port_warning(p);
+	if (lg->res.warning != NULL)
+		logon_trace(lg, TRACE_INFO, "warning: %s", lg->res.warning);
 	if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
 	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
 	    p->auth == PROF_AUTH_AUTO)) {

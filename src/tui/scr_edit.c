@@ -40,6 +40,8 @@ struct scr_edit {
 	bool		 close_after_save;
 	int		 bad_shown[SCR_EDIT_TABS];
 	int		 nbad;		/* invalid fields (shown or not) */
+	char		*note;		/* what the last commit did by itself */
+	bool		 note_warn;
 };
 
 static enum wdg_ftype
@@ -149,12 +151,58 @@ scr_edit_refresh(struct scr_edit *e)
 		    ~profile_tls_available() & PROF_TLS_ALL);
 }
 
+/*
+ * The port rule on a saved profile (PRODUCT.md section 1): a change of
+ * security moves a port that holds the old mode's default (and was not
+ * typed in this editor) and says so; STLS on 995 and SSL on 110 are
+ * warned about whenever security or port changes.  (A profile never saved
+ * follows inside profile_set_security, silently, as in the seed.)
+ */
+static void
+scr_edit_port_rule(struct scr_edit *e, const char *key,
+    enum prof_security old_sec, int old_port)
+{
+	const char *warn;
+	bool sec = strcmp(key, "security") == 0;
+
+	if (!sec && strcmp(key, "port") != 0)
+		return;
+	free(e->note);
+	e->note = NULL;
+	if (sec && e->work->id != 0 && !e->work->port_typed &&
+	    profile_port_follow(e->work, old_sec))
+		e->note = xasprintf("port %d -> %d: the default port follows "
+		    "security", old_port, e->work->port);
+	warn = profile_port_warning(e->work);
+	e->note_warn = warn != NULL;
+	if (warn != NULL && e->note != NULL) {
+		char *both = xasprintf("%s; %s", e->note, warn);
+
+		free(e->note);
+		e->note = both;
+	} else if (warn != NULL)
+		e->note = xstrdup(warn);
+}
+
+/* Show, once, what the last commit did by itself. */
+static void
+scr_edit_show_note(struct tui *t, struct scr_edit *e)
+{
+	if (e->note == NULL)
+		return;
+	tui_msg(t, e->note_warn ? TUI_MSG_WARN : TUI_MSG_INFO, "%s", e->note);
+	free(e->note);
+	e->note = NULL;
+}
+
 /* Apply item i's value to the working profile. */
 static void
 scr_edit_commit(struct scr_edit *e, int i)
 {
 	const char *v;
 	char *cur, *cause = NULL;
+	enum prof_security old_sec;
+	int old_port;
 
 	if (i < 0 || i >= e->n)
 		return;
@@ -179,9 +227,13 @@ scr_edit_commit(struct scr_edit *e, int i)
 	e->touched[i] = true;
 	free(e->perr[i]);
 	e->perr[i] = NULL;
+	old_sec = e->work->security;
+	old_port = e->work->port;
 	if (profile_field_set(e->work, e->fields[i].key, v, &cause) != PC_OK)
 		e->perr[i] = cause != NULL ? cause :
 		    xasprintf("%s: invalid value", e->fields[i].key);
+	else
+		scr_edit_port_rule(e, e->fields[i].key, old_sec, old_port);
 	scr_edit_push_values(e);
 	scr_edit_refresh(e);
 }
@@ -530,12 +582,12 @@ scr_edit_menu_cb(struct tui *t, void *arg, int choice)
 	struct scr_edit *e = arg;
 	int i;
 
-	(void)t;
 	i = wdg_form_current(e->form, NULL);
 	if (choice < 0 || i < 0 || e->fields[i].choices == NULL)
 		return;
 	wdg_form_set(e->form, i, e->fields[i].choices[choice]);
 	scr_edit_commit(e, i);
+	scr_edit_show_note(t, e);
 }
 
 static void
@@ -633,6 +685,7 @@ scr_edit_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 	if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('n')) ||
 	    tui_key_fn(k, KEY_PPAGE) || tui_key_is(k, TUI_CTRL('p'))) {
 		scr_edit_commit_current(e);
+		scr_edit_show_note(t, e);
 		if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('n')))
 			page = (page + 1) % SCR_EDIT_TABS;
 		else
@@ -647,6 +700,7 @@ scr_edit_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 	r = wdg_form_key(e->form, k);
 	if (r & WDG_FORM_COMMIT)
 		scr_edit_commit(e, wdg_form_changed(e->form));
+	scr_edit_show_note(t, e);
 	if (r & WDG_FORM_MENU)
 		scr_edit_open_menu(t, e);
 	return r == WDG_FORM_UNHANDLED ? TUI_NONE : TUI_REDRAW;
@@ -674,6 +728,7 @@ scr_edit_free(struct tui *t, struct tui_screen *s)
 		free(e->perr[i]);
 	free(e->perr);
 	free(e->touched);
+	free(e->note);
 	profile_free(e->orig);
 	profile_free(e->work);
 	free(e);

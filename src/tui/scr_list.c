@@ -1722,8 +1722,10 @@ static const char *const scr_list_help_edit[] = {
 	"  ^O                 the recent messages in full",
 	"  ^G                 this help",
 	"",
-	"The port follows the cryptographic protocol on a new profile (110 for",
-	"none and TLS, 995 for SSL) until you type a port yourself.",
+	"The port follows the cryptographic protocol (110 for none and TLS,",
+	"995 for SSL) while it holds the old one's default and you have not",
+	"typed one; on a saved profile the status line says so. STLS on 995",
+	"and SSL on 110 are warned about.",
 	"Allowed SSL/TLS versions the TLS library cannot offer show as [-];",
 	"the status line says why when the cursor is on one.",
 	NULL

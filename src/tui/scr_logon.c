@@ -228,6 +228,18 @@ scr_logon_draw_result(struct scr_logon *l, WINDOW *w, int y, int max,
 		}
 		free(lines);
 	}
+	if (res->warning != NULL && row < max) {
+		s = xasprintf("Warning: %s", res->warning);
+		n = tui_wrap(s, COLS - 2, &lines);
+		for (i = 0; i < n; i++) {
+			if (row < max)
+				tui_put(w, y + row++, 1, COLS - 2,
+				    theme_attr(TUI_R_WARN), lines[i]);
+			free(lines[i]);
+		}
+		free(lines);
+		free(s);
+	}
 	if (res->have_tls && row < max) {
 		s = xasprintf("TLS: %s %s, %s", res->tls.version != NULL ?
 		    res->tls.version : "?", res->tls.cipher != NULL ?

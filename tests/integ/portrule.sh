@@ -3,7 +3,8 @@
 # (PRODUCT.md section 1): changing security moves a port that still holds
 # the old mode's default and says so; a typed port stays; set with both
 # security and port keeps the given port; bulk-set previews the port per
-# profile and writes it; STLS on 995 and SSL on 110 are warned about.
+# profile and writes it; STLS on 995 and SSL on 110 are warned about, by
+# set and in the test result (text, trace and JSON).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/assert.sh"
@@ -49,4 +50,16 @@ expect_rc 0 "bulk-set applies"
 expect_eq "$(port s-1) $(port s-2) $(port s-3)" "995 995 2110" "bulk-set moved the default ports only"
 run "$PC" history s-1
 expect_out 'port' "the audit log records the port change"
+
+# The test result carries the warning, whatever the logon's outcome (here
+# most likely connect_refused: nothing needs to listen on 995).
+"$PC" set both address=127.0.0.1 timeout=5 >/dev/null
+"$PC" set custom address=127.0.0.1 timeout=5 >/dev/null
+run "$PC" test both
+expect_out '^  Warning: security=tls sends STLS on port 995' "test: the result warns about STLS on 995"
+expect_out 'warning: security=tls sends STLS on port 995' "test: the trace says it first"
+run "$PC" test both --json --quiet
+expect_out '"warning": "security=tls sends STLS on port 995' "test --json: the warning field"
+run "$PC" test custom --json --quiet
+expect_out '"warning": null' "test --json: no warning for SSL on 2110"
 finish

@@ -3,7 +3,8 @@
 # port is refused with its message and Save is refused while it stands;
 # the port rule on a new profile (security moves the port until the user
 # types one); fields hidden and shown as security, proxy type and proxy
-# credentials change; a saved profile's port never moves by itself.
+# credentials change; a saved profile's port moves with security only from
+# one default to the other, says so, and STLS on 995 is warned about.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 
@@ -107,6 +108,34 @@ tui_keys A Escape
 tui_expect A 'Unsaved changes' "Esc asks when there are unsaved changes"
 tui_keys A d
 tui_expect A 'rules +pop.example.org +1995 tls' "Discard leaves the saved profile as it was"
+
+# --- port rule on a saved profile -----------------------------------------------
+# Security moves a port that holds the old mode's default, and says so;
+# STLS on 995 is warned about; what is saved is what is shown.
+pc add std110 address=pop.example.net security=none >/dev/null
+tui_keys A /
+tui_type A std110
+tui_keys A Enter
+tui_expect A 'std110 +pop.example.net +110 none' "the saved profile on 110 is listed" 8
+tui_keys A Enter PgDn Tab Tab Tab Tab
+tui_expect A 'Cryptographic protocol +No encryption' "its security is none"
+tui_keys A Left Left
+tui_expect A 'Cryptographic protocol +SSL' "security changed to SSL on the saved profile"
+tui_expect A 'Port +995 *$' "port rule: the saved profile's default port follows to 995"
+tui_expect A 'port 110 -> 995: the default port follows security' "and the editor says so"
+tui_keys A Right
+tui_expect A 'Cryptographic protocol +TLS' "security back to TLS"
+tui_expect A 'Port +110 *$' "the port follows back to 110"
+tui_keys A Up Up Up C-u
+tui_type A '995'
+tui_keys A Tab
+tui_expect A 'security=tls sends STLS on port 995' "STLS on 995 is warned about"
+tui_keys A C-s
+tui_expect A 'saved "std110"' "the saved profile is saved"
+run pc show std110 --json
+expect_out '"port": 995' "std110: the typed port is saved"
+expect_out '"security": "tls"' "std110: with STLS"
+tui_keys A Escape
 tui_keys A q
 tui_expect A '\[popconn exit 0\]' "q quits with status 0"
 finish

@@ -211,6 +211,19 @@ tui_expect A '3/3 done' "all three finish" 20
 tui_expect A 'closed +connect_refused' "the table shows each result"
 tui_expect A 'dovecot +ok' "dovecot ok in the table"
 tui_expect A 'stls +ok' "stls ok in the table"
+tui_keys A Escape
+
+# A setting that is allowed but usually wrong is said with the result.
+tui_keys A Escape
+tui_gone A 'marked 3' 5 || true
+pc add stls995 group=zz address=127.0.0.1 port=995 security=tls timeout=5 >/dev/null
+tui_keys A /
+tui_type A stls995
+tui_keys A Enter
+tui_expect_cursor A 'stls995 +127\.0\.0\.1 +995' "the cursor is on stls995" 8
+tui_keys A t
+tui_expect A 'Result: ' "the test of stls995 ends" 20
+tui_expect A 'Warning: security=tls sends STLS on port 995' "the result warns about STLS on 995"
 tui_keys A Escape q
 tui_expect A '\[popconn exit 0\]' "q quits with status 0"
 finish
