@@ -195,6 +195,7 @@ struct scr_list_group {
 	int64_t		 count;		/* under the filter */
 	int64_t		 row;		/* row of its heading */
 	int64_t		 first;		/* listing position of its first */
+	bool		 folded;	/* heading only: its rows hidden */
 };
 
 /* A filter matching at most this many profiles is read in one go. */
@@ -226,10 +227,12 @@ struct scr_list {
 	struct scr_list_row *cache;
 	int		 ncache;
 	int64_t		 cache_top;
-	struct store_list page_list;	/* owns the cached profiles */
+	struct store_list *pages;	/* own the cached profiles: one */
+	int		 npages;	/* read per run of listing positions */
 	struct store_list all;		/* every match of a small filter */
 	int64_t		 reload_ms;	/* how long the last reload took */
 	struct scr_list_marks marks;
+	struct scr_list_marks folded;	/* names of the folded groups */
 	char		*err;		/* last store error, shown in place */
 	/* The marked set split by the filter, while a dialog asks which. */
 	char		**shown;	/* marks the filter shows, sorted */
@@ -243,7 +246,13 @@ static const char *scr_list_filter_text(const struct scr_list *l);
 static void
 scr_list_cache_drop(struct scr_list *l)
 {
-	store_list_cleanup(&l->page_list);
+	int i;
+
+	for (i = 0; i < l->npages; i++)
+		store_list_cleanup(&l->pages[i]);
+	free(l->pages);
+	l->pages = NULL;
+	l->npages = 0;
 	free(l->cache);
 	l->cache = NULL;
 	l->ncache = 0;
@@ -295,7 +304,8 @@ scr_list_pos_of(const struct scr_list *l, int64_t r, int *group)
 	return l->groups[g].first + (r - l->groups[g].row - 1);
 }
 
-/* Row of the profile at listing position pos. */
+/* Row of the profile at listing position pos (its heading when its
+ * group is folded). */
 static int64_t
 scr_list_row_of(const struct scr_list *l, int64_t pos)
 {
@@ -303,8 +313,8 @@ scr_list_row_of(const struct scr_list *l, int64_t pos)
 
 	for (g = 0; g < l->ngroups; g++)
 		if (pos < l->groups[g].first + l->groups[g].count)
-			return l->groups[g].row + 1 +
-			    (pos - l->groups[g].first);
+			return l->groups[g].folded ? l->groups[g].row :
+			    l->groups[g].row + 1 + (pos - l->groups[g].first);
 	return l->nrows - 1;
 }
 
@@ -354,7 +364,8 @@ scr_list_group_add(struct scr_list *l, char *name, int64_t count,
 	g->count = count;
 	g->row = *row;
 	g->first = *pos;
-	*row += 1 + count;
+	g->folded = scr_list_marked(&l->folded, name);
+	*row += 1 + (g->folded ? 0 : count);
 	*pos += count;
 }
 
@@ -417,8 +428,10 @@ scr_list_reload(struct tui *t, struct scr_list *l, const char *keep)
 	char *cause = NULL, *keep_copy;
 	int64_t row = 0, pos = 0, cnt, kp, t0 = tui_now_ms();
 	enum pc_err rc;
+	bool first_load;
 	int i;
 
+	first_load = !l->loaded;
 	keep_copy = keep != NULL ? xstrdup(keep) : NULL;
 	scr_list_cache_drop(l);
 	scr_list_groups_free(l);
@@ -473,21 +486,28 @@ out:
 		l->cur = l->nrows - 1;
 	if (l->cur < 0)
 		l->cur = 0;
-	/* On a fresh list, start on the first profile, not a heading. */
-	if (l->cur == 0 && l->nrows > 1)
+	/* On a fresh list, start on the first profile, not a heading (a
+	 * later reload leaves a cursor on the first heading where it is). */
+	if (first_load && l->cur == 0 && l->nrows > 1 &&
+	    !l->groups[0].folded)
 		l->cur = 1;
 	l->reload_ms = tui_now_ms() - t0;
 }
 
-/* Read the rows [top, top + page) that are not in the cache. */
+/*
+ * Read the rows [top, top + page) that are not in the cache: one query per
+ * run of consecutive listing positions (a folded group between two runs
+ * is skipped, not read).
+ */
 static void
 scr_list_fetch(struct tui *t, struct scr_list *l)
 {
 	struct store_filter f = { NULL, NULL };
-	int64_t r, first = -1, last = -1, pos;
+	struct store_list *pl;
+	int64_t r, pos, first, next;
 	char *cause = NULL;
 	enum pc_err rc;
-	int i, g, k = 0, want;
+	int i, j, g, k, want;
 
 	want = (int)(l->top + l->page > l->nrows ? l->nrows - l->top :
 	    l->page);
@@ -504,29 +524,36 @@ scr_list_fetch(struct tui *t, struct scr_list *l)
 	for (r = l->top; r < l->top + l->ncache; r++) {
 		pos = scr_list_pos_of(l, r, &g);
 		l->cache[r - l->top].group = g;
-		if (pos < 0)
-			continue;
 		/* A small filtered listing is all in memory already. */
-		if (l->all.v != NULL && pos < l->all.n)
+		if (pos >= 0 && l->all.v != NULL && pos < l->all.n)
 			l->cache[r - l->top].p = l->all.v[pos];
-		if (first < 0)
-			first = pos;
-		last = pos;
 	}
-	if (first < 0 || l->all.v != NULL)
+	if (l->all.v != NULL)
 		return;
 	f.text = l->filter;
-	rc = store_list_page(t->st, &f, first, (int)(last - first + 1),
-	    &l->page_list, &cause);
-	if (rc) {
-		scr_list_set_err(l, rc, cause);
-		return;
-	}
-	for (i = 0; i < l->ncache; i++) {
-		if (scr_list_pos_of(l, l->top + i, &g) < 0)
+	for (i = 0; i < l->ncache; i = j) {
+		first = scr_list_pos_of(l, l->top + i, &g);
+		if (first < 0) {
+			j = i + 1;
 			continue;
-		if (k < l->page_list.n)
-			l->cache[i].p = l->page_list.v[k++];
+		}
+		/* The run: rows i..j-1 hold positions first, first + 1, ... */
+		for (j = i + 1; j < l->ncache; j++) {
+			next = scr_list_pos_of(l, l->top + j, &g);
+			if (next != first + (j - i))
+				break;
+		}
+		l->pages = xreallocarray(l->pages, (size_t)l->npages + 1,
+		    sizeof *l->pages);
+		pl = &l->pages[l->npages++];
+		memset(pl, 0, sizeof *pl);
+		rc = store_list_page(t->st, &f, first, j - i, pl, &cause);
+		if (rc) {
+			scr_list_set_err(l, rc, cause);
+			return;
+		}
+		for (k = 0; k < pl->n && i + k < j; k++)
+			l->cache[i + k].p = pl->v[k];
 	}
 }
 
@@ -647,7 +674,8 @@ scr_list_draw_heading(struct scr_list *l, WINDOW *w, int y, int g, bool cur)
 	 * bar covers just that text, as it covers a profile's name. */
 	count = wdg_status_count(gr->count);
 	tui_fill(w, y, 0, getmaxx(w), A_NORMAL);
-	x = 1 + tui_put(w, y, 1, 2, a, theme_glyph(TUI_G_GROUP));
+	x = 1 + tui_put(w, y, 1, 2, a, theme_glyph(gr->folded ?
+	    TUI_G_FOLDED : TUI_G_GROUP));
 	x += tui_put(w, y, x, 1, a, " ");
 	x += tui_put(w, y, x, getmaxx(w) / 2, a, *gr->name != '\0' ?
 	    gr->name : "(no group)");
@@ -656,7 +684,8 @@ scr_list_draw_heading(struct scr_list *l, WINDOW *w, int y, int g, bool cur)
 }
 
 static void
-scr_list_keys(struct scr_list *l, bool heading, struct wdg_key *k, int *n)
+scr_list_keys(struct scr_list *l, bool heading, bool folded, struct wdg_key *k,
+    int *n)
 {
 	int i = 0;
 
@@ -669,6 +698,9 @@ scr_list_keys(struct scr_list *l, bool heading, struct wdg_key *k, int *n)
 	if (l->nrows > 0) {
 		if (!heading)
 			k[i++] = (struct wdg_key){ "e", "edit", false };
+		else
+			k[i++] = (struct wdg_key){ "Enter", folded ? "unfold" :
+			    "fold", false };
 	}
 	k[i++] = (struct wdg_key){ "n", "new", false };
 	if (l->nrows > 0) {
@@ -835,7 +867,9 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 		free(hint);
 	}
 	heading = l->nrows > 0 && scr_list_cur_profile(t, l) == NULL;
-	scr_list_keys(l, heading, keys, &nkeys);
+	scr_list_pos_of(l, l->cur, &g);
+	scr_list_keys(l, heading, heading && g >= 0 && l->groups[g].folded,
+	    keys, &nkeys);
 	wdg_status_keybar(w, LINES - 1, keys, nkeys);
 }
 
@@ -1476,6 +1510,41 @@ scr_list_filter_key(struct tui *t, struct scr_list *l,
 	return TUI_REDRAW;
 }
 
+/*
+ * Fold (how 1), unfold (0) or toggle (-1) the group of the cursor; the
+ * cursor goes to its heading.  Only the row layout changes: no query.
+ * Folded groups are kept by name across reloads and filters.
+ */
+static void
+scr_list_fold(struct scr_list *l, int how)
+{
+	struct scr_list_group *gr;
+	int64_t row = 0;
+	int g;
+	bool want;
+
+	scr_list_pos_of(l, l->cur, &g);
+	if (g < 0)
+		return;
+	gr = &l->groups[g];
+	want = how < 0 ? !gr->folded : how == 1;
+	l->cur = gr->row;
+	if (want == gr->folded)
+		return;
+	if (want)
+		scr_list_marks_add(&l->folded, gr->name);
+	else
+		scr_list_marks_del(&l->folded, gr->name);
+	gr->folded = want;
+	for (g = 0; g < l->ngroups; g++) {
+		l->groups[g].row = row;
+		row += 1 + (l->groups[g].folded ? 0 : l->groups[g].count);
+	}
+	l->nrows = row;
+	l->cur = gr->row;
+	scr_list_cache_drop(l);
+}
+
 static int
 scr_list_move(struct scr_list *l, const struct tui_key *k)
 {
@@ -1520,8 +1589,19 @@ scr_list_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 	fl = scr_list_move(l, k);
 	if (fl != TUI_UNHANDLED)
 		return fl;
+	if (l->nrows > 0 && (tui_key_fn(k, KEY_LEFT) || tui_key_is(k, 'h'))) {
+		scr_list_fold(l, 1);
+		return TUI_REDRAW;
+	}
+	if (l->nrows > 0 && (tui_key_fn(k, KEY_RIGHT) || tui_key_is(k, 'l'))) {
+		scr_list_fold(l, 0);
+		return TUI_REDRAW;
+	}
 	if (tui_key_enter(k)) {
-		scr_list_edit(t, l);
+		if (l->nrows > 0 && scr_list_cur_profile(t, l) == NULL)
+			scr_list_fold(l, -1);
+		else
+			scr_list_edit(t, l);
 		return TUI_REDRAW;
 	}
 	if (k->fn)
@@ -1637,6 +1717,7 @@ scr_list_free(struct tui *t, struct tui_screen *s)
 	scr_list_groups_free(l);
 	store_list_cleanup(&l->all);
 	scr_list_marks_clear(&l->marks);
+	scr_list_marks_clear(&l->folded);
 	scr_list_split_free(l);
 	free(l->filter);
 	free(l->typed);
@@ -1676,9 +1757,9 @@ static const char *const scr_list_help_list[] = {
 	"\001NThe connection list",
 	"",
 	"  Up/Down, j/k       move (also ^N/^P)",
-	"  PgUp/PgDn          a page up or down (also ^B/^F)",
-	"  Home/End, < >      first or last row",
+	"  PgUp/PgDn, Home/End  a page up/down, first/last row (^B/^F, < >)",
 	"  Enter, e           edit the profile under the cursor",
+	"  Left/Right, h/l    fold/unfold the group (Enter on its heading too)",
 	"  n                  new profile (choose a preset or a blank one)",
 	"  t                  test logon of the profile; with marks: test",
 	"                     every marked one; on a group heading: the group",

@@ -249,6 +249,7 @@ enum tui_glyph {
 	TUI_G_CROSS,		/* step failed */
 	TUI_G_ARROW,		/* old -> new */
 	TUI_G_GROUP,		/* group heading */
+	TUI_G_FOLDED,		/* group heading, folded */
 	TUI_G_ELLIPSIS,
 	TUI_G_RUNNING,		/* step in progress */
 	TUI_G_BAR_FULL,		/* progress bar */

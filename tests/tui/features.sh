@@ -2,7 +2,8 @@
 # tests/tui/features.sh POPCONN [PC_HOSTILE] - list features of the terminal
 # UI that had no test of their own: the filter (/ with a match count, Enter
 # keeps it, Esc clears it, no match), marking a whole group (g, and Space
-# on a heading; again unmarks), help (?) and leaving it, and "test marked"
+# on a heading; again unmarks), folding groups (Left/Right, Enter on a
+# heading; kept through a reload), help (?) and leaving it, and "test marked"
 # on many profiles at once (more than the eight that run together) against
 # real Dovecot (tests/integ/servers.sh), with the result table and every
 # result recorded.  The servers part is skipped (exit 77 at the end) when
@@ -73,6 +74,36 @@ tui_keys A Home Down g
 tui_expect A 'marked 5$' "marks of two groups add up"
 tui_keys A Escape
 tui_gone A 'marked [0-9]+$' 3 && ok "Esc clears the marks" || not_ok "Esc clears the marks"
+
+# --- folding -------------------------------------------------------------------
+# Left on a profile folds its group (cursor to the heading), the rows go,
+# Down goes to the next heading, Enter on a heading unfolds, Right too;
+# a fold survives a reload caused by another program's change.
+tui_keys A Home Down Down
+tui_expect_cursor A 'alpha-2 ' "the cursor is on alpha-2"
+tui_keys A Left
+tui_expect_cursor A '▸ alpha \(3\)' "Left folds alpha and the cursor goes to its heading"
+tui_expect_not A 'alpha-[123] ' "alpha's rows are hidden"
+tui_expect A 'Enter unfold' "the key bar offers to unfold"
+tui_keys A Down
+tui_expect_cursor A '▾ beta \(2\)' "Down from the folded heading goes to beta's heading"
+tui_keys A Down
+tui_expect_cursor A 'beta-1 ' "and then to beta-1"
+tui_keys A Up Enter
+tui_expect_cursor A '▸ beta \(2\)' "Enter on a heading folds it"
+tui_expect_not A 'beta-[12] ' "beta's rows are hidden"
+pc add alpha-4 group=alpha address=alpha-4.example.com >/dev/null
+tui_expect A 'alpha \(4\)' "another program's new profile is counted" 8
+tui_expect_not A 'alpha-[1234] ' "the fold stays through the reload"
+tui_keys A Home Right
+tui_expect_cursor A '▾ alpha \(4\)' "Right unfolds"
+tui_expect A 'alpha-4 ' "its rows are back"
+tui_keys A Down Down Down Down Down
+tui_expect_cursor A '▸ beta \(2\)' "rows below a folded group are reached row by row"
+tui_keys A Enter
+tui_expect A 'beta-2 ' "Enter unfolds beta again"
+pc rm alpha-4 >/dev/null
+tui_expect A 'alpha \(3\)' "back to three in alpha" 8
 
 # --- help -------------------------------------------------------------------
 tui_keys A '?'
