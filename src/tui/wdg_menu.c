@@ -151,6 +151,7 @@ static void
 wdg_menu_draw(struct tui *t, struct tui_screen *s)
 {
 	struct wdg_menu *m = s->priv;
+	const char *pat;
 	int h, w;
 
 	(void)t;
@@ -161,8 +162,14 @@ wdg_menu_draw(struct tui *t, struct tui_screen *s)
 	}
 	getmaxyx(m->win, h, w);
 	wdg_menu_dialog_frame(m->win, m->title);
-	tui_put(m->win, h - 2, 2, w - 4, theme_attr(TUI_R_DIM),
-	    "Enter choose   Esc cancel");
+	pat = menu_pattern(m->menu);
+	tui_fill(m->win, h - 2, 2, w - 4, A_NORMAL);
+	if (pat != NULL && *pat != '\0')
+		tui_putf(m->win, h - 2, 2, w - 4, theme_attr(TUI_R_DIM),
+		    "jump: %s_   Enter choose   Esc cancel", pat);
+	else
+		tui_put(m->win, h - 2, 2, w - 4, theme_attr(TUI_R_DIM),
+		    "type to jump   Enter choose   Esc cancel");
 	touchwin(m->win);
 }
 
@@ -193,11 +200,26 @@ wdg_menu_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 		wdg_menu_finish(t, s, item_index(current_item(m->menu)));
 		return TUI_REDRAW;
 	}
-	if (tui_key_fn(k, KEY_UP) || tui_key_is(k, 'k') ||
-	    tui_key_is(k, TUI_CTRL('p')))
+	/*
+	 * Type-ahead: printable keys build a pattern that the menu library
+	 * matches against the start of the labels, ignoring case (so letters
+	 * are not navigation here); Backspace takes one back.  A key that
+	 * matches nothing leaves pattern and choice as they were.
+	 */
+	if (!k->fn && k->ch >= 0x20 && k->ch < 0x7f) {
+		if (menu_driver(m->menu, k->ch) != E_OK)
+			beep();
+		return TUI_REDRAW;
+	}
+	if (tui_key_fn(k, KEY_BACKSPACE) || tui_key_is(k, 127) ||
+	    tui_key_is(k, TUI_CTRL('h'))) {
+		menu_driver(m->menu, REQ_BACK_PATTERN);
+		return TUI_REDRAW;
+	}
+	if (tui_key_fn(k, KEY_UP) || tui_key_is(k, TUI_CTRL('p')))
 		req = REQ_UP_ITEM;
-	else if (tui_key_fn(k, KEY_DOWN) || tui_key_is(k, 'j') ||
-	    tui_key_is(k, TUI_CTRL('n')) || tui_key_is(k, '\t'))
+	else if (tui_key_fn(k, KEY_DOWN) || tui_key_is(k, TUI_CTRL('n')) ||
+	    tui_key_is(k, '\t'))
 		req = REQ_DOWN_ITEM;
 	else if (tui_key_fn(k, KEY_BTAB))
 		req = REQ_UP_ITEM;

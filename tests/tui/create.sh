@@ -13,7 +13,16 @@ tui_expect A 'New profile: start from' "n offers the presets"
 tui_expect A 'Gmail +pop.gmail.com +995 ssl' "the preset menu shows address, port, security"
 tui_expect A 'iCloud.*no POP3' "iCloud is shown as having no POP3"
 tui_result A presets_menu
-tui_keys A Down Down Down Enter
+# Type-ahead: letters jump to the first label they start (any case).
+tui_type A 'gmx'
+tui_expect_cursor A 'GMX +pop\.gmx\.net' "typing gmx jumps to GMX"
+tui_expect A 'jump: gmx_' "the footer shows what was typed"
+tui_keys A Escape
+tui_gone A 'New profile: start from' 3 || true
+tui_keys A n
+tui_type A 'Gm'
+tui_expect_cursor A 'Gmail +pop\.gmail\.com' "typing Gm jumps to Gmail"
+tui_keys A Enter
 tui_expect A 'New profile' "Enter on Gmail opens the editor"
 tui_type A 'work-gmail'
 tui_keys A Tab
