@@ -495,9 +495,12 @@ struct scr_bulk_test_row {
 	char		*name;
 	enum scr_bulk_test_state state;
 	bool		 ok;
-	char		*result;	/* diagnosis key, or "error" */
+	char		*result;	/* diagnosis key (ok: with the method) */
 	char		*message;
 	int64_t		 ms;
+	bool		 have_stat;	/* the mailbox size from STAT */
+	long		 messages;
+	long		 octets;
 	struct tui_job	*job;
 	struct trace	*tr;
 };
@@ -554,9 +557,13 @@ scr_bulk_test_done_cb(struct tui *t, struct tui_job *j, void *arg)
 	b->running--;
 	if (res != NULL) {
 		r->ok = res->diag == DIAG_OK;
-		r->result = xstrdup(diag_key(res->diag));
+		r->result = r->ok && res->method != NULL ? xasprintf("ok %s",
+		    res->method) : xstrdup(diag_key(res->diag));
 		r->message = xstrdup(res->message != NULL ? res->message : "");
 		r->ms = res->elapsed_ms;
+		r->have_stat = res->have_stat;
+		r->messages = res->messages;
+		r->octets = res->octets;
 		if (!b->stopped && store_set_last_result(t->st, r->name,
 		    diag_key(res->diag), (int64_t)time(NULL)) == PC_OK)
 			tui_changed(t);
@@ -601,6 +608,17 @@ scr_bulk_test_fill(struct tui *t, struct scr_bulk_test *b)
 	}
 }
 
+/* A mailbox size in a few columns: "3 msg, 12 kB". */
+static char *
+scr_bulk_mailbox(long messages, long octets)
+{
+	if (octets < 10000)
+		return xasprintf("%ld msg, %ld B", messages, octets);
+	if (octets < 10000000)
+		return xasprintf("%ld msg, %ld kB", messages, octets / 1000);
+	return xasprintf("%ld msg, %ld MB", messages, octets / 1000000);
+}
+
 static void
 scr_bulk_test_draw(struct tui *t, struct tui_screen *s)
 {
@@ -608,8 +626,8 @@ scr_bulk_test_draw(struct tui *t, struct tui_screen *s)
 	struct scr_bulk_test_row *r;
 	struct wdg_key keys[8];
 	WINDOW *w = s->win;
-	char *right, *dn, *tn, *hint, dur[32];
-	int i, y, bar, fill, nw, rw, tw, mw, nk = 0;
+	char *right, *dn, *tn, *hint, *mbox, dur[32];
+	int i, y, bar, fill, nw, rw, tw, bw, mw, nk = 0;
 	attr_t a;
 	bool all_done = b->done == b->n || (b->stopped && b->running == 0);
 
@@ -636,16 +654,25 @@ scr_bulk_test_draw(struct tui *t, struct tui_screen *s)
 	free(dn);
 	free(tn);
 
-	nw = 22;
-	rw = 22;
+	/*
+	 * Name, result (the longest diagnosis key, or "ok" with the logon
+	 * method, whole), time, mailbox (STAT) and the message; a failed
+	 * row has no mailbox, so its message starts there.  The row under
+	 * the cursor shows its whole message on the status line.
+	 */
+	nw = 18;
+	rw = 26;
 	tw = 7;
-	mw = COLS - 3 - nw - rw - tw - 3;
+	bw = 14;
+	mw = COLS - 3 - nw - rw - tw - bw - 4;
 	tui_put(w, 2, 3, nw, theme_attr(TUI_R_COLHEAD), "Name");
 	tui_put(w, 2, 3 + nw + 1, rw, theme_attr(TUI_R_COLHEAD), "Result");
 	tui_put(w, 2, 3 + nw + rw + 2, tw, theme_attr(TUI_R_COLHEAD),
 	    "   Time");
-	tui_put(w, 2, 3 + nw + rw + tw + 3, mw, theme_attr(TUI_R_COLHEAD),
-	    "Message");
+	tui_put(w, 2, 3 + nw + rw + tw + 3, bw, theme_attr(TUI_R_COLHEAD),
+	    "Mailbox");
+	tui_put(w, 2, 3 + nw + rw + tw + bw + 4, mw,
+	    theme_attr(TUI_R_COLHEAD), "Message");
 	b->page = LINES - 5;
 	if (b->cur < b->top)
 		b->top = b->cur;
@@ -679,8 +706,18 @@ scr_bulk_test_draw(struct tui *t, struct tui_screen *s)
 			if (r->ms > 0)
 				tui_putf(w, y, 3 + nw + rw + 2, tw, a,
 				    "%6.2fs", (double)r->ms / 1000.0);
-			tui_put(w, y, 3 + nw + rw + tw + 3, mw, a,
-			    r->message != NULL ? r->message : "");
+			if (r->have_stat) {
+				mbox = scr_bulk_mailbox(r->messages,
+				    r->octets);
+				tui_put(w, y, 3 + nw + rw + tw + 3, bw, a,
+				    mbox);
+				free(mbox);
+				tui_put(w, y, 3 + nw + rw + tw + bw + 4, mw, a,
+				    r->message != NULL ? r->message : "");
+			} else
+				tui_put(w, y, 3 + nw + rw + tw + 3,
+				    bw + 1 + mw, a, r->message != NULL ?
+				    r->message : "");
 			break;
 		}
 	}

@@ -1233,7 +1233,9 @@ cmd_start()
 	mark "mailboxes and tokens ready"
 
 	exec 9>"$LOCK"
-	flock -w 60 9 || die "cannot take $LOCK"
+	# A deadline, not a measure: other runs hold the lock while they
+	# start, which takes long on a loaded machine.
+	flock -w 300 9 || die "cannot take $LOCK in 300 s"
 	pick_ports
 	assign_ports
 	gen_dovecot
@@ -1358,7 +1360,7 @@ write_env()
 cmd_stop()
 {
 	local t0 f pg deadline killed=0
-	local -a groups left
+	local -a groups=() left=()
 	now_ms
 	t0=$NOW
 	if [ ! -f "$STATE" ]; then

@@ -211,6 +211,9 @@ tui_expect A '3/3 done' "all three finish" 20
 tui_expect A 'closed +connect_refused' "the table shows each result"
 tui_expect A 'dovecot +ok' "dovecot ok in the table"
 tui_expect A 'stls +ok' "stls ok in the table"
+tui_expect A 'dovecot +ok (PLAIN|LOGIN|USER|SCRAM-SHA-256|SCRAM-SHA-1|CRAM-MD5|APOP) ' "the table names the logon method, whole"
+tui_expect A 'dovecot +ok .* 2 msg, 364 B' "and the mailbox size from STAT"
+tui_expect A 'closed +connect_refused +[0-9.]+s 127\.0\.0\.1 port' "a failed row's message starts where the mailbox would be"
 tui_keys A Escape
 
 # A setting that is allowed but usually wrong is said with the result.
