@@ -1372,7 +1372,7 @@ scr_list_undo_cb(struct tui *t, void *arg, int key)
 	(void)arg;
 	if (key != 'y')
 		return;
-	rc = store_bulk_undo(t->st, &n, &cause);
+	rc = store_bulk_undo(t->st, 0, false, NULL, NULL, &cause);
 	if (rc == PC_E_NOTFOUND) {
 		tui_msg(t, TUI_MSG_INFO, "there is no bulk change to undo");
 		free(cause);
