@@ -268,10 +268,11 @@ enum pc_err	 store_capa_record(struct store *st, const char *name,
  * would become invalid, naming the profile and each field at fault (a
  * value that does not parse breaks every target), and changes->nprofiles
  * counts them.  dry_run computes changes without writing.
- * Otherwise one transaction, one audit entry ("bulk-set") per profile that
- * changes, and an undo record (replacing the previous one).  Secrets are
- * never decrypted: assigning a password counts as a change for every
- * profile ("changed" or "set").  changes may be NULL when the caller does
+ * Otherwise one transaction, one audit entry ("bulk-set", carrying the
+ * change's ID) per profile that changes, and an undo record (those of the
+ * last STORE_BULK_KEEP changes are kept); changes->bulk_id gets the ID.
+ * Secrets are never decrypted: assigning a password counts as a change
+ * for every profile ("changed" or "set").  changes may be NULL when the caller does
  * not need the list; it is filled on PC_E_INVALID too.
  */
 enum pc_err	 store_bulk_set(struct store *st, const char *group,

@@ -221,7 +221,7 @@ JSON
 sqlite3 "$POPCONN_DB" .dump >"$T/before.sql"
 run pc import "$T/dry.json" --dry-run
 expect_rc 2 "import --dry-run without --update: dr exists and differs"
-expect_err "line 3: profile 'dr' exists and differs: timeout: 10 -> 20" "import --dry-run: names dr with its diff"
+expect_err "line 2: profile 'dr' exists and differs: timeout: 10 -> 20" "import --dry-run: names dr with its diff"
 run pc import "$T/dry.json" --dry-run --update
 expect_rc 0 "import --dry-run --update"
 expect_out '^would update dr: timeout: 10 -> 20$' "import --dry-run --update: says it would update dr"
