@@ -642,6 +642,32 @@ static const test_fixture_fn test_fixtures[] = {
 	test_fixture_v5,
 };
 
+/* Undo of the fixture's bulk change #7 (dry run): there when recorded. */
+static void
+test_migrated_undo(struct store *st, bool recorded)
+{
+	struct store_changes ch;
+	struct store_audit_list al;
+	char *cause = NULL;
+
+	if (!recorded) {
+		assert_int_equal(store_bulk_undo(st, 7, true, NULL, NULL,
+		    &cause), PC_E_NOTFOUND);
+		free(cause);
+		return;
+	}
+	assert_int_equal(store_bulk_undo(st, 7, true, NULL, &ch, &cause),
+	    PC_OK);
+	assert_int_equal(ch.nprofiles, 1);
+	assert_int_equal(ch.n, 1);
+	assert_string_equal(ch.v[0].old_value, "45");
+	assert_string_equal(ch.v[0].new_value, "40");
+	store_changes_cleanup(&ch);
+	assert_int_equal(store_history(st, "fixture", 1, &al, NULL), PC_OK);
+	assert_int_equal(al.v[0].bulk_id, 7);
+	store_audit_list_cleanup(&al);
+}
+
 static void
 test_store_migrate_every_version(void **state)
 {
@@ -690,6 +716,9 @@ test_store_migrate_every_version(void **state)
 			assert_int_equal(p->codepage, 1252);
 			assert_int_equal(p->timeout, 45);
 			assert_int_equal(p->version, 3);
+			/* A bulk change recorded at version 5 is found by
+			 * its ID; none before. */
+			test_migrated_undo(st, k >= 5);
 			/* And it can be changed after the upgrade. */
 			assert_int_equal(profile_field_set(p, "port", "111",
 			    NULL), PC_OK);
