@@ -60,6 +60,9 @@ struct store_audit {
 	char		*fields;	/* "port,security" (names only) */
 	char		*detail;	/* "port: 110 -> 995; password:
 					   changed" (never a secret's value) */
+	int64_t		 bulk_id;	/* the bulk change ("bulk-set") or the
+					   one undone ("undo") that wrote it;
+					   0 = none */
 };
 
 struct store_audit_list {
@@ -133,6 +136,9 @@ struct store_changes {
 	char		**errors;
 	int		 nerrors;
 	int		 nprofiles;	/* profiles that change (or would) */
+	int64_t		 bulk_id;	/* store_bulk_set: the ID of the change
+					   written (history, undo); 0 when
+					   nothing was written */
 };
 
 /* store.c */
@@ -262,10 +268,11 @@ enum pc_err	 store_capa_record(struct store *st, const char *name,
  * would become invalid, naming the profile and each field at fault (a
  * value that does not parse breaks every target), and changes->nprofiles
  * counts them.  dry_run computes changes without writing.
- * Otherwise one transaction, one audit entry ("bulk-set") per profile that
- * changes, and an undo record (replacing the previous one).  Secrets are
- * never decrypted: assigning a password counts as a change for every
- * profile ("changed" or "set").  changes may be NULL when the caller does
+ * Otherwise one transaction, one audit entry ("bulk-set", carrying the
+ * change's ID) per profile that changes, and an undo record (those of the
+ * last STORE_BULK_KEEP changes are kept); changes->bulk_id gets the ID.
+ * Secrets are never decrypted: assigning a password counts as a change
+ * for every profile ("changed" or "set").  changes may be NULL when the caller does
  * not need the list; it is filled on PC_E_INVALID too.
  */
 enum pc_err	 store_bulk_set(struct store *st, const char *group,
@@ -273,27 +280,89 @@ enum pc_err	 store_bulk_set(struct store *st, const char *group,
 		    const struct store_assign *assign, int nassign,
 		    bool dry_run, struct store_changes *changes, char **cause);
 void		 store_changes_cleanup(struct store_changes *c);
+/* A recorded bulk change, as store_bulk_undo found it. */
+struct store_bulk_op {
+	int64_t		 id;		/* the ID history shows */
+	int64_t		 when;		/* unix time */
+	char		*os_user;
+	char		*fields;	/* "security,port": field keys */
+	int		 nprofiles;	/* profiles it changed */
+};
+void		 store_bulk_op_cleanup(struct store_bulk_op *op); /* NULL ok */
+/* Undo records of this many bulk changes are kept (the oldest go). */
+#define STORE_BULK_KEEP	10
 /*
- * Undo the last bulk change (one transaction): every touched field gets
- * its previous value back (secrets their previous sealed value), versions
- * move on, audited as "undo".  PC_E_NOTFOUND if there is nothing to undo;
- * PC_E_CONFLICT (nothing undone) when one of the profiles was changed or
- * removed since.  *nprofiles (may be NULL) gets the number restored.
+ * Undo bulk change id (0 = the last bulk change; it must not have been
+ * undone already: undo never walks further back by itself), in one
+ * transaction: every field it changed gets its previous value back
+ * (secrets their previous sealed value), versions move on, one audit row
+ * ("undo", with the change's ID) per profile.  dry_run computes the same
+ * without writing.
+ * PC_E_NOTFOUND: nothing to undo (no bulk change, the last one or that
+ * one undone already, an ID never given or whose undo record is no
+ * longer kept: the cause says which).  PC_E_CONFLICT (nothing undone)
+ * when any of its profiles was changed or removed since: changes->errors
+ * has one line per such profile, naming it once ("profile 'x' was
+ * changed by bob at ... (set) after it"), and the cause says the same
+ * for one profile, or names them all for several.
+ * op (may be NULL) gets the change once it is found (also on
+ * PC_E_CONFLICT); changes (may be NULL) the fields per profile, old_value
+ * the value now, new_value the one restored (secrets "set"/""), and
+ * nprofiles the number restored (or that would be).
  */
-enum pc_err	 store_bulk_undo(struct store *st, int *nprofiles,
+enum pc_err	 store_bulk_undo(struct store *st, int64_t id, bool dry_run,
+		    struct store_bulk_op *op, struct store_changes *changes,
 		    char **cause);
 
+/* How an import treats a profile that exists (same name). */
+enum store_import_mode {
+	STORE_IMPORT_ADD,	/* refuse it unless identical */
+	STORE_IMPORT_UPDATE,	/* write it (built on the stored one) */
+	STORE_IMPORT_REPLACE,	/* write it (built on the defaults) */
+};
+
+/* What an import does (or would do) to each profile. */
+enum store_import_what {
+	STORE_IMPORT_ADDED,
+	STORE_IMPORT_UPDATED,
+	STORE_IMPORT_REPLACED,
+	STORE_IMPORT_UNCHANGED,	/* exists, identical: nothing written */
+	STORE_IMPORT_REFUSED,	/* exists, differs, mode ADD */
+	STORE_IMPORT_NWHAT
+};
+
+struct store_import_result {
+	enum store_import_what *what;	/* per profile of the list */
+	char		**diff;		/* per profile: "port: 110 -> 995;
+					   password: changed" for a profile
+					   that exists and differs, else
+					   NULL (never a secret's value) */
+	int		 n;
+	int		 count[STORE_IMPORT_NWHAT];
+};
+void		 store_import_result_cleanup(struct store_import_result *r);
+
 /*
- * Import: insert or replace (by name, case-insensitive) every profile of
- * list in one transaction.  A replaced profile keeps its row id and its
- * identity (so its sealed secrets stay valid), its version moves on, and a
- * secret that is NULL in the imported profile keeps its stored value (an
- * export without secrets does not wipe them).  Each profile is validated
- * again (PC_E_INVALID names it; nothing is written).  On success each
- * list[i]->id and ->version are set.  Audited as "import".
+ * Import every profile of list in one transaction, matched with the
+ * stored ones by name (case-insensitive).  A profile that does not exist
+ * is added.  One that exists and is identical (every field, a secret the
+ * import does not carry counting as kept) is unchanged: nothing written.
+ * One that differs is refused in mode ADD (PC_E_EXISTS, nothing written,
+ * after every profile was looked at: res says which, with their diffs);
+ * written otherwise, keeping its row id and its identity (so its sealed
+ * secrets stay valid), its version moving on; a secret that is NULL in
+ * the imported profile keeps its stored value (an export without
+ * secrets does not wipe them).  In mode UPDATE a profile that carries an
+ * id (built on the stored one) must still have its version, else
+ * PC_E_CONFLICT.  Each profile is validated again (PC_E_INVALID names it;
+ * nothing is written).  dry_run decides the same without writing.  On
+ * success each list[i]->id and ->version are set (not for a dry run).
+ * Audited as "import".  res (may be NULL) is filled on success and on
+ * PC_E_EXISTS.
  */
 enum pc_err	 store_import(struct store *st, struct profile *const *list,
-		    int n, char **cause);
+		    int n, enum store_import_mode mode, bool dry_run,
+		    struct store_import_result *res, char **cause);
 
 /* Audit log, newest first; name NULL = all profiles; limit <= 0 = all. */
 enum pc_err	 store_history(struct store *st, const char *name, int limit,

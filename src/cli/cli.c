@@ -40,10 +40,13 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "export", "export [--group G] [--format json|csv] [-o FILE] "
 	  "[--with-secrets]", "write profiles to a file", cli_cmd_export,
 	  true },
-	{ "import", "import FILE [--format json|csv] [--dry-run]",
-	  "read profiles from a file (all or nothing)", cli_cmd_import, false },
-	{ "history", "history [NAME] [--limit N]", "show the audit log",
-	  cli_cmd_history, true },
+	{ "import", "import FILE [--format json|csv] [--update | --replace] "
+	  "[--dry-run]", "read profiles from a file (all or nothing)",
+	  cli_cmd_import, false },
+	{ "history", "history [NAME] [--json] [--limit N]",
+	  "show the audit log", cli_cmd_history, true },
+	{ "undo", "undo [ID] [--dry-run]", "revert a bulk change (the last, "
+	  "or ID from history)", cli_cmd_undo, false },
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
 	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
 	  cli_cmd_test, true },

@@ -1,6 +1,6 @@
 /*
  * cli_cmd.c - the profile commands: list, show, add, set, rm, bulk-set,
- * history, presets, fields, codepages.  Each validates everything before it
+ * history, undo, presets, fields, codepages.  Each validates everything before it
  * changes anything; errors name the field at fault.
  */
 #include <stdlib.h>
@@ -437,8 +437,13 @@ cli_cmd_bulk_set(struct cli *c)
 		printf("%s: %s: %s -> %s\n", ch.v[i].profile, ch.v[i].field,
 		    *ch.v[i].old_value ? ch.v[i].old_value : "(empty)",
 		    *ch.v[i].new_value ? ch.v[i].new_value : "(empty)");
-	printf("%s%d change%s\n", dry ? "dry run: would make " : "", ch.n,
-	    ch.n == 1 ? "" : "s");
+	if (ch.bulk_id > 0)
+		printf("%d change%s (bulk change #%lld: popconn undo %lld "
+		    "reverts it)\n", ch.n, ch.n == 1 ? "" : "s",
+		    (long long)ch.bulk_id, (long long)ch.bulk_id);
+	else
+		printf("%s%d change%s\n", dry ? "dry run: would make " : "",
+		    ch.n, ch.n == 1 ? "" : "s");
 	goto out;
 usage:
 	ret = cli_usage("bulk-set");
@@ -451,14 +456,45 @@ out:
 	return ret;
 }
 
+/* One audit entry as JSON (history --json). */
+static json_t *
+cli_history_json(const struct store_audit *a)
+{
+	json_t *o, *fields;
+	char when[32], *copy, *tok, *save;
+	time_t t = (time_t)a->when;
+
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	fields = json_array();
+	copy = xstrdup(a->fields != NULL ? a->fields : "");
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		json_array_append_new(fields, json_string(tok));
+	free(copy);
+	o = json_object();
+	json_object_set_new(o, "id", json_integer(a->id));
+	json_object_set_new(o, "time", json_integer(a->when));
+	json_object_set_new(o, "when", json_string(when));
+	json_object_set_new(o, "os_user", json_string(a->os_user));
+	json_object_set_new(o, "profile", json_string(a->profile));
+	json_object_set_new(o, "action", json_string(a->action));
+	json_object_set_new(o, "fields", fields);
+	json_object_set_new(o, "detail", json_string(a->detail));
+	json_object_set_new(o, "bulk_id", a->bulk_id > 0 ?
+	    json_integer(a->bulk_id) : json_null());
+	return o;
+}
+
 int
 cli_cmd_history(struct cli *c)
 {
 	struct store_audit_list l = { 0 };
 	const char *name = NULL;
-	char *cause = NULL, when[32];
+	char *cause = NULL, when[32], bulk[32], *s;
 	long limit = 100;
+	bool json = false;
 	enum pc_err rc;
+	json_t *arr;
 	time_t t;
 	int i, ret;
 
@@ -469,7 +505,9 @@ cli_cmd_history(struct cli *c)
 				    "1 to 1000000", c->argv[i]);
 				return CLI_EXIT_USAGE;
 			}
-		} else if (name == NULL && c->argv[i][0] != '-')
+		} else if (strcmp(c->argv[i], "--json") == 0)
+			json = true;
+		else if (name == NULL && c->argv[i][0] != '-')
 			name = c->argv[i];
 		else
 			return cli_usage("history");
@@ -499,17 +537,101 @@ cli_cmd_history(struct cli *c)
 			return cli_report(rc, cause);
 		}
 	}
+	if (json) {
+		arr = json_array();
+		for (i = 0; i < l.n; i++)
+			json_array_append_new(arr, cli_history_json(&l.v[i]));
+		s = json_dumps(arr, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+		printf("%s\n", s);
+		free(s);
+		json_decref(arr);
+		store_audit_list_cleanup(&l);
+		return CLI_EXIT_OK;
+	}
 	for (i = 0; i < l.n; i++) {
 		t = (time_t)l.v[i].when;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
 		    localtime(&t));
-		printf("%s  %-10s %-8s %-20s %s\n", when, l.v[i].os_user,
-		    l.v[i].action, l.v[i].profile,
+		/* A bulk change's rows (and its undo's) carry its ID. */
+		bulk[0] = '\0';
+		if (l.v[i].bulk_id > 0)
+			snprintf(bulk, sizeof bulk, "#%lld ",
+			    (long long)l.v[i].bulk_id);
+		printf("%s  %-10s %-8s %-20s %s%s\n", when, l.v[i].os_user,
+		    l.v[i].action, l.v[i].profile, bulk,
 		    l.v[i].detail && *l.v[i].detail ? l.v[i].detail :
 		    l.v[i].fields ? l.v[i].fields : "");
 	}
 	store_audit_list_cleanup(&l);
 	return CLI_EXIT_OK;
+}
+
+int
+cli_cmd_undo(struct cli *c)
+{
+	struct store_changes ch;
+	struct store_bulk_op op;
+	char *cause = NULL, when[32];
+	const char *prev = NULL;
+	long id = 0;
+	bool dry = false, have_id = false;
+	enum pc_err rc;
+	time_t t;
+	int i, ret;
+
+	memset(&ch, 0, sizeof ch);
+	memset(&op, 0, sizeof op);
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--dry-run") == 0)
+			dry = true;
+		else if (!have_id && c->argv[i][0] != '-') {
+			if (str_to_int(c->argv[i][0] == '#' ? c->argv[i] + 1 :
+			    c->argv[i], 1, 2147483647, &id)) {
+				cli_error("undo: '%s' is not the ID of a bulk "
+				    "change (a number, see popconn history)",
+				    c->argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+			have_id = true;
+		} else
+			return cli_usage("undo");
+	}
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	rc = store_bulk_undo(c->st, id, dry, &op, &ch, &cause);
+	if (rc == PC_E_CONFLICT && ch.nerrors > 0) {
+		for (i = 0; i < ch.nerrors; i++)
+			cli_error("%s", ch.errors[i]);
+		cli_error("cannot undo bulk change #%lld: nothing was undone "
+		    "(%d profile%s changed or removed after it)",
+		    (long long)op.id, ch.nerrors, ch.nerrors == 1 ? "" : "s");
+		free(cause);
+		ret = CLI_EXIT_CONFLICT;
+		goto out;
+	}
+	ret = cli_report(rc, cause);
+	if (ret)
+		goto out;
+	for (i = 0; i < ch.n; i++) {
+		/* One profile's fields on consecutive lines: name it once. */
+		if (prev == NULL || strcmp(prev, ch.v[i].profile) != 0)
+			printf("%s\n", ch.v[i].profile);
+		prev = ch.v[i].profile;
+		printf("    %s: %s -> %s\n", ch.v[i].field,
+		    *ch.v[i].old_value ? ch.v[i].old_value : "(empty)",
+		    *ch.v[i].new_value ? ch.v[i].new_value : "(empty)");
+	}
+	t = (time_t)op.when;
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
+	printf("%s bulk change #%lld (%s, %s; %s): %d profile%s %s\n",
+	    dry ? "dry run, nothing written: would undo" : "undid",
+	    (long long)op.id, op.os_user, when, op.fields, ch.nprofiles,
+	    ch.nprofiles == 1 ? "" : "s", dry ? "to restore" : "restored");
+out:
+	store_changes_cleanup(&ch);
+	store_bulk_op_cleanup(&op);
+	return ret;
 }
 
 int

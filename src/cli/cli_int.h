@@ -76,6 +76,7 @@ int	 cli_cmd_set(struct cli *c);
 int	 cli_cmd_rm(struct cli *c);
 int	 cli_cmd_bulk_set(struct cli *c);
 int	 cli_cmd_history(struct cli *c);
+int	 cli_cmd_undo(struct cli *c);
 int	 cli_cmd_presets(struct cli *c);
 int	 cli_cmd_fields(struct cli *c);
 int	 cli_cmd_codepages(struct cli *c);

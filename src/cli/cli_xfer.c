@@ -380,14 +380,21 @@ xfer_slurp(const char *path, char **out, size_t *outlen)
 struct xfer_import {
 	struct cli	*c;
 	struct xfer_key	*key;
+	enum store_import_mode mode;
 };
 
+/*
+ * The profile a record is built on: the stored one (only the fields the
+ * record gives change), or, for --replace, none (the defaults).
+ */
 static struct profile *
 xfer_import_lookup(void *arg, const char *name)
 {
 	struct xfer_import *im = arg;
 	struct profile *p = NULL;
 
+	if (im->mode == STORE_IMPORT_REPLACE)
+		return NULL;
 	if (store_get(im->c->st, name, &p, NULL) != PC_OK)
 		return NULL;
 	return p;
@@ -401,12 +408,43 @@ xfer_import_open(void *arg, const char *sealed, char **clear, char **cause)
 	return xfer_open(im->key, sealed, clear, cause);
 }
 
+/* The summary line: "2 added, 1 updated, 0 replaced, 3 unchanged". */
+static void
+xfer_import_summary(const struct store_import_result *r, bool dry)
+{
+	printf("%s%d added, %d updated, %d replaced, %d unchanged\n",
+	    dry ? "dry run, nothing written: would be " : "imported: ",
+	    r->count[STORE_IMPORT_ADDED], r->count[STORE_IMPORT_UPDATED],
+	    r->count[STORE_IMPORT_REPLACED], r->count[STORE_IMPORT_UNCHANGED]);
+}
+
+/* A refused import: every existing profile that differs, with its diff. */
+static void
+xfer_import_refused(const struct store_import_result *r,
+    struct profile *const *list, const int *lines)
+{
+	int i, n = r->count[STORE_IMPORT_REFUSED];
+
+	for (i = 0; i < r->n; i++)
+		if (r->what[i] == STORE_IMPORT_REFUSED)
+			cli_error("line %d: profile '%s' exists and differs: "
+			    "%s", lines[i], list[i]->name, r->diff[i]);
+	cli_error("nothing imported: %d profile%s exist%s and differ%s "
+	    "(--update changes the fields the file gives, --replace replaces "
+	    "the whole profile)", n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+	    n == 1 ? "s" : "");
+}
+
 int
 cli_cmd_import(struct cli *c)
 {
+	static const char *const verb[STORE_IMPORT_NWHAT] = {
+		"add", "update", "replace", "leave unchanged", "refuse"
+	};
 	struct xfer_recs rs = { NULL, 0, 0 };
+	struct store_import_result res;
 	struct xfer_key key;
-	struct xfer_import im = { c, &key };
+	struct xfer_import im = { c, &key, STORE_IMPORT_ADD };
 	struct xfer_src src = { xfer_import_lookup, xfer_import_open, &im };
 	struct profile **list = NULL;
 	int *lines = NULL;
@@ -418,11 +456,18 @@ cli_cmd_import(struct cli *c)
 	int i, bad, ret, nlist = 0, nbad = 0;
 
 	memset(&key, 0, sizeof key);
+	memset(&res, 0, sizeof res);
 	for (i = 0; i < c->argc; i++) {
 		if (strcmp(c->argv[i], "--format") == 0 && i + 1 < c->argc)
 			fmt = c->argv[++i];
 		else if (strcmp(c->argv[i], "--dry-run") == 0)
 			dry = true;
+		else if (strcmp(c->argv[i], "--update") == 0 &&
+		    im.mode != STORE_IMPORT_REPLACE)
+			im.mode = STORE_IMPORT_UPDATE;
+		else if (strcmp(c->argv[i], "--replace") == 0 &&
+		    im.mode != STORE_IMPORT_UPDATE)
+			im.mode = STORE_IMPORT_REPLACE;
 		else if (file == NULL && (c->argv[i][0] != '-' ||
 		    strcmp(c->argv[i], "-") == 0))
 			file = c->argv[i];
@@ -465,18 +510,23 @@ cli_cmd_import(struct cli *c)
 		ret = CLI_EXIT_USAGE;
 		goto out;
 	}
-	if (dry) {
-		for (i = 0; i < nlist; i++)
-			printf("would %s %s\n", list[i]->id ? "replace" : "add",
-			    list[i]->name);
-		printf("dry run: %d profile%s\n", nlist, nlist == 1 ? "" : "s");
+	rc = store_import(c->st, list, nlist, im.mode, dry, &res, &cause);
+	if (rc == PC_E_EXISTS && res.count[STORE_IMPORT_REFUSED] > 0) {
+		free(cause);
+		xfer_import_refused(&res, list, lines);
+		ret = CLI_EXIT_USAGE;
 		goto out;
 	}
-	rc = store_import(c->st, list, nlist, &cause);
 	ret = cli_report(rc, cause);
-	if (ret == CLI_EXIT_OK)
-		printf("imported %d profile%s\n", nlist, nlist == 1 ? "" : "s");
+	if (ret)
+		goto out;
+	for (i = 0; dry && i < res.n; i++)
+		printf("would %s %s%s%s\n", verb[res.what[i]], list[i]->name,
+		    res.diff[i] != NULL ? ": " : "",
+		    res.diff[i] != NULL ? res.diff[i] : "");
+	xfer_import_summary(&res, dry);
 out:
+	store_import_result_cleanup(&res);
 	for (i = 0; i < nlist; i++)
 		profile_free(list[i]);
 	free(list);

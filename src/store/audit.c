@@ -18,13 +18,22 @@ enum pc_err
 audit_add(struct store *st, const char *profile, int64_t profile_id,
     const char *action, const char *fields, const char *detail, char **cause)
 {
+	return audit_add_bulk(st, profile, profile_id, action, fields, detail,
+	    0, cause);
+}
+
+enum pc_err
+audit_add_bulk(struct store *st, const char *profile, int64_t profile_id,
+    const char *action, const char *fields, const char *detail,
+    int64_t bulk_id, char **cause)
+{
 	sqlite3_stmt *s;
 	int src;
 
 	if (st->audit_ins == NULL) {
 		src = sqlite3_prepare_v3(st->db, "INSERT INTO audit (time, "
-		    "os_user, profile, profile_id, action, fields, detail) "
-		    "VALUES (?, ?, ?, ?, ?, ?, ?)", -1,
+		    "os_user, profile, profile_id, action, fields, detail, "
+		    "bulk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->audit_ins, NULL);
 		if (src != SQLITE_OK)
 			return store_db_fail(st, "write", src, cause);
@@ -42,6 +51,10 @@ audit_add(struct store *st, const char *profile, int64_t profile_id,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(s, 7, detail == NULL ? "" : detail, -1,
 	    SQLITE_STATIC);
+	if (bulk_id > 0)
+		sqlite3_bind_int64(s, 8, bulk_id);
+	else
+		sqlite3_bind_null(s, 8);
 	src = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -167,13 +180,13 @@ audit_history(struct store *st, const char *name, int limit,
 	 */
 	rc = store_prepare(st, name == NULL ?
 	    "SELECT id, time, os_user, profile, profile_id, action, fields, "
-	    "detail FROM audit ORDER BY id DESC LIMIT ?2" :
+	    "detail, bulk_id FROM audit ORDER BY id DESC LIMIT ?2" :
 	    "SELECT id, time, os_user, profile, profile_id, action, fields, "
-	    "detail FROM audit WHERE profile_id = (SELECT id FROM profiles "
-	    "WHERE name = ?1) UNION ALL "
+	    "detail, bulk_id FROM audit WHERE profile_id = (SELECT id FROM "
+	    "profiles WHERE name = ?1) UNION ALL "
 	    "SELECT id, time, os_user, profile, profile_id, action, fields, "
-	    "detail FROM audit WHERE NOT EXISTS (SELECT 1 FROM profiles "
-	    "WHERE name = ?1) AND profile = ?1 COLLATE NOCASE "
+	    "detail, bulk_id FROM audit WHERE NOT EXISTS (SELECT 1 FROM "
+	    "profiles WHERE name = ?1) AND profile = ?1 COLLATE NOCASE "
 	    "ORDER BY id DESC LIMIT ?2", &s, cause);
 	if (rc)
 		return rc;
@@ -198,6 +211,7 @@ audit_history(struct store *st, const char *name, int limit,
 		a->action = audit_text(s, 5);
 		a->fields = audit_text(s, 6);
 		a->detail = audit_text(s, 7);
+		a->bulk_id = sqlite3_column_int64(s, 8);	/* NULL: 0 */
 	}
 	if (src != SQLITE_DONE) {
 		rc = store_db_fail(st, "read", src, cause);

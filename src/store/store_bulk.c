@@ -315,8 +315,8 @@ store_bulk_write(struct store_bulk *b, const struct store_row *row,
 	sqlite3_reset(b->und);
 	if (src != SQLITE_DONE)
 		return store_db_fail(st, "write", src, cause);
-	return audit_add(st, old->name, old->id, "bulk-set", b->fields.data,
-	    b->detail.data, cause);
+	return audit_add_bulk(st, old->name, old->id, "bulk-set",
+	    b->fields.data, b->detail.data, b->op, cause);
 }
 
 /* One profile: apply, compare, validate, write. */
@@ -399,8 +399,9 @@ store_bulk_undo_sql(int n)
 }
 
 /*
- * Start writing: drop the previous undo record (only the last bulk change
- * can be undone), record this one, prepare the statements.
+ * Start writing: drop the undo records of the oldest bulk changes (those
+ * of the last STORE_BULK_KEEP stay, this one included), record this one,
+ * prepare the statements.
  */
 static enum pc_err
 store_bulk_begin_write(struct store_bulk *b, char **cause)
@@ -413,8 +414,13 @@ store_bulk_begin_write(struct store_bulk *b, char **cause)
 	enum pc_err rc;
 
 	b->now = (int64_t)time(NULL);
-	src = sqlite3_exec(st->db, "DELETE FROM bulk_undo; "
-	    "DELETE FROM bulk_ops", NULL, NULL, NULL);
+	sql = xasprintf("DELETE FROM bulk_undo WHERE op_id IN (SELECT id "
+	    "FROM bulk_ops ORDER BY id DESC LIMIT -1 OFFSET %d); "
+	    "DELETE FROM bulk_ops WHERE id IN (SELECT id FROM bulk_ops "
+	    "ORDER BY id DESC LIMIT -1 OFFSET %d)", STORE_BULK_KEEP - 1,
+	    STORE_BULK_KEEP - 1);
+	src = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	free(sql);
 	if (src != SQLITE_OK)
 		return store_db_fail(st, "write", src, cause);
 	rc = store_prepare(st, "INSERT INTO bulk_ops (time, os_user, columns, "
@@ -737,6 +743,8 @@ store_bulk_set(struct store *st, const char *group, const char *const *names,
 	sqlite3_finalize(b.und);
 	b.upd = b.und = NULL;
 	rc = store_commit(st, cause);
+	if (rc == PC_OK)
+		b.ch->bulk_id = b.op;
 out:
 	store_bulk_cleanup(&b);
 	store_rollback(st);
@@ -750,99 +758,166 @@ out:
 
 struct store_undo {
 	struct store	*st;
+	bool		 dry_run;
+	int64_t		 op;
 	const struct store_col **cols;	/* what the bulk change wrote */
 	int		 ncols;
+	sqlite3_stmt	*cur;		/* name, version of a profile */
 	sqlite3_stmt	*upd;
-	int		 nprofiles;
+	struct store_changes *ch;
+	bool		 want_changes;
+	char		*first;		/* the first conflict's line */
+	struct buf	 names;		/* "'a', 'b'": every conflict's */
 };
 
-static enum pc_err
-store_undo_conflict(struct store_undo *u, int64_t pid, char **cause)
+void
+store_bulk_op_cleanup(struct store_bulk_op *op)
 {
-	char *who, *name = NULL;
-	enum pc_err rc;
-
-	who = audit_last_change(u->st, pid, &name);
-	rc = store_fail(cause, PC_E_CONFLICT, "cannot undo the bulk change: "
-	    "profile '%s' was changed by %s after it; nothing was undone",
-	    name == NULL ? "?" : name, who == NULL ? "someone" : who);
-	free(who);
-	free(name);
-	return rc;
+	if (op == NULL)
+		return;
+	free(op->os_user);
+	free(op->fields);
+	memset(op, 0, sizeof *op);
 }
 
 /*
- * Restore one profile from the current row of s: profile_id,
- * version_after, json_array_length(old_values), then the old values, then
- * the new ones (one column each).
+ * A profile of the change was changed or removed since (its version is
+ * not the one the change made): one line naming it once, with who did
+ * what last.
+ */
+static void
+store_undo_conflict(struct store_undo *u, int64_t pid, const char *name)
+{
+	char *who, *logged = NULL, *line;
+
+	who = audit_last_change(u->st, pid, &logged);
+	if (name != NULL)
+		line = xasprintf("profile '%s' was changed by %s after it",
+		    name, who == NULL ? "someone" : who);
+	else
+		line = xasprintf("profile '%s' was removed by %s after it",
+		    logged == NULL ? "?" : logged,
+		    who == NULL ? "someone" : who);
+	if (u->first == NULL)
+		u->first = xstrdup(line);
+	buf_addf(&u->names, "%s'%s'", u->names.len ? ", " : "",
+	    name != NULL ? name : logged != NULL ? logged : "?");
+	store_bulk_error(u->ch, line);
+	free(who);
+	free(logged);
+}
+
+/* Whether columns a and b of s hold the same sealed secret (or none). */
+static bool
+store_undo_same_sealed(sqlite3_stmt *s, int a, int b)
+{
+	const unsigned char *x = sqlite3_column_text(s, a);
+	const unsigned char *y = sqlite3_column_text(s, b);
+
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp((const char *)x, (const char *)y) == 0;
+}
+
+/*
+ * One profile, from the current row of s: profile_id, version_after,
+ * json_array_length(old_values), the old values, then the new ones (one
+ * column each).  A profile that moved on since is a conflict: reported,
+ * and from then on nothing is written (the transaction rolls back).
  */
 static enum pc_err
 store_undo_one(struct store_undo *u, sqlite3_stmt *s, char **cause)
 {
 	struct store *st = u->st;
 	const struct store_col *c;
-	const unsigned char *t;
+	const char *ot, *nt;
 	struct buf fields, detail;
 	char *name = NULL, nbuf[STORE_CSTR_BUF], obuf[STORE_CSTR_BUF];
-	int64_t pid;
+	int64_t pid, after;
 	int i, src, o = 3, nw = 3 + u->ncols;
 	enum pc_err rc = PC_OK;
 
 	pid = sqlite3_column_int64(s, 0);
+	after = sqlite3_column_int64(s, 1);
 	if (sqlite3_column_int(s, 2) != u->ncols)
 		return store_fail(cause, PC_E_DB, "the undo record of the "
 		    "database %s is damaged", st->path);
-	for (i = 0; i < u->ncols; i++)
-		sqlite3_bind_value(u->upd, i + 1,
-		    sqlite3_column_value(s, o + i));
-	sqlite3_bind_int64(u->upd, u->ncols + 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(u->upd, u->ncols + 2, pid);
-	sqlite3_bind_int64(u->upd, u->ncols + 3, sqlite3_column_int64(s, 1));
-	src = sqlite3_step(u->upd);
+	sqlite3_bind_int64(u->cur, 1, pid);
+	src = sqlite3_step(u->cur);
 	if (src == SQLITE_ROW) {
-		t = sqlite3_column_text(u->upd, 0);
-		name = xstrdup(t == NULL ? "" : (const char *)t);
-		src = sqlite3_step(u->upd);
+		name = xstrdup((const char *)sqlite3_column_text(u->cur, 0));
+		if (sqlite3_column_int64(u->cur, 1) != after) {
+			store_undo_conflict(u, pid, name);
+			src = SQLITE_DONE;
+			goto out;
+		}
 	} else if (src == SQLITE_DONE)
-		rc = store_undo_conflict(u, pid, cause);
-	sqlite3_reset(u->upd);
-	if (rc == PC_OK && src != SQLITE_DONE)
-		rc = store_db_fail(st, "write", src, cause);
-	if (rc) {
-		free(name);
-		return rc;
-	}
+		store_undo_conflict(u, pid, NULL);
+	if (src != SQLITE_ROW)
+		goto out;
+	src = SQLITE_DONE;
 	buf_init(&fields, 0);
 	buf_init(&detail, 0);
 	for (i = 0; i < u->ncols; i++) {
 		c = u->cols[i];
 		if (c->f == NULL)
 			continue;	/* port_typed: not a field */
-		buf_addf(&fields, "%s%s", fields.len ? "," : "", c->key);
 		/* From what the bulk change wrote back to what it replaced
 		 * (two columns: each text stays valid while the other is
 		 * read). */
+		nt = store_col_cstr(c, s, nw + i, nbuf);
+		ot = store_col_cstr(c, s, o + i, obuf);
+		if (c->type == STORE_C_SECRET ?
+		    store_undo_same_sealed(s, nw + i, o + i) :
+		    strcmp(nt, ot) == 0)
+			continue;
+		buf_addf(&fields, "%s%s", fields.len ? "," : "", c->key);
 		audit_detail_add(&detail, c->key, c->type == STORE_C_SECRET,
-		    store_col_cstr(c, s, nw + i, nbuf),
-		    store_col_cstr(c, s, o + i, obuf));
+		    nt, ot);
+		if (u->want_changes)
+			store_bulk_change(u->ch, name, c->key, nt, ot);
 	}
-	rc = audit_add(st, name, pid, "undo", fields.data, detail.data, cause);
-	if (rc == PC_OK)
-		u->nprofiles++;
+	u->ch->nprofiles++;
+	if (u->dry_run || u->ch->nerrors > 0)
+		goto done;
+	for (i = 0; i < u->ncols; i++)
+		sqlite3_bind_value(u->upd, i + 1,
+		    sqlite3_column_value(s, o + i));
+	sqlite3_bind_int64(u->upd, u->ncols + 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(u->upd, u->ncols + 2, pid);
+	sqlite3_bind_int64(u->upd, u->ncols + 3, after);
+	src = sqlite3_step(u->upd);
+	sqlite3_reset(u->upd);
+	if (src != SQLITE_DONE)
+		rc = store_db_fail(st, "write", src, cause);
+	else if (sqlite3_changes(st->db) != 1)	/* we hold the write lock */
+		rc = store_fail(cause, PC_E_CONFLICT, "profile '%s' changed "
+		    "during the undo", name);
+	else
+		rc = audit_add_bulk(st, name, pid, "undo", fields.data,
+		    detail.data, u->op, cause);
+done:
 	buf_cleanup(&fields);
 	buf_cleanup(&detail);
+out:
+	sqlite3_reset(u->cur);
+	if (rc == PC_OK && src != SQLITE_DONE)
+		rc = store_db_fail(st, "read", src, cause);
 	free(name);
 	return rc;
 }
 
-/* Parse "port,port_typed" into columns. */
+/* Parse "port,port_typed" into columns, and op->fields. */
 static enum pc_err
-store_undo_columns(struct store_undo *u, const char *list, char **cause)
+store_undo_columns(struct store_undo *u, const char *list,
+    struct store_bulk_op *op, char **cause)
 {
 	const struct store_col *c;
+	struct buf keys;
 	char *copy, *tok, *save;
 	enum pc_err rc = PC_OK;
 
+	buf_init(&keys, 0);
 	copy = xstrdup(list);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
@@ -856,11 +931,14 @@ store_undo_columns(struct store_undo *u, const char *list, char **cause)
 		u->cols = xreallocarray(u->cols, (size_t)u->ncols + 1,
 		    sizeof *u->cols);
 		u->cols[u->ncols++] = c;
+		if (c->f != NULL)
+			buf_addf(&keys, "%s%s", keys.len ? "," : "", c->key);
 	}
 	free(copy);
 	if (rc == PC_OK && u->ncols == 0)
 		rc = store_fail(cause, PC_E_DB, "the undo record of the "
 		    "database %s is empty", u->st->path);
+	op->fields = buf_take(&keys);
 	return rc;
 }
 
@@ -882,58 +960,140 @@ store_undo_select_sql(int n)
 	return buf_take(&sb);
 }
 
-enum pc_err
-store_bulk_undo(struct store *st, int *nprofiles, char **cause)
+/*
+ * Find the bulk change to undo: id, or the last one.  *cols gets its
+ * columns.  PC_E_NOTFOUND with a cause that says why there is nothing.
+ */
+static enum pc_err
+store_undo_find(struct store *st, int64_t id, struct store_bulk_op *op,
+    char **cols, char **cause)
 {
-	struct store_undo u;
 	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
+	bool undone = false, logged = false;
+	int src;
+	enum pc_err rc;
+
+	rc = store_prepare(st, id > 0 ? "SELECT id, columns, time, os_user, "
+	    "nprofiles, undone FROM bulk_ops WHERE id = ?1" : "SELECT id, "
+	    "columns, time, os_user, nprofiles, undone FROM bulk_ops ORDER BY "
+	    "id DESC LIMIT 1", &s, cause);
+	if (rc)
+		return rc;
+	if (id > 0)
+		sqlite3_bind_int64(s, 1, id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		op->id = sqlite3_column_int64(s, 0);
+		t = sqlite3_column_text(s, 1);
+		*cols = xstrdup(t == NULL ? "" : (const char *)t);
+		op->when = sqlite3_column_int64(s, 2);
+		t = sqlite3_column_text(s, 3);
+		op->os_user = xstrdup(t == NULL ? "" : (const char *)t);
+		op->nprofiles = sqlite3_column_int(s, 4);
+		undone = sqlite3_column_int(s, 5) != 0;
+	} else if (src != SQLITE_DONE)
+		rc = store_db_fail(st, "read", src, cause);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc)
+		return rc;
+	if (src == SQLITE_ROW && !undone)
+		return PC_OK;
+	if (src == SQLITE_ROW && id > 0)
+		return store_fail(cause, PC_E_NOTFOUND, "bulk change #%lld was "
+		    "undone already; there is nothing to undo",
+		    (long long)op->id);
+	if (src == SQLITE_ROW)
+		return store_fail(cause, PC_E_NOTFOUND, "the last bulk change "
+		    "(#%lld) was undone already; there is nothing to undo",
+		    (long long)op->id);
+	if (id <= 0)
+		return store_fail(cause, PC_E_NOTFOUND, "there is no bulk "
+		    "change to undo");
+	/* Not kept: a change the audit log knows, or never one. */
+	if (store_prepare(st, "SELECT EXISTS (SELECT 1 FROM audit WHERE "
+	    "bulk_id = ?1)", &s, NULL) == PC_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		logged = sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_int(s, 0) != 0;
+		sqlite3_finalize(s);
+	}
+	if (logged)
+		return store_fail(cause, PC_E_NOTFOUND, "the undo record of "
+		    "bulk change #%lld is no longer kept (only the last %d "
+		    "are, and a rekey drops them)", (long long)id,
+		    STORE_BULK_KEEP);
+	return store_fail(cause, PC_E_NOTFOUND, "there is no bulk change "
+	    "#%lld", (long long)id);
+}
+
+/* The cause of a refused undo: the one profile, or every name once. */
+static enum pc_err
+store_undo_refused(struct store_undo *u, char **cause)
+{
+	int n = u->ch->nerrors;
+
+	if (n == 1)
+		return store_fail(cause, PC_E_CONFLICT, "cannot undo bulk "
+		    "change #%lld: %s; nothing was undone", (long long)u->op,
+		    u->first);
+	return store_fail(cause, PC_E_CONFLICT, "cannot undo bulk change "
+	    "#%lld: %d profiles were changed or removed after it: %s; "
+	    "nothing was undone", (long long)u->op, n, u->names.data);
+}
+
+enum pc_err
+store_bulk_undo(struct store *st, int64_t id, bool dry_run,
+    struct store_bulk_op *opp, struct store_changes *changes, char **cause)
+{
+	struct store_changes local;
+	struct store_bulk_op lop;
+	struct store_bulk_op *op = opp != NULL ? opp : &lop;
+	struct store_undo u;
+	sqlite3_stmt *s = NULL;
 	char *sql, *cols = NULL;
-	int64_t op = 0;
 	int src;
 	enum pc_err rc;
 
 	if (cause != NULL)
 		*cause = NULL;
-	if (nprofiles != NULL)
-		*nprofiles = 0;
+	memset(&local, 0, sizeof local);
+	memset(op, 0, sizeof *op);
 	memset(&u, 0, sizeof u);
 	u.st = st;
-	rc = store_begin(st, true, cause);
-	if (rc)
-		return rc;
-	rc = store_prepare(st, "SELECT id, columns FROM bulk_ops WHERE "
-	    "undone = 0 ORDER BY id DESC LIMIT 1", &s, cause);
-	if (rc)
-		goto out;
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		op = sqlite3_column_int64(s, 0);
-		t = sqlite3_column_text(s, 1);
-		cols = xstrdup(t == NULL ? "" : (const char *)t);
-	} else if (src == SQLITE_DONE)
-		rc = store_fail(cause, PC_E_NOTFOUND, "there is no bulk change "
-		    "to undo");
-	else
-		rc = store_db_fail(st, "read", src, cause);
-	sqlite3_finalize(s);
-	s = NULL;
+	u.dry_run = dry_run;
+	u.ch = changes != NULL ? changes : &local;
+	u.want_changes = changes != NULL;
+	memset(u.ch, 0, sizeof *u.ch);
+	buf_init(&u.names, 0);
+	rc = store_begin(st, !dry_run, cause);
 	if (rc)
 		goto out;
-	rc = store_undo_columns(&u, cols, cause);
+	rc = store_undo_find(st, id, op, &cols, cause);
 	if (rc)
 		goto out;
-	sql = store_bulk_update_sql(u.cols, u.ncols, " RETURNING name");
-	rc = store_prepare(st, sql, &u.upd, cause);
-	free(sql);
+	u.op = op->id;
+	rc = store_undo_columns(&u, cols, op, cause);
 	if (rc)
 		goto out;
+	rc = store_prepare(st, "SELECT name, version FROM profiles WHERE "
+	    "id = ?", &u.cur, cause);
+	if (rc)
+		goto out;
+	if (!dry_run) {
+		sql = store_bulk_update_sql(u.cols, u.ncols, "");
+		rc = store_prepare(st, sql, &u.upd, cause);
+		free(sql);
+		if (rc)
+			goto out;
+	}
 	sql = store_undo_select_sql(u.ncols);
 	rc = store_prepare(st, sql, &s, cause);
 	free(sql);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, op);
+	sqlite3_bind_int64(s, 1, op->id);
 	for (;;) {
 		src = sqlite3_step(s);
 		if (src != SQLITE_ROW)
@@ -948,27 +1108,50 @@ store_bulk_undo(struct store *st, int *nprofiles, char **cause)
 		rc = store_db_fail(st, "read", src, cause);
 		goto out;
 	}
+	if (u.ch->nerrors > 0) {
+		rc = store_undo_refused(&u, cause);
+		goto out;
+	}
+	if (dry_run)
+		goto out;
 	rc = store_prepare(st, "UPDATE bulk_ops SET undone = 1 WHERE id = ?1",
 	    &s, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, op);
+	sqlite3_bind_int64(s, 1, op->id);
 	src = sqlite3_step(s);
-	if (src == SQLITE_DONE)
-		src = sqlite3_exec(st->db, "DELETE FROM bulk_undo", NULL, NULL,
-		    NULL) == SQLITE_OK ? SQLITE_DONE : SQLITE_ERROR;
+	sqlite3_finalize(s);
+	s = NULL;
+	/* Its undo rows are of no more use. */
+	if (src == SQLITE_DONE) {
+		rc = store_prepare(st, "DELETE FROM bulk_undo WHERE "
+		    "op_id = ?1", &s, cause);
+		if (rc)
+			goto out;
+		sqlite3_bind_int64(s, 1, op->id);
+		src = sqlite3_step(s);
+		sqlite3_finalize(s);
+		s = NULL;
+	}
 	if (src != SQLITE_DONE) {
 		rc = store_db_fail(st, "write", src, cause);
 		goto out;
 	}
+	sqlite3_finalize(u.upd);
+	sqlite3_finalize(u.cur);
+	u.upd = u.cur = NULL;
 	rc = store_commit(st, cause);
-	if (rc == PC_OK && nprofiles != NULL)
-		*nprofiles = u.nprofiles;
 out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(u.upd);
+	sqlite3_finalize(u.cur);
 	store_rollback(st);
 	free(u.cols);
+	free(u.first);
+	buf_cleanup(&u.names);
 	free(cols);
+	store_changes_cleanup(&local);
+	if (opp == NULL)
+		store_bulk_op_cleanup(&lop);
 	return rc;
 }

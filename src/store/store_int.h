@@ -195,6 +195,11 @@ bool		 store_key_matches(struct store *st, const char *check);
 enum pc_err	 audit_add(struct store *st, const char *profile,
 		    int64_t profile_id, const char *action, const char *fields,
 		    const char *detail, char **cause);
+/* The same for a row written by bulk change bulk_id (its change or its
+ * undo); 0 = none. */
+enum pc_err	 audit_add_bulk(struct store *st, const char *profile,
+		    int64_t profile_id, const char *action, const char *fields,
+		    const char *detail, int64_t bulk_id, char **cause);
 /*
  * The fields that differ between old and new, and the detail text
  * ("port: 110 -> 995; password: changed").  old NULL = a new profile

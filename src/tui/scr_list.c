@@ -239,6 +239,8 @@ struct scr_list {
 	int		 nshown;
 	char		**hidden;	/* marks the filter hides, sorted */
 	int		 nhidden;
+	int64_t		 undo_id;	/* the bulk change the undo dialog
+					   shows */
 };
 
 static const char *scr_list_filter_text(const struct scr_list *l);
@@ -1413,30 +1415,108 @@ scr_list_delete(struct tui *t, struct scr_list *l)
 	free(text);
 }
 
+/*
+ * An undo that cannot be: the reason in a dialog, whole (it names each
+ * profile changed since once, and a name may be long); the status line
+ * only counts them, so that no name shows twice or cut.
+ */
+static void
+scr_list_undo_refused(struct tui *t, enum pc_err rc, char *cause,
+    int64_t id, int n)
+{
+	char *s = tui_write_cause(t, rc, cause);
+
+	tui_msg(t, TUI_MSG_ERROR, "cannot undo bulk change #%lld: %d "
+	    "profile%s changed since; nothing was undone", (long long)id, n,
+	    n == 1 ? "" : "s");
+	wdg_menu_confirm_open(t, "Cannot undo", s, "o:OK", NULL, NULL);
+	free(s);
+}
+
 static void
 scr_list_undo_cb(struct tui *t, void *arg, int key)
 {
+	struct scr_list *l = arg;
+	struct store_changes ch;
 	char *cause = NULL;
 	enum pc_err rc;
-	int n = 0;
 
-	(void)arg;
 	if (key != 'y')
 		return;
-	rc = store_bulk_undo(t->st, &n, &cause);
+	rc = store_bulk_undo(t->st, l->undo_id, false, NULL, &ch, &cause);
 	if (rc == PC_E_NOTFOUND) {
-		tui_msg(t, TUI_MSG_INFO, "there is no bulk change to undo");
+		tui_msg(t, TUI_MSG_INFO, "%s", cause != NULL ? cause :
+		    "there is nothing to undo");
 		free(cause);
-		return;
+	} else if (rc == PC_E_CONFLICT)
+		scr_list_undo_refused(t, rc, cause, l->undo_id, ch.nerrors);
+	else if (rc)
+		scr_list_error(t, "cannot undo", rc, cause);
+	else {
+		free(cause);
+		tui_msg(t, TUI_MSG_OK, "undid bulk change #%lld: %d profile%s "
+		    "restored", (long long)l->undo_id, ch.nprofiles,
+		    ch.nprofiles == 1 ? "" : "s");
+	}
+	store_changes_cleanup(&ch);
+	tui_changed(t);
+}
+
+/*
+ * u: find out first (a dry run) what undo would do.  Nothing to undo, or
+ * a refusal, is said at once; otherwise the dialog says which change it
+ * reverts: its ID, who made it and when, the fields, the profiles.
+ */
+static void
+scr_list_undo(struct tui *t, struct scr_list *l)
+{
+	struct store_changes ch;
+	struct store_bulk_op op;
+	char **names = NULL, *list, *text, *cnt, when[32];
+	char *cause = NULL;
+	time_t tt;
+	int i, n = 0;
+	enum pc_err rc;
+
+	rc = store_bulk_undo(t->st, 0, true, &op, &ch, &cause);
+	if (rc == PC_E_NOTFOUND) {
+		tui_msg(t, TUI_MSG_INFO, "%s", cause != NULL ? cause :
+		    "there is nothing to undo");
+		free(cause);
+		goto out;
+	}
+	if (rc == PC_E_CONFLICT) {
+		scr_list_undo_refused(t, rc, cause, op.id, ch.nerrors);
+		goto out;
 	}
 	if (rc) {
 		scr_list_error(t, "cannot undo", rc, cause);
-		return;
+		goto out;
 	}
 	free(cause);
-	tui_msg(t, TUI_MSG_OK, "undid the last bulk change: %d profile%s "
-	    "restored", n, n == 1 ? "" : "s");
-	tui_changed(t);
+	/* The changes come profile by profile: one name per profile. */
+	names = xcalloc((size_t)ch.n + 1, sizeof *names);
+	for (i = 0; i < ch.n; i++)
+		if (n == 0 || strcmp(names[n - 1], ch.v[i].profile) != 0)
+			names[n++] = ch.v[i].profile;
+	list = scr_list_name_list(names, n, 6);
+	cnt = wdg_status_count(ch.nprofiles);
+	tt = (time_t)op.when;
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime(&tt));
+	text = xasprintf("Undo bulk change #%lld (%s, %s): %s on %s "
+	    "profile%s (%s)?  Every field it changed gets its previous value "
+	    "back.", (long long)op.id, op.os_user, when, op.fields, cnt,
+	    ch.nprofiles == 1 ? "" : "s", list);
+	l->undo_id = op.id;
+	wdg_menu_confirm_open(t, "Undo", text, "y:Undo|n:Keep",
+	    scr_list_undo_cb, l);
+	free(text);
+	free(cnt);
+	free(list);
+	free(names);
+out:
+	store_changes_cleanup(&ch);
+	store_bulk_op_cleanup(&op);
 }
 
 static int
@@ -1654,9 +1734,7 @@ scr_list_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 		scr_list_delete(t, l);
 		break;
 	case 'u':
-		wdg_menu_confirm_open(t, "Undo", "Undo the last bulk change?  "
-		    "Every field it changed gets its previous value back.",
-		    "y:Undo|n:Keep", scr_list_undo_cb, l);
+		scr_list_undo(t, l);
 		break;
 	case '?':
 		scr_list_help(t, "list");

@@ -4,7 +4,7 @@
 # Import: a pristine database holds x1, x2 (group "other", x1 with a
 # password) and p1 (group g, timeout 31).  `popconn import` of a generated
 # file of N profiles p1..pN (group g, timeout 30: N-1 inserts and one
-# replace) runs once uninterrupted, timed and watched by crash_kill.pl
+# update: --update) runs once uninterrupted, timed and watched by crash_kill.pl
 # (when the WAL grows, when the checkpoint that follows the commit writes
 # the database file, when the WAL goes at close), then K+2 times on a
 # fresh copy of the pristine database, killed with SIGKILL: K times at
@@ -140,7 +140,7 @@ set_kind() {
 	KIND=$1
 	if [ "$KIND" = import ]; then
 		PRISTINE=$T/p0.db
-		CMD=("$PC" --db "$T/r.db" import "$T/imp.json")
+		CMD=("$PC" --db "$T/r.db" import --update "$T/imp.json")
 		AUDIT_BASE=$BASE0
 		SUM_BEFORE="3|31:1|1:1||0:0|0"
 		SUM_AFTER="$((N + 2))|$OLD:$N|1:$((N - 1)),2:1|import:$N|0:0|0"

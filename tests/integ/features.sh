@@ -220,10 +220,13 @@ cat >"$T/dry.json" <<'JSON'
 JSON
 sqlite3 "$POPCONN_DB" .dump >"$T/before.sql"
 run pc import "$T/dry.json" --dry-run
-expect_rc 0 "import --dry-run"
-expect_out '^would replace dr$' "import --dry-run: says it would replace dr"
+expect_rc 2 "import --dry-run without --update: dr exists and differs"
+expect_err "line 2: profile 'dr' exists and differs: timeout: 10 -> 20" "import --dry-run: names dr with its diff"
+run pc import "$T/dry.json" --dry-run --update
+expect_rc 0 "import --dry-run --update"
+expect_out '^would update dr: timeout: 10 -> 20$' "import --dry-run --update: says it would update dr"
 expect_out '^would add dr-new$' "import --dry-run: says it would add dr-new"
-expect_out '^dry run: 2 profiles$' "import --dry-run: counts them"
+expect_out '^dry run, nothing written: would be 1 added, 1 updated, 0 replaced, 0 unchanged$' "import --dry-run: counts them"
 sqlite3 "$POPCONN_DB" .dump >"$T/after.sql"
 if cmp -s "$T/before.sql" "$T/after.sql"; then ok "import --dry-run: the database is unchanged (profiles, audit, everything)"; else not_ok "import --dry-run: the database is unchanged" "$(diff "$T/before.sql" "$T/after.sql" | head -5)"; fi
 run pc show dr-new
@@ -232,7 +235,7 @@ printf 'name,address,port\nc-ok,pop.example.com,110\nc-bad,pop.example.com,0\n' 
 run pc import "$T/dry-bad.csv" --dry-run
 expect_rc 2 "import --dry-run still validates: a bad record is refused"
 expect_err 'line 3: c-bad: port' "import --dry-run: the bad record's line"
-run pc import "$T/dry.json"
+run pc import "$T/dry.json" --update
 expect_rc 0 "the same import for real"
 run pc show dr-new
 expect_rc 0 "the real import added dr-new"

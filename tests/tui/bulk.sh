@@ -50,9 +50,9 @@ expect_eq "$(field b1 port)/$(field b1 security)" "995/ssl" "b1 unchanged (CLI)"
 tui_expect A 'a1 +a1.example.com +2995 tls' "the list shows the change"
 
 tui_keys A u
-tui_expect A 'Undo the last bulk change' "u asks before undoing"
+tui_expect A 'Undo bulk change #1 ' "u asks before undoing, naming the change"
 tui_keys A y
-tui_expect A 'undid the last bulk change: 3 profiles restored' "undo restores"
+tui_expect A 'undid bulk change #1: 3 profiles restored' "undo restores"
 for n in a1 a2 a3; do
 	expect_eq "$(field $n port)/$(field $n security)" "995/ssl" "$n restored (CLI)"
 done

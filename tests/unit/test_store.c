@@ -187,6 +187,19 @@ test_sql_text(const char *db, const char *sql)
 	return out;
 }
 
+/* One integer value from the file. */
+static int
+test_sql_int(const char *db, const char *sql)
+{
+	char *t = test_sql_text(db, sql);
+	int n;
+
+	assert_non_null(t);
+	n = atoi(t);
+	free(t);
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -598,12 +611,62 @@ test_fixture_v2(sqlite3 *h, const unsigned char *key)
 	    SQLITE_OK);
 }
 
+/*
+ * Version 5 adds audit.bulk_id: a bulk change of the fixture (timeout 40
+ * -> 45) with its undo record and its audit row.  Builds on version 2's
+ * fixture: versions 3 and 4 come from other branches, whose fixtures take
+ * their places below (and this one should then build on version 4's).
+ */
+static void
+test_fixture_v5(sqlite3 *h, const unsigned char *key)
+{
+	test_fixture_v2(h, key);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO bulk_ops (id, time, "
+	    "os_user, columns, nprofiles) VALUES (7, 1, 'old', 'timeout', 1); "
+	    "INSERT INTO bulk_undo (op_id, profile_id, version_after, "
+	    "old_values, new_values) SELECT 7, id, 3, json_array(40), "
+	    "json_array(45) FROM profiles; "
+	    "INSERT INTO audit (time, os_user, profile, profile_id, action, "
+	    "fields, detail, bulk_id) SELECT 1, 'old', name, id, 'bulk-set', "
+	    "'timeout', 'timeout: 40 -> 45', 7 FROM profiles", NULL, NULL,
+	    NULL), SQLITE_OK);
+}
+
 typedef void (*test_fixture_fn)(sqlite3 *, const unsigned char *);
 static const test_fixture_fn test_fixtures[] = {
 	NULL,			/* version 0: an empty database */
 	test_fixture_v1,
 	test_fixture_v2,
+	test_fixture_v2,	/* 3: 0003_test_history (another branch) */
+	test_fixture_v2,	/* 4: 0004_oauth (another branch) */
+	test_fixture_v5,
 };
+
+/* Undo of the fixture's bulk change #7 (dry run): there when recorded. */
+static void
+test_migrated_undo(struct store *st, bool recorded)
+{
+	struct store_changes ch;
+	struct store_audit_list al;
+	char *cause = NULL;
+
+	if (!recorded) {
+		assert_int_equal(store_bulk_undo(st, 7, true, NULL, NULL,
+		    &cause), PC_E_NOTFOUND);
+		free(cause);
+		return;
+	}
+	assert_int_equal(store_bulk_undo(st, 7, true, NULL, &ch, &cause),
+	    PC_OK);
+	assert_int_equal(ch.nprofiles, 1);
+	assert_int_equal(ch.n, 1);
+	assert_string_equal(ch.v[0].old_value, "45");
+	assert_string_equal(ch.v[0].new_value, "40");
+	store_changes_cleanup(&ch);
+	assert_int_equal(store_history(st, "fixture", 1, &al, NULL), PC_OK);
+	assert_int_equal(al.v[0].bulk_id, 7);
+	store_audit_list_cleanup(&al);
+}
 
 static void
 test_store_migrate_every_version(void **state)
@@ -653,6 +716,9 @@ test_store_migrate_every_version(void **state)
 			assert_int_equal(p->codepage, 1252);
 			assert_int_equal(p->timeout, 45);
 			assert_int_equal(p->version, 3);
+			/* A bulk change recorded at version 5 is found by
+			 * its ID; none before. */
+			test_migrated_undo(st, k >= 5);
 			/* And it can be changed after the upgrade. */
 			assert_int_equal(profile_field_set(p, "port", "111",
 			    NULL), PC_OK);
@@ -937,7 +1003,8 @@ test_store_bulk_dry_run(void **state)
 	assert_string_equal(p->password, TEST_PW);
 	profile_free(p);
 	assert_int_equal(test_history_n(e->st, NULL), 6);
-	assert_int_equal(store_bulk_undo(e->st, NULL, NULL), PC_E_NOTFOUND);
+	assert_int_equal(store_bulk_undo(e->st, 0, false, NULL, NULL, NULL),
+	    PC_E_NOTFOUND);
 }
 
 static void
@@ -990,8 +1057,11 @@ test_store_bulk_apply_and_undo(void **state)
 	store_audit_list_cleanup(&al);
 
 	/* Undo restores exactly, and is itself audited. */
-	assert_int_equal(store_bulk_undo(e->st, &n, &cause), PC_OK);
+	assert_int_equal(store_bulk_undo(e->st, 0, false, NULL, &ch, &cause),
+	    PC_OK);
 	assert_null(cause);
+	n = ch.nprofiles;
+	store_changes_cleanup(&ch);
 	assert_int_equal(n, 5);
 	for (i = 0; i < 5; i++) {
 		snprintf(name, sizeof name, "g%d", i);
@@ -1012,7 +1082,8 @@ test_store_bulk_apply_and_undo(void **state)
 	assert_non_null(strstr(al.v[0].detail, "port: 2995 -> 995"));
 	assert_non_null(strstr(al.v[0].detail, "password: cleared"));
 	store_audit_list_cleanup(&al);
-	assert_int_equal(store_bulk_undo(e->st, &n, &cause), PC_E_NOTFOUND);
+	assert_int_equal(store_bulk_undo(e->st, 0, false, NULL, NULL, &cause),
+	    PC_E_NOTFOUND);
 	free(cause);
 }
 
@@ -1103,7 +1174,8 @@ test_store_bulk_invalid_aborts(void **state)
 		assert_int_equal(p->auth, PROF_AUTH_AUTO);
 		profile_free(p);
 	}
-	assert_int_equal(store_bulk_undo(e->st, NULL, NULL), PC_E_NOTFOUND);
+	assert_int_equal(store_bulk_undo(e->st, 0, false, NULL, NULL, NULL),
+	    PC_E_NOTFOUND);
 	assert_int_equal(test_history_n(e->st, NULL), 6 + 4);
 
 	/* Values that do not parse, unknown fields, names: refused, nothing
@@ -1164,8 +1236,11 @@ test_store_bulk_undo_conflict(void **state)
 {
 	struct test_env *e = *state;
 	struct store_assign as[] = { { "port", "2995" } };
+	struct store_changes ch;
+	struct store_bulk_op op;
 	struct profile *p;
 	char *cause = NULL;
+	int dry;
 
 	test_bulk_fixture(e->st);
 	assert_int_equal(store_bulk_set(e->st, "grp", NULL, 0, as, 1, false,
@@ -1174,14 +1249,161 @@ test_store_bulk_undo_conflict(void **state)
 	assert_int_equal(profile_field_set(p, "timeout", "5", NULL), PC_OK);
 	assert_int_equal(store_save(e->st, p, NULL), PC_OK);
 	profile_free(p);
-	assert_int_equal(store_bulk_undo(e->st, NULL, &cause), PC_E_CONFLICT);
-	assert_non_null(strstr(cause, "g3"));
+	/* The refusal names the profile once, in full, with who did it. */
+	assert_int_equal(store_bulk_undo(e->st, 0, false, &op, &ch, &cause),
+	    PC_E_CONFLICT);
+	assert_int_equal(op.id, 1);
+	assert_int_equal(ch.nerrors, 1);
+	assert_non_null(strstr(ch.errors[0], "profile 'g3' was changed by "
+	    "alice at "));
+	assert_non_null(strstr(cause, "profile 'g3' was changed"));
+	assert_null(strstr(strstr(cause, "g3") + 1, "g3"));
 	assert_non_null(strstr(cause, "nothing was undone"));
 	free(cause);
+	cause = NULL;
+	store_changes_cleanup(&ch);
+	store_bulk_op_cleanup(&op);
+	/* Two of them (one removed): each named once; a dry run too. */
+	assert_int_equal(store_remove(e->st, "g1", NULL), PC_OK);
+	for (dry = 0; dry < 2; dry++) {
+		assert_int_equal(store_bulk_undo(e->st, 1, dry, NULL, &ch,
+		    &cause), PC_E_CONFLICT);
+		assert_int_equal(ch.nerrors, 2);
+		assert_non_null(strstr(ch.errors[0], "profile 'g1' was "
+		    "removed by alice at "));
+		assert_non_null(strstr(ch.errors[1], "profile 'g3' was "
+		    "changed"));
+		assert_non_null(strstr(cause, "2 profiles were changed or "
+		    "removed after it: 'g1', 'g3'; nothing was undone"));
+		free(cause);
+		cause = NULL;
+		store_changes_cleanup(&ch);
+	}
 	/* All or nothing: g0 keeps the bulk value too. */
 	p = test_get(e->st, "g0");
 	assert_int_equal(p->port, 2995);
 	profile_free(p);
+}
+
+/* Undo by ID, any kept change; the ID is in the history of both. */
+static void
+test_store_bulk_undo_by_id(void **state)
+{
+	struct test_env *e = *state;
+	struct store_assign a1[] = { { "timeout", "61" } };
+	struct store_assign a2[] = { { "username", "u2" } };
+	const char *names[] = { "outsider" };
+	struct store_audit_list al;
+	struct store_changes ch;
+	struct store_bulk_op op;
+	struct profile *p;
+	char *cause = NULL;
+	int64_t first, second;
+
+	test_bulk_fixture(e->st);
+	assert_int_equal(store_bulk_set(e->st, "grp", NULL, 0, a1, 1, false,
+	    &ch, NULL), PC_OK);
+	first = ch.bulk_id;
+	store_changes_cleanup(&ch);
+	assert_int_equal(store_bulk_set(e->st, NULL, names, 1, a2, 1, false,
+	    &ch, NULL), PC_OK);
+	second = ch.bulk_id;
+	store_changes_cleanup(&ch);
+	assert_true(first > 0 && second > first);
+	assert_int_equal(store_history(e->st, "g2", 1, &al, NULL), PC_OK);
+	assert_int_equal(al.v[0].bulk_id, first);
+	store_audit_list_cleanup(&al);
+
+	/* A dry run of the older one: what it would do, nothing written. */
+	assert_int_equal(store_bulk_undo(e->st, first, true, &op, &ch,
+	    &cause), PC_OK);
+	assert_null(cause);
+	assert_int_equal(op.id, first);
+	assert_string_equal(op.fields, "timeout");
+	assert_string_equal(op.os_user, "alice");
+	assert_int_equal(op.nprofiles, 5);
+	assert_int_equal(ch.nprofiles, 5);
+	assert_int_equal(ch.n, 5);
+	assert_string_equal(ch.v[0].profile, "g0");
+	assert_string_equal(ch.v[0].field, "timeout");
+	assert_string_equal(ch.v[0].old_value, "61");
+	assert_string_equal(ch.v[0].new_value, "30");
+	store_changes_cleanup(&ch);
+	store_bulk_op_cleanup(&op);
+	p = test_get(e->st, "g0");
+	assert_int_equal(p->timeout, 61);
+	profile_free(p);
+
+	/* The older one for real, while the newer one stays. */
+	assert_int_equal(store_bulk_undo(e->st, first, false, NULL, &ch,
+	    &cause), PC_OK);
+	assert_int_equal(ch.nprofiles, 5);
+	store_changes_cleanup(&ch);
+	p = test_get(e->st, "g0");
+	assert_int_equal(p->timeout, 30);
+	profile_free(p);
+	p = test_get(e->st, "outsider");
+	assert_string_equal(p->username, "u2");
+	profile_free(p);
+	assert_int_equal(store_history(e->st, "g2", 1, &al, NULL), PC_OK);
+	assert_string_equal(al.v[0].action, "undo");
+	assert_int_equal(al.v[0].bulk_id, first);
+	assert_string_equal(al.v[0].detail, "timeout: 61 -> 30");
+	store_audit_list_cleanup(&al);
+	assert_int_equal(store_bulk_undo(e->st, first, false, NULL, NULL,
+	    &cause), PC_E_NOTFOUND);
+	assert_non_null(strstr(cause, "undone already"));
+	free(cause);
+
+	/* The last one, then nothing: undo never walks further back. */
+	assert_int_equal(store_bulk_undo(e->st, 0, false, &op, NULL, &cause),
+	    PC_OK);
+	assert_int_equal(op.id, second);
+	store_bulk_op_cleanup(&op);
+	p = test_get(e->st, "outsider");
+	assert_string_equal(p->username, "user@example.com");
+	profile_free(p);
+	assert_int_equal(store_bulk_undo(e->st, 0, true, NULL, NULL, &cause),
+	    PC_E_NOTFOUND);
+	assert_non_null(strstr(cause, "was undone already"));
+	free(cause);
+	assert_int_equal(store_bulk_undo(e->st, 99, false, NULL, NULL,
+	    &cause), PC_E_NOTFOUND);
+	assert_non_null(strstr(cause, "there is no bulk change #99"));
+	free(cause);
+}
+
+/* The undo records of the last STORE_BULK_KEEP changes are kept. */
+static void
+test_store_bulk_keep(void **state)
+{
+	struct test_env *e = *state;
+	struct store_assign as[] = { { "timeout", NULL } };
+	char val[16], *cause = NULL;
+	int i;
+
+	test_bulk_fixture(e->st);
+	for (i = 0; i < STORE_BULK_KEEP + 1; i++) {
+		snprintf(val, sizeof val, "%d", 40 + i);
+		as[0].value = val;
+		assert_int_equal(store_bulk_set(e->st, "grp", NULL, 0, as, 1,
+		    false, NULL, NULL), PC_OK);
+	}
+	assert_int_equal(test_sql_int(e->db, "SELECT count(*) FROM bulk_ops"),
+	    STORE_BULK_KEEP);
+	assert_int_equal(test_sql_int(e->db, "SELECT count(*) FROM "
+	    "bulk_undo"), STORE_BULK_KEEP * 5);
+	assert_int_equal(store_bulk_undo(e->st, 1, true, NULL, NULL, &cause),
+	    PC_E_NOTFOUND);
+	assert_non_null(strstr(cause, "no longer kept"));
+	free(cause);
+	assert_int_equal(store_bulk_undo(e->st, 2, true, NULL, NULL, &cause),
+	    PC_E_CONFLICT);	/* kept, but later ones changed it */
+	free(cause);
+	assert_int_equal(store_bulk_undo(e->st, 0, false, NULL, NULL, NULL),
+	    PC_OK);
+	assert_int_equal(test_sql_int(e->db, "SELECT timeout FROM profiles "
+	    "WHERE name = 'g0'"), 40 + STORE_BULK_KEEP - 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1245,7 +1467,8 @@ test_store_import(void **state)
 	    PC_OK);
 	list[1] = test_profile("new-one", "imported", "Import-Pw");
 	list[2] = test_profile("new-two", NULL, NULL);
-	assert_int_equal(store_import(e->st, list, 3, &cause), PC_OK);
+	assert_int_equal(store_import(e->st, list, 3, STORE_IMPORT_UPDATE,
+	    false, NULL, &cause), PC_OK);
 	assert_null(cause);
 	assert_true(list[0]->id > 0 && list[1]->id > 0 && list[2]->id > 0);
 	assert_int_equal(list[0]->version, 2);
@@ -1274,7 +1497,8 @@ test_store_import(void **state)
 	    PC_OK);
 	profile_free(list[1]);
 	list[1] = test_profile("would-be-new", NULL, NULL);
-	assert_int_equal(store_import(e->st, list, 3, &cause), PC_E_INVALID);
+	assert_int_equal(store_import(e->st, list, 3, STORE_IMPORT_UPDATE,
+	    false, NULL, &cause), PC_E_INVALID);
 	assert_non_null(strstr(cause, "broken"));
 	free(cause);
 	assert_int_equal(test_count(e->st, NULL), 3);
@@ -1285,6 +1509,103 @@ test_store_import(void **state)
 	profile_free(list[0]);
 	profile_free(list[1]);
 	profile_free(list[2]);
+}
+
+/*
+ * Modes: ADD refuses a profile that exists and differs (with its diff,
+ * secrets only as changed) and leaves an identical one unchanged; UPDATE
+ * and REPLACE write; a dry run decides the same and writes nothing.
+ */
+static void
+test_store_import_modes(void **state)
+{
+	struct test_env *e = *state;
+	struct store_import_result r;
+	struct profile *list[3], *p;
+	char *cause = NULL;
+	int i;
+
+	test_add(e->st, "same", "g", TEST_PW);
+	test_add(e->st, "differs", "g", TEST_PW);
+	list[0] = test_profile("same", "g", NULL);	/* secret kept */
+	list[1] = test_profile("differs", "g", "Other-Pw-77");
+	assert_int_equal(profile_field_set(list[1], "timeout", "45", NULL),
+	    PC_OK);
+	list[2] = test_profile("brand-new", NULL, NULL);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(store_import(e->st, list, 3, STORE_IMPORT_ADD,
+		    i == 1, &r, &cause), PC_E_EXISTS);
+		assert_non_null(strstr(cause, "1 profile exists and differs"));
+		free(cause);
+		cause = NULL;
+		assert_int_equal(r.n, 3);
+		assert_int_equal(r.what[0], STORE_IMPORT_UNCHANGED);
+		assert_null(r.diff[0]);
+		assert_int_equal(r.what[1], STORE_IMPORT_REFUSED);
+		assert_string_equal(r.diff[1], "timeout: 30 -> 45; password: "
+		    "changed");
+		assert_int_equal(r.what[2], STORE_IMPORT_ADDED);
+		assert_int_equal(r.count[STORE_IMPORT_REFUSED], 1);
+		store_import_result_cleanup(&r);
+		assert_int_equal(store_get(e->st, "brand-new", &p, NULL),
+		    PC_E_NOTFOUND);
+	}
+	assert_int_equal(test_sql_int(e->db, "SELECT count(*) FROM audit "
+	    "WHERE action = 'import'"), 0);
+	/* Without the one that differs: added, and one unchanged. */
+	assert_int_equal(store_import(e->st, (struct profile *const[]){
+	    list[0], list[2] }, 2, STORE_IMPORT_ADD, false, &r, &cause), PC_OK);
+	assert_int_equal(r.count[STORE_IMPORT_ADDED], 1);
+	assert_int_equal(r.count[STORE_IMPORT_UNCHANGED], 1);
+	store_import_result_cleanup(&r);
+	p = test_get(e->st, "same");
+	assert_int_equal(p->version, 1);
+	profile_free(p);
+	/* UPDATE, dry run then real. */
+	assert_int_equal(store_import(e->st, list, 3, STORE_IMPORT_UPDATE, true,
+	    &r, &cause), PC_OK);
+	assert_int_equal(r.what[1], STORE_IMPORT_UPDATED);
+	assert_int_equal(r.what[2], STORE_IMPORT_UNCHANGED);
+	store_import_result_cleanup(&r);
+	p = test_get(e->st, "differs");
+	assert_int_equal(p->timeout, 30);
+	profile_free(p);
+	assert_int_equal(store_import(e->st, list, 3, STORE_IMPORT_UPDATE,
+	    false, &r, &cause), PC_OK);
+	assert_int_equal(r.count[STORE_IMPORT_UPDATED], 1);
+	assert_int_equal(r.count[STORE_IMPORT_UNCHANGED], 2);
+	store_import_result_cleanup(&r);
+	p = test_get(e->st, "differs");
+	assert_int_equal(p->timeout, 45);
+	assert_string_equal(p->password, "Other-Pw-77");
+	profile_free(p);
+	/* REPLACE: what the profile says, counted as replaced. */
+	profile_free(list[0]);
+	list[0] = test_profile("same", NULL, NULL);	/* no group now */
+	assert_int_equal(store_import(e->st, list, 1, STORE_IMPORT_REPLACE,
+	    false, &r, &cause), PC_OK);
+	assert_int_equal(r.what[0], STORE_IMPORT_REPLACED);
+	assert_string_equal(r.diff[0], "group: g -> (empty)");
+	store_import_result_cleanup(&r);
+	p = test_get(e->st, "same");
+	assert_null(p->group);
+	assert_string_equal(p->password, TEST_PW);
+	profile_free(p);
+	/* UPDATE of a profile read before someone else changed it. */
+	p = test_get(e->st, "differs");
+	assert_int_equal(profile_field_set(p, "timeout", "50", NULL), PC_OK);
+	list[1]->id = p->id;
+	list[1]->version = p->version;
+	assert_int_equal(store_save(e->st, p, NULL), PC_OK);
+	profile_free(p);
+	assert_int_equal(profile_field_set(list[1], "timeout", "55", NULL),
+	    PC_OK);
+	assert_int_equal(store_import(e->st, list + 1, 1, STORE_IMPORT_UPDATE,
+	    false, &r, &cause), PC_E_CONFLICT);
+	assert_non_null(strstr(cause, "differs"));
+	free(cause);
+	for (i = 0; i < 3; i++)
+		profile_free(list[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1407,6 +1728,9 @@ main(void)
 		T(test_store_key_missing),
 		T(test_store_conflict_two_handles),
 		T(test_store_bulk_dry_run),
+		T(test_store_bulk_undo_by_id),
+		T(test_store_bulk_keep),
+		T(test_store_import_modes),
 		T(test_store_bulk_apply_and_undo),
 		T(test_store_bulk_by_names),
 		T(test_store_bulk_invalid_aborts),

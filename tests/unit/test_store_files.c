@@ -325,7 +325,8 @@ test_files_no_clear_password(void **state)
 	profile_free(p);
 	assert_int_equal(store_bulk_set(bob, NULL, (const char *const [])
 	    { "from-alice", "from-bob" }, 2, as, 1, false, NULL, NULL), PC_OK);
-	assert_int_equal(store_bulk_undo(alice, NULL, NULL), PC_OK);
+	assert_int_equal(store_bulk_undo(alice, 0, false, NULL, NULL, NULL),
+	    PC_OK);
 
 	/* Both writers still open: the WAL has not been checkpointed. */
 	wal = xasprintf("%s-wal", e->db);
