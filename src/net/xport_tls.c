@@ -790,7 +790,8 @@ xport_tls_classify(struct xport_tls *t, int ret)
 		f = XPORT_FAIL_TLS_HANDSHAKE;
 		text = xasprintf("the server closed the connection during the "
 		    "handshake without an alert: it refused the handshake "
-		    "without saying why (allowed: %s)", offered);
+		    "without saying why (allowed: %s; some servers do this "
+		    "when none of these versions suits them)", offered);
 		rc = PC_E_TLS;
 		goto out;
 	}
