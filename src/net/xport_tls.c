@@ -265,7 +265,9 @@ xport_tls_scan(struct xport_tls *t, const unsigned char *p, size_t n)
 				continue;
 			t->scan.body = (size_t)t->scan.hdr[3] << 8 |
 			    t->scan.hdr[4];
-			if (t->scan.hdr[0] == 20 || t->scan.hdr[0] == 23)
+			/* Encrypted from here on, or not TLS at all. */
+			if (t->scan.hdr[0] == 20 || t->scan.hdr[0] == 23 ||
+			    t->scan.hdr[1] != 3)
 				t->scan.done = 1;
 			if (t->scan.body == 0)
 				t->scan.nhdr = 0;
@@ -752,8 +754,12 @@ xport_tls_classify(struct xport_tls *t, int ret)
 		rc = PC_E_TLS;
 		goto out;
 	}
-	/* TLS 1.2 CertificateRequest (13), or TLS 1.3's alert. */
-	if ((t->scan.seen & 1u << 13) || ah.last_rx.code == 116) {
+	/*
+	 * A TLS 1.2 CertificateRequest (13) after a ServerHello (2), or
+	 * TLS 1.3's alert.
+	 */
+	if (((t->scan.seen & 1u << 2) && (t->scan.seen & 1u << 13)) ||
+	    ah.last_rx.code == 116) {
 		f = XPORT_FAIL_TLS_CLIENT_CERT;
 		if (ah.last_rx.code == 116)
 			text = xstrdup("the server requires a client "
