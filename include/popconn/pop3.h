@@ -76,6 +76,32 @@ struct pop3_cfg {
 	 * CSPRNG).  NULL: SCRAM is not available.  Copied.
 	 */
 	const char	*scram_nonce;
+	/*
+	 * The profile's code page (PRODUCT.md section 1): the user name and
+	 * password written in it, for the methods that send them so (USER,
+	 * PASS, APOP, LOGIN, CRAM-MD5).  PLAIN, SCRAM, XOAUTH2 and
+	 * OAUTHBEARER send username/password (UTF-8, as their RFCs say).
+	 * NULL: the same bytes as username/password.  password_cp is a
+	 * secret.  Both copied (the password wiped on free).
+	 */
+	const char	*username_cp;
+	const char	*password_cp;
+	/*
+	 * Why the user name or password cannot be written in the code page
+	 * (no secret in it), or NULL.  When set, the methods above are never
+	 * tried (auto leaves them out and says why) and nothing of the
+	 * credentials is sent by them.  Copied.
+	 */
+	const char	*cp_error;
+	/*
+	 * Server text for display: decode len bytes from the server's code
+	 * page to UTF-8 and escape them as str_escape does (a byte that does
+	 * not decode shown as \xNN).  Returns a string the machine frees.
+	 * NULL: server text is taken as UTF-8 (str_escape).  It is called
+	 * with secrets already masked.
+	 */
+	char		*(*decode)(void *arg, const char *s, size_t len);
+	void		*decode_arg;
 };
 
 enum pop3_event {
@@ -190,5 +216,11 @@ int		 pop3_done(const struct pop3 *p);
 const struct pop3_outcome *pop3_outcome(const struct pop3 *p);
 /* "auto", "USER", "APOP", "PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2" ... */
 const char	*pop3_method_name(enum pop3_method m);
+/*
+ * True for the methods that send the user name and password in the
+ * profile's code page (cfg.username_cp): USER (and PASS), APOP, LOGIN,
+ * CRAM-MD5.
+ */
+bool		 pop3_method_uses_cp(enum pop3_method m);
 
 #endif

@@ -53,7 +53,9 @@ enum xport_fail {
 	XPORT_FAIL_PROXY,	/* proxy unreachable, refused, broken reply */
 	XPORT_FAIL_PROXY_AUTH,	/* proxy wants / rejected credentials */
 	XPORT_FAIL_TLS_HANDSHAKE, /* any other handshake failure */
-	XPORT_FAIL_TLS_VERSION,	/* no protocol version in common */
+	XPORT_FAIL_TLS_VERSION,	/* the server sent protocol_version, or
+				   chose a version outside the set */
+	XPORT_FAIL_TLS_CLIENT_CERT, /* the server wants a client cert */
 	XPORT_FAIL_CERT_UNTRUSTED,
 	XPORT_FAIL_CERT_NAME,	/* certificate not for this name / IP */
 	XPORT_FAIL_CERT_EXPIRED, /* expired or not yet valid */
@@ -306,13 +308,6 @@ enum pc_err	 xport_tls_new(struct xport *next,
  * x may be any stack with a TLS layer in it.  Borrowed, valid until freed.
  */
 const struct xport_tls_info *xport_tls_info(struct xport *x);
-/*
- * 1 when the handshake failed because the peer closed the connection
- * without an alert (Dovecot does this when no version is in common) while
- * we offered fewer versions than the library can do: the cause is
- * "tls_version_mismatch or handshake refused"; the driver decides.
- */
-int		 xport_tls_version_suspect(struct xport *x);
 /* Bytes that were waiting below when the handshake began. */
 size_t		 xport_tls_early_bytes(struct xport *x);
 /*

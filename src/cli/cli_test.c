@@ -123,7 +123,7 @@ cli_test_print_result(const struct logon_result *r)
 		    "  SHA-256 %s\n", r->tls.version ? r->tls.version :
 		    "handshake not completed", r->tls.cipher ? " " : "",
 		    r->tls.cipher ? r->tls.cipher : "",
-		    r->tls.verify_text ? r->tls.verify_text : "",
+		    r->tls.verify_text ? r->tls.verify_text : "not verified",
 		    r->tls.subject ? r->tls.subject : "?",
 		    r->tls.issuer ? r->tls.issuer : "?",
 		    r->tls.fingerprint ? r->tls.fingerprint : "?");

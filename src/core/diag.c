@@ -27,12 +27,14 @@ static const struct {
 	    "The proxy rejected the credentials: check the proxy user name, "
 	    "password and domain." },
 	[DIAG_TLS_HANDSHAKE_FAILED] = { "tls_handshake_failed",
-	    "The TLS handshake failed: check that the port and the "
-	    "cryptographic protocol match (SSL = POP3S on 995, TLS = STLS on "
-	    "110)." },
+	    "The TLS handshake failed (the message names the server's alert, "
+	    "if it sent one): check that the port and the cryptographic "
+	    "protocol match (SSL = POP3S on 995, TLS = STLS on 110), then the "
+	    "server's TLS settings." },
 	[DIAG_TLS_VERSION_MISMATCH] = { "tls_version_mismatch",
-	    "The server and the allowed SSL/TLS versions have no version in "
-	    "common: allow the version the server speaks, if it is safe." },
+	    "The server said it speaks none of the allowed SSL/TLS versions, "
+	    "or chose one outside them: allow the version the server speaks, "
+	    "if it is safe." },
 	[DIAG_CERT_UNTRUSTED] = { "cert_untrusted",
 	    "The server's certificate is not signed by a trusted authority: "
 	    "add the company CA file, or pin the certificate." },
@@ -47,6 +49,10 @@ static const struct {
 	    "The certificate does not match the pinned SHA-256 fingerprint: "
 	    "the server's certificate changed, or the connection is "
 	    "intercepted." },
+	[DIAG_CLIENT_CERT_REQUIRED] = { "client_cert_required",
+	    "The server demands a client certificate, and popconn does not "
+	    "send one: use a port or server that does not require client "
+	    "certificates, or ask its administrator." },
 	[DIAG_STLS_UNAVAILABLE] = { "stls_unavailable",
 	    "The server refused STLS: the link stays unencrypted, so the "
 	    "test stopped. Use SSL (port 995) or ask for STLS support." },
@@ -111,6 +117,13 @@ diag_hint_at(enum diag d, const char *step)
 	 * a refused logon only after a delay: a short timeout turns the
 	 * refusal into a timeout at the logon step.
 	 */
+	if (d == DIAG_AUTH_FAILED && step != NULL &&
+	    strcmp(step, "credentials") == 0)
+		return "The user name or password holds a character the "
+		    "profile's code page cannot hold, so the test stopped "
+		    "before sending anything: set the code page the server "
+		    "expects (65001, UTF-8, holds every character), or choose "
+		    "a logon method that sends UTF-8 (plain).";
 	if (d == DIAG_TIMEOUT && step != NULL && strcmp(step, "logon") == 0)
 		return "The server did not answer the logon within the "
 		    "timeout. Servers delay a refused logon; a timeout right "

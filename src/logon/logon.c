@@ -15,6 +15,13 @@
  * (a connection attempt, a command sent), so a server that drips one byte
  * at a time cannot stretch a step beyond it.
  *
+ * The profile's code page: the user name and password are written in it
+ * here, once, before anything is sent (logon_cp_encode), and the POP3
+ * machine is handed both forms (it sends the code-page one only with
+ * USER, PASS, APOP, LOGIN and CRAM-MD5) and a decoder for server text
+ * (logon_cp_decode), so the trace, the messages and the diagnosis show
+ * what the server said in its own code page.  proto/ stays free of iconv.
+ *
  * Safety lives in the layers below (the POP3 machine refuses to send a
  * credential in clear and checks STLS; the TLS transport verifies the
  * certificate and checks for bytes injected before the handshake); this
@@ -34,6 +41,7 @@
 #include <unistd.h>
 
 #include "popconn/buf.h"
+#include "popconn/codepage.h"
 #include "popconn/logon.h"
 #include "popconn/pop3.h"
 #include "popconn/str.h"
@@ -64,6 +72,9 @@ struct logon {
 	struct xport	*x;		/* the stack so far */
 	struct pop3	*pop;
 	char		*token;		/* SECRET: OAuth2 access token */
+	char		*user_cp;	/* user name in the code page, or NULL */
+	char		*pass_cp;	/* SECRET: password in it, or NULL */
+	char		*cp_error;	/* why one cannot be written, or NULL */
 	struct buf	 out;		/* queued bytes for the server */
 	int64_t		 t0;		/* xport_now_ms at start */
 	int64_t		 t0_us;		/* CLOCK_MONOTONIC in us at start */
@@ -357,9 +368,6 @@ logon_fail_xport(struct logon *lg, const char *step, enum pc_err rc)
 		    pc_err_str(rc)));
 		return;
 	}
-	if (strcmp(step, "tls") == 0 && (d == DIAG_TLS_HANDSHAKE_FAILED ||
-	    f == XPORT_FAIL_TLS_VERSION) && xport_tls_version_suspect(lg->x))
-		d = DIAG_TLS_VERSION_MISMATCH;
 	if (strcmp(step, "tls") == 0) {
 		logon_take_tls_info(lg);
 		if (lg->res.have_tls)
@@ -478,6 +486,62 @@ logon_method(enum prof_auth a)
 	}
 }
 
+/* Server text for display: from the profile's code page, escaped. */
+static char *
+logon_cp_decode(void *arg, const char *s, size_t len)
+{
+	const struct logon *lg = arg;
+	char *out;
+
+	out = codepage_display(lg->p->codepage, s, len);
+	return out != NULL ? out : str_escape(s, len);
+}
+
+/*
+ * One credential in the code page: *out (NULL for UTF-8, which needs no
+ * copy), or false with lg->cp_error set.  A NUL byte in the result (a
+ * UTF-16 page) cannot go on a POP3 line either.
+ */
+static bool
+logon_cp_one(struct logon *lg, const char *what, const char *in, char **out)
+{
+	const struct codepage *cp = codepage_by_number(lg->p->codepage);
+	char *enc = NULL, *cause = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if (in == NULL || lg->p->codepage == 65001)
+		return true;
+	if (codepage_encode(lg->p->codepage, in, strlen(in), &enc, &n,
+	    &cause) == PC_OK && memchr(enc, '\0', n) == NULL) {
+		*out = enc;
+		return true;
+	}
+	if (enc != NULL)
+		xfreezero(enc, n + 1);
+	lg->cp_error = cause != NULL ? xasprintf("the %s cannot be written "
+	    "in the profile's code page: %s", what, cause) : xasprintf("the "
+	    "%s cannot be written in code page %d (%s): it would hold a NUL "
+	    "byte", what, lg->p->codepage, cp != NULL ? cp->name : "?");
+	free(cause);
+	return false;
+}
+
+/* Write the user name and password in the code page (before any byte). */
+static void
+logon_cp_encode(struct logon *lg)
+{
+	if (logon_cp_one(lg, "user name", lg->p->username, &lg->user_cp))
+		(void)logon_cp_one(lg, "password", lg->p->password,
+		    &lg->pass_cp);
+	if (lg->cp_error != NULL) {
+		xfree_secret(lg->pass_cp);
+		lg->pass_cp = NULL;
+		free(lg->user_cp);
+		lg->user_cp = NULL;
+	}
+}
+
 /* Hand over to the POP3 machine: the link is up (TLS too for ssl). */
 static void
 logon_start_pop3(struct logon *lg)
@@ -499,6 +563,11 @@ logon_start_pop3(struct logon *lg)
 	cfg.tls_active = lg->p->security == PROF_SEC_SSL;
 	cfg.allow_plaintext = lg->p->allow_plaintext;
 	cfg.trusted_capa = lg->trusted;
+	cfg.username_cp = lg->user_cp;
+	cfg.password_cp = lg->pass_cp;
+	cfg.cp_error = lg->cp_error;
+	cfg.decode = logon_cp_decode;
+	cfg.decode_arg = lg;
 	lg->pop = pop3_new(&cfg);
 	free(nonce);
 	lg->phase = LOGON_PH_POP3;
@@ -702,6 +771,17 @@ logon_read(struct logon *lg)
 		if (rc) {
 			logon_trace(lg, TRACE_ERROR, "read failed: %s",
 			    xport_cause(lg->x));
+			/*
+			 * TLS 1.3 refuses a missing client certificate
+			 * after our side of the handshake: on this read.
+			 */
+			if (xport_fail(lg->x) == XPORT_FAIL_TLS_CLIENT_CERT) {
+				logon_finish(lg, DIAG_CLIENT_CERT_REQUIRED,
+				    lg->step_pop >= 0 ? lg->res.steps[
+				    lg->step_pop].name : "greeting",
+				    xport_cause(lg->x));
+				break;
+			}
 			pop3_event(lg->pop, POP3_EV_CLOSED);
 			break;
 		}
@@ -1051,7 +1131,7 @@ logon_new(const struct profile *p, struct trace *tr,
     const struct logon_opts *opts)
 {
 	struct logon *lg;
-	char *cause = NULL;
+	char *cause = NULL, *msg;
 
 	lg = xcalloc(1, sizeof *lg);
 	lg->p = profile_dup(p);
@@ -1086,6 +1166,20 @@ logon_new(const struct profile *p, struct trace *tr,
 	lg->res.warning = profile_port_warning(p);
 	if (lg->res.warning != NULL)
 		logon_trace(lg, TRACE_INFO, "warning: %s", lg->res.warning);
+	logon_cp_encode(lg);
+	if (lg->cp_error != NULL && pop3_method_uses_cp(logon_method(p->auth))) {
+		/* PRODUCT.md section 1: stop before anything is sent. */
+		msg = xasprintf("%s: %s sends the credentials in the code page, "
+		    "so the test stopped before connecting; nothing was sent",
+		    lg->cp_error, pop3_method_name(logon_method(p->auth)));
+		logon_finish(lg, DIAG_AUTH_FAILED, "credentials", msg);
+		free(msg);
+		return lg;
+	}
+	if (lg->cp_error != NULL)
+		logon_trace(lg, TRACE_INFO, "%s: auto leaves out USER, APOP, "
+		    "LOGIN and CRAM-MD5, which send the credentials in it",
+		    lg->cp_error);
 	if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
 	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
 	    p->auth == PROF_AUTH_AUTO)) {
@@ -1116,6 +1210,9 @@ logon_free(struct logon *lg)
 	pop3_free(lg->pop);
 	profile_free(lg->p);
 	xfree_secret(lg->token);
+	xfree_secret(lg->pass_cp);
+	free(lg->user_cp);
+	free(lg->cp_error);
 	free(lg->tmp);
 	buf_cleanup(&lg->out);
 	free(lg->res.message);

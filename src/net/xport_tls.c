@@ -25,6 +25,16 @@
  * before any application byte is read.  off = nothing, said loudly in the
  * verification text.  A verify callback sees every certificate, so the
  * details of a rejected certificate are still reported.
+ *
+ * Diagnosis of a failed handshake (PRODUCT.md section 2): a version
+ * mismatch only when the server sent protocol_version or chose a version
+ * outside the set (wolfSSL refuses it with protocol_version); a request
+ * for a client certificate when the server sent a CertificateRequest
+ * (TLS 1.2: read from the handshake records while they are still in
+ * clear, xport_tls_scan) or the alert certificate_required (TLS 1.3,
+ * where the request is encrypted and the alert may come after our
+ * Finished, on the first read); anything else is a handshake failure
+ * named by the alert the server sent, or by its silence.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -120,7 +130,16 @@ struct xport_tls {
 	unsigned char	 first[81];	/* first bytes of the server */
 	size_t		 nfirst;
 	size_t		 early;		/* bytes waiting when we began */
-	int		 version_suspect;
+	struct {
+		unsigned char	 hdr[5];	/* record header so far */
+		size_t		 nhdr;
+		size_t		 body;		/* record body bytes left */
+		unsigned char	 hs[4];		/* handshake header so far */
+		size_t		 nhs;
+		size_t		 msg;		/* handshake body bytes left */
+		int		 done;		/* encrypted from here on */
+		uint32_t	 seen;		/* 1 << handshake type (< 32) */
+	} scan;				/* the server's records in clear */
 	int		 verify_err;	/* first error the callback saw */
 	int		 verify_depth;
 	int		 have_cert;	/* info holds the leaf's details */
@@ -225,6 +244,69 @@ xport_tls_push(struct xport_tls *t)
 	return PC_OK;
 }
 
+/*
+ * Follow the server's handshake records while they are in clear and note
+ * the types of the handshake messages in them (TLS 1.2: ServerHello,
+ * Certificate, CertificateRequest ...; TLS 1.3: only ServerHello).  A
+ * ChangeCipherSpec or an application_data record ends the clear part.
+ * wolfSSL reads a record header and its body in separate calls, so this
+ * is a byte stream parser.
+ */
+static void
+xport_tls_scan(struct xport_tls *t, const unsigned char *p, size_t n)
+{
+	size_t	 k;
+
+	while (n > 0 && !t->scan.done) {
+		if (t->scan.nhdr < 5) {
+			t->scan.hdr[t->scan.nhdr++] = *p++;
+			n--;
+			if (t->scan.nhdr < 5)
+				continue;
+			t->scan.body = (size_t)t->scan.hdr[3] << 8 |
+			    t->scan.hdr[4];
+			/* Encrypted from here on, or not TLS at all. */
+			if (t->scan.hdr[0] == 20 || t->scan.hdr[0] == 23 ||
+			    t->scan.hdr[1] != 3)
+				t->scan.done = 1;
+			if (t->scan.body == 0)
+				t->scan.nhdr = 0;
+			continue;
+		}
+		if (t->scan.hdr[0] != 22) {
+			/* An alert: its body is not a handshake message. */
+			k = n < t->scan.body ? n : t->scan.body;
+			p += k;
+			n -= k;
+			t->scan.body -= k;
+		} else if (t->scan.msg == 0 && t->scan.nhs < 4) {
+			/* Handshake messages may span records. */
+			t->scan.hs[t->scan.nhs++] = *p++;
+			n--;
+			t->scan.body--;
+			if (t->scan.nhs == 4) {
+				if (t->scan.hs[0] < 32)
+					t->scan.seen |= 1u << t->scan.hs[0];
+				t->scan.msg = (size_t)t->scan.hs[1] << 16 |
+				    (size_t)t->scan.hs[2] << 8 | t->scan.hs[3];
+				if (t->scan.msg == 0)
+					t->scan.nhs = 0;
+			}
+		} else {
+			k = n < t->scan.body ? n : t->scan.body;
+			k = k < t->scan.msg ? k : t->scan.msg;
+			p += k;
+			n -= k;
+			t->scan.body -= k;
+			t->scan.msg -= k;
+			if (t->scan.msg == 0)
+				t->scan.nhs = 0;
+		}
+		if (t->scan.body == 0)
+			t->scan.nhdr = 0;
+	}
+}
+
 static int
 xport_tls_recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 {
@@ -243,6 +325,8 @@ xport_tls_recv_cb(WOLFSSL *ssl, char *buf, int sz, void *arg)
 			memcpy(t->first + t->nfirst, buf, n);
 			t->nfirst += n;
 		}
+		if (t->st == XPORT_TLS_HANDSHAKE)
+			xport_tls_scan(t, (const unsigned char *)buf, got);
 		return (int)got;
 	}
 	if (rc == PC_E_AGAIN) {
@@ -589,6 +673,9 @@ xport_tls_failed(struct xport_tls *t, enum xport_fail f, enum pc_err rc,
 			t->info.verify_result = xasprintf("failed: %s", text);
 			break;
 		default:
+			/* The summary says why, never an empty reason. */
+			t->info.verify_result = xasprintf("certificate not "
+			    "fully checked: %s", text);
 			break;
 		}
 	}
@@ -620,12 +707,10 @@ xport_tls_classify(struct xport_tls *t, int ret)
 	WOLFSSL_ALERT_HISTORY	 ah;
 	char			 ebuf[WOLFSSL_MAX_ERROR_SZ], *text, *esc;
 	char			*offered;
-	int			 e = wolfSSL_get_error(t->ssl, ret), restricted;
+	int			 e = wolfSSL_get_error(t->ssl, ret);
 	enum xport_fail		 f;
 	enum pc_err		 rc;
 
-	restricted = (t->versions & xport_tls_versions_available()) !=
-	    xport_tls_versions_available();
 	offered = xport_tls_versions_str(t->versions);
 	memset(&ah, 0, sizeof ah);
 	(void)wolfSSL_get_alert_history(t->ssl, &ah);
@@ -669,29 +754,50 @@ xport_tls_classify(struct xport_tls *t, int ret)
 		rc = PC_E_TLS;
 		goto out;
 	}
+	/*
+	 * A TLS 1.2 CertificateRequest (13) after a ServerHello (2), or
+	 * TLS 1.3's alert.
+	 */
+	if (((t->scan.seen & 1u << 2) && (t->scan.seen & 1u << 13)) ||
+	    ah.last_rx.code == 116) {
+		f = XPORT_FAIL_TLS_CLIENT_CERT;
+		if (ah.last_rx.code == 116)
+			text = xstrdup("the server requires a client "
+			    "certificate (it sent alert certificate_required "
+			    "(116)); popconn sends none");
+		else if (ah.last_rx.code != 0)
+			text = xasprintf("the server asked for a client "
+			    "certificate (CertificateRequest), got none and "
+			    "sent alert %s (%d)", xport_tls_alert_str(
+			    ah.last_rx.code), ah.last_rx.code);
+		else
+			text = xstrdup("the server asked for a client "
+			    "certificate (CertificateRequest), got none and "
+			    "ended the handshake without an alert");
+		rc = PC_E_TLS;
+		goto out;
+	}
 	if (e == FATAL_ERROR && ah.last_rx.code != 0) {
-		if (ah.last_rx.code == 40 && restricted)
-			t->version_suspect = 1;
 		f = XPORT_FAIL_TLS_HANDSHAKE;
 		text = xasprintf("the server sent alert %s (%d)%s",
 		    xport_tls_alert_str(ah.last_rx.code), ah.last_rx.code,
-		    t->version_suspect ? ": tls_version_mismatch or "
-		    "handshake refused" : "");
+		    ah.last_rx.code == 40 ? ": it accepts nothing the client "
+		    "offered (no cipher suite, group or signature algorithm "
+		    "in common, or a setting it insists on)" : "");
 		rc = PC_E_TLS;
 		goto out;
 	}
 	if (t->io_closed) {
-		/* Dovecot closes without an alert when no version fits. */
-		t->version_suspect = restricted;
+		/*
+		 * Some servers (Dovecot) close without an alert when no
+		 * version is in common, others for any refusal: the
+		 * silence names nothing, so the versions are only listed.
+		 */
 		f = XPORT_FAIL_TLS_HANDSHAKE;
-		if (restricted)
-			text = xasprintf("the server closed the connection "
-			    "during the handshake without an alert: "
-			    "tls_version_mismatch or handshake refused "
-			    "(allowed: %s)", offered);
-		else
-			text = xstrdup("the server closed the connection "
-			    "during the handshake without an alert");
+		text = xasprintf("the server closed the connection during the "
+		    "handshake without an alert: it refused the handshake "
+		    "without saying why (allowed: %s; some servers do this "
+		    "when none of these versions suits them)", offered);
 		rc = PC_E_TLS;
 		goto out;
 	}
@@ -874,8 +980,9 @@ again:
 static enum pc_err
 xport_tls_io_error(struct xport_tls *t, int ret, const char *what)
 {
-	char	 ebuf[WOLFSSL_MAX_ERROR_SZ];
-	int	 e = wolfSSL_get_error(t->ssl, ret);
+	WOLFSSL_ALERT_HISTORY	 ah;
+	char			 ebuf[WOLFSSL_MAX_ERROR_SZ];
+	int			 e = wolfSSL_get_error(t->ssl, ret);
 
 	if (e == WOLFSSL_ERROR_WANT_READ) {
 		t->want = POLLIN;
@@ -885,6 +992,22 @@ xport_tls_io_error(struct xport_tls *t, int ret, const char *what)
 		t->want = POLLOUT;
 		return PC_E_AGAIN;
 	}
+	/*
+	 * TLS 1.3: the client's handshake ends before the server has
+	 * checked its (empty) Certificate; the refusal comes as an alert on
+	 * the first read, before or with the close.
+	 */
+	memset(&ah, 0, sizeof ah);
+	(void)wolfSSL_get_alert_history(t->ssl, &ah);
+	if (ah.last_rx.code == 116)
+		return xport_fail_set(&t->base, XPORT_FAIL_TLS_CLIENT_CERT,
+		    PC_E_TLS, "TLS: the server requires a client certificate "
+		    "(it sent alert certificate_required (116) after the "
+		    "handshake); popconn sends none");
+	if (ah.last_rx.level == alert_fatal && ah.last_rx.code != 0)
+		return xport_fail_set(&t->base, XPORT_FAIL_IO, PC_E_TLS, "TLS "
+		    "%s: the server sent alert %s (%d)", what,
+		    xport_tls_alert_str(ah.last_rx.code), ah.last_rx.code);
 	if (e == WOLFSSL_ERROR_ZERO_RETURN || t->io_closed)
 		return PC_E_CLOSED;
 	if (t->io_rc != PC_OK)
@@ -1431,15 +1554,6 @@ xport_tls_info(struct xport *x)
 	if (t == NULL || (!t->have_cert && t->info.version == NULL))
 		return NULL;
 	return &t->info;
-}
-
-int
-xport_tls_version_suspect(struct xport *x)
-{
-	struct xport_tls	*t;
-
-	t = (struct xport_tls *)xport_find(x, &xport_tls_ops);
-	return t != NULL ? t->version_suspect : 0;
 }
 
 const char *

@@ -285,17 +285,50 @@ pop3_scrub(const struct pop3 *p, const char *s, size_t len, size_t *outlen)
 	return buf_take(&b);
 }
 
-char *
-pop3_show(const struct pop3 *p, const char *s, size_t len)
+static char *
+pop3_show_as(const struct pop3 *p, const char *s, size_t len, bool cp)
 {
 	size_t n;
 	char *raw, *out;
 
-	/* Mask first, escape after: escaping only inserts "\" sequences. */
+	/*
+	 * Mask first, decode and escape after: the secrets are masked in
+	 * the bytes the server sent (in its code page, password_cp is among
+	 * them), and escaping only inserts "\" sequences.
+	 */
 	raw = pop3_scrub(p, s, len, &n);
-	out = str_escape(raw, n);
+	if (cp && p->decode != NULL)
+		out = p->decode(p->decode_arg, raw, n);
+	else
+		out = str_escape(raw, n);
 	xfreezero(raw, n + 1);
 	return out;
+}
+
+char *
+pop3_show(const struct pop3 *p, const char *s, size_t len)
+{
+	return pop3_show_as(p, s, len, true);
+}
+
+char *
+pop3_show_utf8(const struct pop3 *p, const char *s, size_t len)
+{
+	return pop3_show_as(p, s, len, false);
+}
+
+bool
+pop3_method_uses_cp(enum pop3_method m)
+{
+	return m == POP3_M_USER || m == POP3_M_APOP || m == POP3_M_LOGIN ||
+	    m == POP3_M_CRAM_MD5;
+}
+
+/* The password in the code page, "" when there is none. */
+static const char *
+pop3_password_cp(const struct pop3 *p)
+{
+	return p->password_cp != NULL ? p->password_cp : "";
 }
 
 /* Outcomes. */
@@ -505,7 +538,14 @@ pop3_send_stls(struct pop3 *p)
 static void
 pop3_send_user(struct pop3 *p)
 {
-	pop3_cmd(p, POP3_CMD_USER, p->username, NULL, false);
+	char *user, *shown;
+
+	/* The bytes in the code page; the trace shows the UTF-8 name. */
+	user = str_escape(p->username, strlen(p->username));
+	shown = xasprintf("USER %s", user);
+	pop3_cmd(p, POP3_CMD_USER, p->username_cp, shown, false);
+	free(user);
+	free(shown);
 	/*
 	 * USER, PASS, STAT, QUIT in one write; PASS's reply comes second.
 	 * On a clear link (allow_plaintext) PASS waits for USER's +OK: a
@@ -514,8 +554,8 @@ pop3_send_user(struct pop3 *p)
 	 */
 	if (!pop3_can_pipeline(p) || (!p->tls_active && !p->tls_done))
 		return;
-	pop3_cmd_ahead(p, POP3_CMD_PASS, p->password != NULL ? p->password :
-	    "", "PASS <redacted>", true);
+	pop3_cmd_ahead(p, POP3_CMD_PASS, pop3_password_cp(p),
+	    "PASS <redacted>", true);
 	pop3_pipeline(p);
 }
 
@@ -526,8 +566,8 @@ pop3_send_pass(struct pop3 *p)
 		pop3_expect(p, POP3_CMD_PASS);	/* sent with USER */
 		return;
 	}
-	pop3_cmd(p, POP3_CMD_PASS, p->password != NULL ? p->password : "",
-	    "PASS <redacted>", true);
+	pop3_cmd(p, POP3_CMD_PASS, pop3_password_cp(p), "PASS <redacted>",
+	    true);
 	pop3_pipeline(p);
 }
 
@@ -536,10 +576,9 @@ pop3_send_apop(struct pop3 *p)
 {
 	char *digest, *arg, *user, *shown;
 
-	digest = pop3_auth_apop(p->timestamp,
-	    p->password != NULL ? p->password : "");
+	digest = pop3_auth_apop(p->timestamp, pop3_password_cp(p));
 	pop3_secret_add(p, digest);
-	arg = xasprintf("%s %s", p->username, digest);
+	arg = xasprintf("%s %s", p->username_cp, digest);
 	user = str_escape(p->username, strlen(p->username));
 	shown = xasprintf("APOP %s <redacted>", user);
 	pop3_cmd(p, POP3_CMD_APOP, arg, shown, true);
@@ -639,10 +678,11 @@ pop3_send_quit(struct pop3 *p)
 static bool
 pop3_creds_safe(const struct pop3 *p, enum pop3_method m)
 {
-	if (strpbrk(p->username, "\r\n") != NULL)
+	if (strpbrk(p->username, "\r\n") != NULL ||
+	    strpbrk(p->username_cp, "\r\n") != NULL)
 		return false;
-	if (m == POP3_M_USER && p->password != NULL &&
-	    strpbrk(p->password, "\r\n") != NULL)
+	if (m == POP3_M_USER && p->password_cp != NULL &&
+	    strpbrk(p->password_cp, "\r\n") != NULL)
 		return false;
 	if ((m == POP3_M_XOAUTH2 || m == POP3_M_OAUTHBEARER) &&
 	    (strchr(p->username, '\001') != NULL ||
@@ -684,6 +724,13 @@ pop3_logon(struct pop3 *p)
 			free(why);
 			return;
 		}
+	}
+	/* The driver normally stops before connecting; be safe anyway. */
+	if (pop3_method_uses_cp(m) && p->cp_error != NULL) {
+		pop3_fail(p, DIAG_AUTH_FAILED, "%s: %s sends them in the code "
+		    "page, so nothing was sent", p->cp_error,
+		    pop3_method_name(m));
+		return;
 	}
 	p->out.method = m;
 	if (!pop3_creds_safe(p, m)) {
@@ -1223,6 +1270,13 @@ pop3_new(const struct pop3_cfg *cfg)
 	p->password = xstrdup_or_null(cfg->password);
 	p->token = xstrdup_or_null(cfg->oauth_token);
 	p->scram_nonce = xstrdup_or_null(cfg->scram_nonce);
+	p->username_cp = xstrdup(cfg->username_cp != NULL ? cfg->username_cp :
+	    p->username);
+	p->password_cp = xstrdup_or_null(cfg->password_cp != NULL ?
+	    cfg->password_cp : cfg->password);
+	p->cp_error = xstrdup_or_null(cfg->cp_error);
+	p->decode = cfg->decode;
+	p->decode_arg = cfg->decode_arg;
 	p->method = (unsigned)cfg->method < POP3_M__COUNT ? cfg->method :
 	    POP3_M_AUTO;
 	p->tls_active = cfg->tls_active;
@@ -1238,6 +1292,7 @@ pop3_new(const struct pop3_cfg *cfg)
 	p->max_multi = cfg->max_multi != 0 ? cfg->max_multi :
 	    POP3_MAX_MULTI_DEFAULT;
 	pop3_secret_add(p, p->password);
+	pop3_secret_add(p, p->password_cp);
 	pop3_secret_add(p, p->token);
 	p->out.diag = DIAG_OK;
 	p->out.message = xstrdup("the session has not finished");
@@ -1259,8 +1314,11 @@ pop3_free(struct pop3 *p)
 		pop3_item_free(it);
 	}
 	free(p->username);
+	free(p->username_cp);
+	free(p->cp_error);
 	free(p->trusted);
 	xfree_secret(p->password);
+	xfree_secret(p->password_cp);
 	xfree_secret(p->token);
 	for (i = 0; i < p->nsecrets; i++)
 		xfree_secret(p->secrets[i]);

@@ -90,6 +90,9 @@ pop3_auth_usable(const struct pop3 *p, enum pop3_method m)
 {
 	const struct pop3_capa *c = &p->out.capa;
 
+	/* The credentials cannot be written in the code page. */
+	if (pop3_method_uses_cp(m) && p->cp_error != NULL)
+		return false;
 	switch (m) {
 	case POP3_M_USER:
 		/* RFC 1939 servers have USER without saying so in CAPA. */
@@ -157,10 +160,12 @@ pop3_auth_choose(const struct pop3 *p, char **why)
 		    tok ? "; no OAuth2 mechanism offered" : "");
 	else
 		*why = xasprintf("auto: no logon method fits (server offers: "
-		    "%s; the profile has %s)", offered,
+		    "%s; the profile has %s%s%s)", offered,
 		    pw && tok ? "a password and a token" :
 		    pw ? "a password" : tok ? "a token only" :
-		    "no password and no token");
+		    "no password and no token", p->cp_error != NULL ?
+		    "; USER, APOP, LOGIN and CRAM-MD5 left out: " : "",
+		    p->cp_error != NULL ? p->cp_error : "");
 	free(offered);
 	return m;
 }
@@ -344,7 +349,8 @@ pop3_auth_xoauth2_error(const struct pop3 *p, const char *text, size_t len)
 		free(shown);
 		return s;
 	}
-	s = pop3_show(p, (const char *)json, jlen);
+	/* RFC 7628 3.2.2: the error is JSON, UTF-8 whatever the code page. */
+	s = pop3_show_utf8(p, (const char *)json, jlen);
 	free(json);
 	return s;
 }
@@ -379,6 +385,7 @@ pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
 {
 	struct pop3_sasl *s = &p->sasl;
 	const char *pw = p->password != NULL ? p->password : "";
+	const char *pw_cp = p->password_cp != NULL ? p->password_cp : "";
 	unsigned char *chal;
 	size_t clen;
 
@@ -391,11 +398,15 @@ pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
 			*resp = pop3_auth_plain(p->username, pw);
 		break;
 	case POP3_M_LOGIN:
-		/* The prompts are "Username:" / "Password:"; by order only. */
+		/*
+		 * The prompts are "Username:" / "Password:"; by order only.
+		 * LOGIN predates SASL's UTF-8 rule: the server's code page.
+		 */
 		if (s->replies == 0)
-			*resp = b64_encode(p->username, strlen(p->username));
+			*resp = b64_encode(p->username_cp,
+			    strlen(p->username_cp));
 		else if (s->replies == 1)
-			*resp = b64_encode(pw, strlen(pw));
+			*resp = b64_encode(pw_cp, strlen(pw_cp));
 		break;
 	case POP3_M_CRAM_MD5:
 		if (s->replies > 0)
@@ -406,7 +417,8 @@ pop3_auth_continue(struct pop3 *p, const char *text, size_t len,
 			    "the CRAM-MD5 challenge is not valid base64");
 			return PC_E_PROTO;
 		}
-		*resp = pop3_auth_cram(p->username, pw, chal, clen);
+		/* RFC 2195 predates SASLprep: the server's code page. */
+		*resp = pop3_auth_cram(p->username_cp, pw_cp, chal, clen);
 		xfreezero(chal, clen);
 		break;
 	case POP3_M_XOAUTH2:

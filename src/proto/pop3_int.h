@@ -110,6 +110,11 @@ struct pop3 {
 	char		*password;	/* secret */
 	char		*token;		/* secret */
 	char		*scram_nonce;	/* cfg.scram_nonce, or NULL */
+	char		*username_cp;	/* in the code page (cfg), never NULL */
+	char		*password_cp;	/* secret; in the code page, or NULL */
+	char		*cp_error;	/* cfg.cp_error, or NULL */
+	char		*(*decode)(void *, const char *, size_t); /* or NULL */
+	void		*decode_arg;
 	enum pop3_method method;	/* as configured */
 	bool		 stls;
 	bool		 tls_active;
@@ -166,8 +171,15 @@ void		 pop3_secret_add(struct pop3 *p, const char *s);
  */
 char		*pop3_scrub(const struct pop3 *p, const char *s, size_t len,
 		    size_t *outlen);
-/* Server text for display: secrets masked, then escaped.  Caller frees. */
+/*
+ * Server text for display: secrets masked, then decoded from the server's
+ * code page (cfg.decode) and escaped.  Caller frees.
+ */
 char		*pop3_show(const struct pop3 *p, const char *s, size_t len);
+/* The same for text that is UTF-8 whatever the code page (SASL JSON). */
+char		*pop3_show_utf8(const struct pop3 *p, const char *s,
+		    size_t len);
+
 
 /* pop3_resp.c */
 void		 pop3_resp_lines_init(struct pop3_lines *l, size_t max);

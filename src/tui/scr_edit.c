@@ -88,6 +88,23 @@ scr_edit_free_value(const struct scr_edit *e, int i, char *v)
 		free(v);
 }
 
+/*
+ * The label beside the codepage field, for what the field says (a number
+ * or a name, as codepage_parse reads it): while it is typed, not only
+ * once it is left.
+ */
+static void
+scr_edit_cp_note(struct scr_edit *e, int i, const char *text)
+{
+	const struct codepage *cp = NULL;
+	int number;
+
+	if (text != NULL && codepage_parse(text, &number) == PC_OK)
+		cp = codepage_by_number(number);
+	wdg_form_set_note(e->form, i, cp != NULL ? cp->label :
+	    text != NULL && *text != '\0' ? "unknown code page" : NULL);
+}
+
 /* Show the model's values in every item that does not hold a bad value. */
 static void
 scr_edit_push_values(struct scr_edit *e)
@@ -108,7 +125,10 @@ scr_edit_push_values(struct scr_edit *e)
 	}
 	i = wdg_form_find(e->form, "codepage");
 	cp = codepage_by_number(e->work->codepage);
-	if (i >= 0) {
+	if (i >= 0 && e->perr[i] != NULL) {
+		/* A value that did not parse: the label follows the field. */
+		scr_edit_cp_note(e, i, wdg_form_get(e->form, i));
+	} else if (i >= 0) {
 		note = cp != NULL ? xstrdup(cp->label) : NULL;
 		wdg_form_set_note(e->form, i, note);
 		free(note);
@@ -653,7 +673,7 @@ static int
 scr_edit_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 {
 	struct scr_edit *e = s->priv;
-	int r, page;
+	int r, page, cpi;
 
 	tui_msg_clear(t);
 	page = wdg_form_page(e->form);
@@ -701,6 +721,10 @@ scr_edit_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 	if (r & WDG_FORM_COMMIT)
 		scr_edit_commit(e, wdg_form_changed(e->form));
 	scr_edit_show_note(t, e);
+	cpi = wdg_form_find(e->form, "codepage");
+	if ((r & WDG_FORM_EDITED) && cpi >= 0 &&
+	    wdg_form_current(e->form, NULL) == cpi)
+		scr_edit_cp_note(e, cpi, wdg_form_get(e->form, cpi));
 	if (r & WDG_FORM_MENU)
 		scr_edit_open_menu(t, e);
 	return r == WDG_FORM_UNHANDLED ? TUI_NONE : TUI_REDRAW;

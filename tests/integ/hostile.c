@@ -73,6 +73,7 @@ enum hostile_kind {
 	HOSTILE_KIND_SOCKS5,
 	HOSTILE_KIND_HTTP,
 	HOSTILE_KIND_SILENT,
+	HOSTILE_KIND_TLS,
 };
 
 enum hostile_mode {
@@ -93,6 +94,8 @@ enum hostile_mode {
 	HOSTILE_SYS_PERM,
 	HOSTILE_AUTH_FAIL,
 	HOSTILE_ESCAPE_ERR,
+	HOSTILE_ERR_CP1251,
+	HOSTILE_ERR_KOI8R,
 	HOSTILE_XOAUTH2_ERROR,
 	HOSTILE_XOAUTH2_OK,
 	HOSTILE_SILENT,
@@ -101,6 +104,7 @@ enum hostile_mode {
 	HOSTILE_HTTP_HUGE_HEADERS,
 	HOSTILE_PROXY_SILENT,
 	HOSTILE_BLACKHOLE,
+	HOSTILE_TLS_HELLO_CLOSE,
 	HOSTILE__COUNT
 };
 
@@ -152,6 +156,12 @@ static const struct hostile_mode_info {
 	[HOSTILE_ESCAPE_ERR] = { "escape_err", HOSTILE_KIND_POP3,
 	    "logon gets -ERR [AUTH] with ESC [2J, a right-to-left override "
 	    "(U+202E) and a zero-width space (U+200B) in its text" },
+	[HOSTILE_ERR_CP1251] = { "err_cp1251", HOSTILE_KIND_POP3,
+	    "logon gets -ERR [AUTH] and \"wrong password\" in Russian, "
+	    "encoded in Windows-1251 (not UTF-8)" },
+	[HOSTILE_ERR_KOI8R] = { "err_koi8r", HOSTILE_KIND_POP3,
+	    "logon gets -ERR [AUTH] and \"wrong password\" in Russian, "
+	    "encoded in KOI8-R" },
 	[HOSTILE_XOAUTH2_ERROR] = { "xoauth2_error", HOSTILE_KIND_POP3,
 	    "CAPA SASL XOAUTH2; the token gets \"+ \" and base64 of a JSON "
 	    "error (status 401), then -ERR [AUTH] after the client's empty "
@@ -174,6 +184,9 @@ static const struct hostile_mode_info {
 	[HOSTILE_BLACKHOLE] = { "blackhole", HOSTILE_KIND_SILENT,
 	    "listens with a full accept queue: further SYNs are dropped, so "
 	    "a TCP connect times out without leaving loopback" },
+	[HOSTILE_TLS_HELLO_CLOSE] = { "tls_hello_close", HOSTILE_KIND_TLS,
+	    "reads the client's first TLS record (the ClientHello) and "
+	    "closes without an alert" },
 };
 
 struct hostile_conn {
@@ -686,6 +699,14 @@ hostile_outcome(struct hostile_conn *c)
 	case HOSTILE_ESCAPE_ERR:
 		return hostile_say(c, "-ERR [AUTH] \033[2Jbad \xe2\x80\xae"
 		    "drowssap\xe2\x80\x8b here");
+	case HOSTILE_ERR_CP1251:
+		/* "Неверный пароль" in Windows-1251 */
+		return hostile_say(c, "-ERR [AUTH] \xcd\xe5\xe2\xe5\xf0\xed"
+		    "\xfb\xe9 \xef\xe0\xf0\xee\xeb\xfc");
+	case HOSTILE_ERR_KOI8R:
+		/* The same words in KOI8-R */
+		return hostile_say(c, "-ERR [AUTH] \xee\xc5\xd7\xc5\xd2\xce"
+		    "\xd9\xca \xd0\xc1\xd2\xcf\xcc\xd8");
 	default:
 		c->authed = true;
 		return hostile_say(c, "+OK Logged in.");
@@ -921,6 +942,28 @@ hostile_http(struct hostile_conn *c)
 	hostile_drain(c);
 }
 
+/* --- TLS ------------------------------------------------------------- */
+
+/*
+ * A server that reads the ClientHello record (5-byte header and body) and
+ * closes without an alert, as some servers do when they refuse a
+ * handshake.
+ */
+static void
+hostile_tls_hello_close(struct hostile_conn *c)
+{
+	unsigned char hdr[5];
+	size_t len;
+
+	if (hostile_take(c, hdr, sizeof hdr) == -1)
+		return;
+	len = (size_t)hdr[3] << 8 | hdr[4];
+	if (hostile_take(c, NULL, len) == -1)
+		return;
+	hostile_event(c, "read a TLS record of type %u, %zu bytes: closing "
+	    "without an alert", hdr[0], len);
+}
+
 /* --- server ---------------------------------------------------------- */
 
 static void
@@ -962,6 +1005,9 @@ hostile_serve(int fd, int logfd, enum hostile_mode mode, unsigned id,
 		break;
 	case HOSTILE_KIND_SILENT:
 		hostile_drain(c);
+		break;
+	case HOSTILE_KIND_TLS:
+		hostile_tls_hello_close(c);
 		break;
 	}
 	if (c->ccr)

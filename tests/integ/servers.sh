@@ -44,6 +44,11 @@ NPORTS=32			# size of one run's port block
 MAIL_UID=5000			# owner of the mailboxes (no account needed)
 TEST_USER=testuser TEST_PASS=secret1
 EMPTY_USER=emptyuser EMPTY_PASS=secret2
+# The code-page account: its password as typed (UTF-8) and as Dovecot's
+# passwd-file holds it, in Windows-1252 (u-umlaut, sharp s and the euro
+# sign, which ISO-8859-1 lacks).  Dovecot compares bytes, so only a client
+# that sends the Windows-1252 bytes logs on.
+LATIN_USER=latinuser LATIN_PASS='Grüße€1' LATIN_PASS_CP1252=$'Gr\xfc\xdfe\x801'
 PROXY_USER=proxyuser PROXY_PASS=proxypass
 PROXY_DENY_HOST=127.0.0.2	# Dovecot listens there, every proxy refuses it
 DELAY_MS=${POPCONN_DELAY_MS:-25}	# latency relay, each way
@@ -487,8 +492,9 @@ gen_secrets()
 gen_mail()
 {
 	local i f msg lf m=$DIR/mail
-	printf '%s:{PLAIN}%s::::::\n%s:{PLAIN}%s::::::\n' \
-		"$TEST_USER" "$TEST_PASS" "$EMPTY_USER" "$EMPTY_PASS" >"$DV/users"
+	printf '%s:{PLAIN}%s::::::\n%s:{PLAIN}%s::::::\n%s:{PLAIN}%s::::::\n' \
+		"$TEST_USER" "$TEST_PASS" "$EMPTY_USER" "$EMPTY_PASS" \
+		"$LATIN_USER" "$LATIN_PASS_CP1252" >"$DV/users"
 	TEST_MSGS=0
 	TEST_OCTETS=0
 	for i in 1 2; do
@@ -1223,6 +1229,7 @@ cmd_start()
 	mkdir -p "$CERTS" "$PX" "$LOGS" "$PIDS" "$DV/keys/default/HS256" \
 		"$DIR/mail/$TEST_USER/Maildir/"{cur,new,tmp} \
 		"$DIR/mail/$EMPTY_USER/Maildir/"{cur,new,tmp} \
+		"$DIR/mail/$LATIN_USER/Maildir/"{cur,new,tmp} \
 		"$DV/state-"{main,tls13,untrusted,expired,group,legacy} || exit 1
 	printf 'RUNID=%s\nPAMFILE=%s\nRUNDIR=%s\n' "$RUNID" "$PAMFILE" "$RUNDIR" \
 		>"$STATE"
@@ -1329,6 +1336,7 @@ write_env()
 		    "TEST_STAT=$TEST_MSGS $TEST_OCTETS" \
 		    EMPTY_USER=$EMPTY_USER EMPTY_PASS=$EMPTY_PASS \
 		    "EMPTY_STAT=0 0" \
+		    LATIN_USER=$LATIN_USER LATIN_PASS=$LATIN_PASS \
 		    DOVECOT_AUTH_FAIL_DELAY_MS=$AUTH_FAIL_DELAY_MS \
 		    TEST_OAUTH_TOKEN=$TEST_OAUTH_TOKEN \
 		    TEST_OAUTH_TOKEN_EXPIRED=$TEST_OAUTH_TOKEN_EXPIRED \

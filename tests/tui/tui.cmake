@@ -3,7 +3,7 @@
 # layer and the test servers; they exit 77 (skipped) without them.
 if(TARGET pc_tui AND TARGET popconn)
 	foreach(t create fields conflict bulk undo resize terminal readonly marks
-	    screens)
+	    screens codepage)
 		add_test(NAME tui_${t} COMMAND bash
 			${CMAKE_CURRENT_LIST_DIR}/${t}.sh $<TARGET_FILE:popconn>)
 		set_tests_properties(tui_${t} PROPERTIES LABELS tui TIMEOUT 180)

@@ -508,6 +508,7 @@ test_logon_tls_failures(void **state)
 	} cases[] = {
 		{ XPORT_FAIL_TLS_HANDSHAKE, DIAG_TLS_HANDSHAKE_FAILED },
 		{ XPORT_FAIL_TLS_VERSION, DIAG_TLS_VERSION_MISMATCH },
+		{ XPORT_FAIL_TLS_CLIENT_CERT, DIAG_CLIENT_CERT_REQUIRED },
 		{ XPORT_FAIL_CERT_UNTRUSTED, DIAG_CERT_UNTRUSTED },
 		{ XPORT_FAIL_CERT_NAME, DIAG_CERT_NAME_MISMATCH },
 		{ XPORT_FAIL_CERT_EXPIRED, DIAG_CERT_EXPIRED },
@@ -670,6 +671,93 @@ test_logon_plaintext_refused(void **state)
 	run_expect(e, &lg, p, DIAG_PLAINTEXT_REFUSED, "logon");
 	assert_false(written_has(e, "USER"));
 	assert_false(written_has(e, PW));
+	logon_free(lg);
+	profile_free(p);
+}
+
+/*
+ * The profile's code page (PRODUCT.md section 1): a -ERR in Windows-1251
+ * or KOI8-R reads as Russian in the message and the trace; a Latin-1
+ * password goes out in Latin-1; a password the page cannot hold stops the
+ * test before anything is connected.
+ */
+static void
+test_logon_codepage(void **state)
+{
+	struct env *e = *state;
+	static const struct {
+		const char	*cp;
+		const char	*reply;
+	} cases[] = {
+		{ "1251", "-ERR [AUTH] \xcd\xe5\xe2\xe5\xf0\xed\xfb\xe9 "
+		    "\xef\xe0\xf0\xee\xeb\xfc\r\n" },
+		{ "koi8-r", "-ERR [AUTH] \xee\xc5\xd7\xc5\xd2\xce\xd9\xca "
+		    "\xd0\xc1\xd2\xcf\xcc\xd8\r\n" },
+	};
+	/* "Неверный пароль" */
+	static const char ru[] = "\xd0\x9d\xd0\xb5\xd0\xb2\xd0\xb5\xd1\x80"
+	    "\xd0\xbd\xd1\x8b\xd0\xb9 \xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb"
+	    "\xd1\x8c";
+	const struct logon_result *r;
+	struct profile *p;
+	struct logon *lg;
+	char *t, *cp;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		xport_free(e->peer);
+		e->peer = xport_mem_new();
+		cp = xasprintf("codepage=%s", cases[i].cp);
+		p = prof("address=pop.example.net", "security=ssl",
+		    "username=tim", "password=" PW, "auth=user", cp, NULL);
+		script(e, greet_capa);
+		xport_mem_expect_str(e->peer, "USER tim\r\n");
+		xport_mem_reply_str(e->peer, "+OK\r\n");
+		xport_mem_expect_str(e->peer, "PASS " PW "\r\n");
+		xport_mem_reply_str(e->peer, cases[i].reply);
+		xport_mem_eof(e->peer);
+		r = run_expect(e, &lg, p, DIAG_AUTH_FAILED, "logon");
+		assert_non_null(strstr(r->message, ru));
+		t = trace_text(e);
+		assert_non_null(strstr(t, ru));
+		free(t);
+		logon_free(lg);
+		profile_free(p);
+		free(cp);
+	}
+
+	/* "pässwörd" goes out in ISO-8859-1 with USER/PASS. */
+	xport_free(e->peer);
+	e->peer = xport_mem_new();
+	p = prof("address=pop.example.net", "security=ssl", "username=tim",
+	    "password=p\xc3\xa4ssw\xc3\xb6rd", "auth=user", "codepage=28591",
+	    NULL);
+	script(e, greet_capa);
+	xport_mem_expect_str(e->peer, "USER tim\r\n");
+	xport_mem_reply_str(e->peer, "+OK\r\n");
+	xport_mem_expect_str(e->peer, "PASS p\xe4ssw\xf6rd\r\n");
+	xport_mem_reply_str(e->peer, "+OK\r\n");
+	xport_mem_expect_str(e->peer, "STAT\r\n");
+	xport_mem_reply_str(e->peer, "+OK 0 0\r\n");
+	xport_mem_expect_str(e->peer, "QUIT\r\n");
+	xport_mem_reply_str(e->peer, "+OK\r\n");
+	r = run_expect(e, &lg, p, DIAG_OK, NULL);
+	assert_null(xport_mem_error(e->peer));
+	logon_free(lg);
+	profile_free(p);
+
+	/* ASCII cannot hold it: stopped before connecting. */
+	xport_free(e->peer);
+	e->peer = xport_mem_new();
+	e->socks = 0;
+	p = prof("address=pop.example.net", "security=ssl", "username=tim",
+	    "password=p\xc3\xa4ssw\xc3\xb6rd", "auth=user", "codepage=20127",
+	    NULL);
+	r = run_expect(e, &lg, p, DIAG_AUTH_FAILED, "credentials");
+	assert_int_equal(e->socks, 0);
+	assert_non_null(strstr(r->message, "nothing was sent"));
+	assert_non_null(strstr(r->message, "20127"));
+	assert_null(strstr(r->message, "p\xc3\xa4ssw"));
 	logon_free(lg);
 	profile_free(p);
 }
@@ -1121,6 +1209,7 @@ main(void)
 		T(test_logon_stls_ok),
 		T(test_logon_plaintext_refused),
 		T(test_logon_response_codes),
+		T(test_logon_codepage),
 		T(test_logon_mechanism_unavailable),
 		T(test_logon_protocol_error),
 		T(test_logon_timeouts),

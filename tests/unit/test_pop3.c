@@ -199,6 +199,17 @@ cfg_tls(enum pop3_method m)
 	return c;
 }
 
+/* Base64 of s, valid until the next call. */
+static const char *
+b64_encode_tmp(const char *s)
+{
+	static char *last;
+
+	free(last);
+	last = b64_encode(s, strlen(s));
+	return last;
+}
+
 static const struct pop3_outcome *
 outcome(struct run *r)
 {
@@ -966,6 +977,289 @@ test_pop3_apop_rfc1939(void **state)
 		assert_hidden(&r, "tanstaaf");
 		run_end(&r);
 	}
+}
+
+/* Code page (PRODUCT.md section 1) */
+
+/* "jörg" / "pässwörd" in UTF-8 and in ISO-8859-1. */
+#define CP_USER		"j\xc3\xb6rg"
+#define CP_USER_L1	"j\xf6rg"
+#define CP_PW		"p\xc3\xa4ssw\xc3\xb6rd"
+#define CP_PW_L1	"p\xe4ssw\xf6rd"
+
+static struct pop3_cfg
+cfg_cp(enum pop3_method m)
+{
+	struct pop3_cfg c = cfg_tls(m);
+
+	c.username = CP_USER;
+	c.password = CP_PW;
+	c.username_cp = CP_USER_L1;
+	c.password_cp = CP_PW_L1;
+	return c;
+}
+
+/*
+ * USER, PASS, APOP, LOGIN and CRAM-MD5 send the credentials in the code
+ * page; PLAIN sends UTF-8 (RFC 4616).  The trace shows the UTF-8 name.
+ */
+static void
+test_pop3_codepage_credentials(void **state)
+{
+	const char *script[16];
+	struct pop3_cfg c;
+	struct run r;
+	char *l1, *utf8, *u64, *p64, *apop, *cram;
+	unsigned char chal[] = "<1896.697170952@postoffice.example.net>";
+
+	/* USER / PASS, no CAPA: nothing pipelined. */
+	c = cfg_cp(POP3_M_USER);
+	script[0] = "S: +OK ready";
+	script[1] = "C: CAPA";
+	script[2] = "S: -ERR no CAPA";
+	script[3] = "C: USER " CP_USER_L1;
+	script[4] = "--";
+	script[5] = "S: +OK";
+	script[6] = "C: PASS " CP_PW_L1;
+	script[7] = "S: +OK";
+	script[8] = "C: STAT";
+	script[9] = "S: +OK 0 0";
+	script[10] = "C: QUIT";
+	script[11] = "S: +OK";
+	script[12] = NULL;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(contains(&r.trace, "C: USER j\xc3\xb6rg\n"));
+	assert_false(contains(&r.sent, CP_PW));
+	assert_hidden(&r, CP_PW_L1);
+	run_end(&r);
+
+	/* APOP: the digest of the timestamp and the Latin-1 password. */
+	c = cfg_cp(POP3_M_APOP);
+	apop = pop3_auth_apop(TS, CP_PW_L1);
+	utf8 = pop3_auth_apop(TS, CP_PW);
+	assert_string_not_equal(apop, utf8);
+	l1 = xasprintf("C: APOP " CP_USER_L1 " %s", apop);
+	script[0] = "S: +OK ready " TS;
+	script[3] = l1;
+	script[4] = "S: +OK";
+	script[5] = "C: STAT";
+	script[6] = "S: +OK 0 0";
+	script[7] = "C: QUIT";
+	script[8] = "S: +OK";
+	script[9] = NULL;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	assert_true(contains(&r.trace, "C: APOP j\xc3\xb6rg <redacted>\n"));
+	assert_hidden(&r, apop);
+	run_end(&r);
+	free(l1);
+	free(utf8);
+	free(apop);
+
+	/* LOGIN: base64 of the Latin-1 name and password. */
+	c = cfg_cp(POP3_M_LOGIN);
+	u64 = xasprintf("C: %s", b64_encode_tmp(CP_USER_L1));
+	p64 = xasprintf("C: %s", b64_encode_tmp(CP_PW_L1));
+	script[0] = "S: +OK ready";
+	script[1] = "C: CAPA";
+	script[2] = "S: +OK";
+	script[3] = "S: SASL LOGIN CRAM-MD5 PLAIN";
+	script[4] = "S: .";
+	script[5] = "C: AUTH LOGIN";
+	script[6] = "S: + VXNlcm5hbWU6";
+	script[7] = u64;
+	script[8] = "S: + UGFzc3dvcmQ6";
+	script[9] = p64;
+	script[10] = "S: +OK";
+	script[11] = "C: STAT";
+	script[12] = "S: +OK 0 0";
+	script[13] = "C: QUIT";
+	script[14] = "S: +OK";
+	script[15] = NULL;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	run_end(&r);
+	free(u64);
+	free(p64);
+
+	/* CRAM-MD5: the Latin-1 name and the HMAC keyed with Latin-1. */
+	c = cfg_cp(POP3_M_CRAM_MD5);
+	cram = pop3_auth_cram(CP_USER_L1, CP_PW_L1, chal, sizeof chal - 1);
+	utf8 = pop3_auth_cram(CP_USER, CP_PW, chal, sizeof chal - 1);
+	assert_string_not_equal(cram, utf8);
+	l1 = xasprintf("C: %s", cram);
+	u64 = xasprintf("S: + %s", b64_encode_tmp((const char *)chal));
+	script[5] = "C: AUTH CRAM-MD5";
+	script[6] = u64;
+	script[7] = l1;
+	script[8] = "S: +OK";
+	script[9] = "C: STAT";
+	script[10] = "S: +OK 0 0";
+	script[11] = "C: QUIT";
+	script[12] = "S: +OK";
+	script[13] = NULL;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	run_end(&r);
+	free(l1);
+	free(u64);
+	free(utf8);
+	free(cram);
+
+	/* PLAIN stays UTF-8 whatever the code page. */
+	c = cfg_cp(POP3_M_PLAIN);
+	utf8 = pop3_auth_plain(CP_USER, CP_PW);
+	l1 = xasprintf("C: AUTH PLAIN %s", utf8);
+	script[5] = l1;
+	script[6] = "S: +OK";
+	script[7] = "C: STAT";
+	script[8] = "S: +OK 0 0";
+	script[9] = "C: QUIT";
+	script[10] = "S: +OK";
+	script[11] = NULL;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_OK, NULL);
+	run_end(&r);
+	free(l1);
+	free(utf8);
+}
+
+/* A stand-in decoder: marks what went through it. */
+static char *
+cp_decode(void *arg, const char *s, size_t len)
+{
+	char *e, *out;
+
+	(*(int *)arg)++;
+	e = str_escape(s, len);
+	out = xasprintf("dec<%s>", e);
+	free(e);
+	return out;
+}
+
+/*
+ * Server text goes through the decoder for the trace and the message,
+ * after the secrets (in the code page too) are masked; the OAuth2 JSON
+ * error is UTF-8 and does not.
+ */
+static void
+test_pop3_codepage_decode(void **state)
+{
+	static const char *const script[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: -ERR no",
+		"C: USER " CP_USER_L1,
+		"S: +OK",
+		"C: PASS " CP_PW_L1,
+		"S: -ERR [AUTH] bad \xe9 " CP_PW_L1,
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char json[] = "{\"status\":\"401\"}";
+	const char *x2[16];
+	struct pop3_cfg c = cfg_cp(POP3_M_USER);
+	struct run r;
+	char *b64, *l;
+	int calls = 0;
+
+	c.decode = cp_decode;
+	c.decode_arg = &calls;
+	session(&r, &c, script);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_true(calls > 0);
+	assert_true(contains(&r.trace, "S: dec<+OK ready>\n"));
+	assert_non_null(strstr(outcome(&r)->message,
+	    "dec<-ERR [AUTH] bad \\xe9 <redacted>>"));
+	assert_hidden(&r, CP_PW_L1);
+	run_end(&r);
+
+	/* XOAUTH2's JSON error: UTF-8, not through the decoder. */
+	c = cfg_tls(POP3_M_XOAUTH2);
+	c.oauth_token = "ya29.token-value";
+	c.decode = cp_decode;
+	c.decode_arg = &calls;
+	b64 = b64_encode(json, strlen(json));
+	l = xasprintf("S: + %s", b64);
+	x2[0] = "S: +OK ready";
+	x2[1] = "C: CAPA";
+	x2[2] = "S: +OK";
+	x2[3] = "S: SASL XOAUTH2";
+	x2[4] = "S: .";
+	x2[5] = "C: AUTH XOAUTH2";
+	x2[6] = "S: + ";
+	x2[7] = NULL;
+	run_start(&r, &c);
+	play(&r, x2);
+	pop3_feed(r.p, l + 3, strlen(l + 3));
+	pop3_feed(r.p, "\r\n", 2);
+	drain(&r);
+	assert_non_null(r.p->sasl.xoauth2_err);
+	assert_string_equal(r.p->sasl.xoauth2_err, json);
+	run_end(&r);
+	free(l);
+	free(b64);
+}
+
+/*
+ * The credentials cannot be written in the code page: the methods that
+ * need it are never tried (nothing of the credentials is sent), auto
+ * leaves them out and says why, PLAIN (UTF-8) still works.
+ */
+static void
+test_pop3_codepage_error(void **state)
+{
+	static const char *const user[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: SASL LOGIN",
+		"S: .",
+		"C: QUIT",
+		"S: +OK",
+		NULL
+	};
+	static const char *const plain[] = {
+		"S: +OK ready",
+		"C: CAPA",
+		"S: +OK",
+		"S: USER",
+		"S: SASL LOGIN PLAIN",
+		"S: .",
+		NULL
+	};
+	static const char why[] = "the password cannot be written in code "
+	    "page 20127";
+	struct pop3_cfg c;
+	struct run r;
+	char *ir, *l;
+
+	c = cfg_cp(POP3_M_USER);
+	c.username_cp = c.password_cp = NULL;
+	c.cp_error = why;
+	session(&r, &c, user);
+	assert_outcome(&r, DIAG_AUTH_FAILED, "logon");
+	assert_non_null(strstr(outcome(&r)->message, why));
+	assert_non_null(strstr(outcome(&r)->message, "nothing was sent"));
+	run_end(&r);
+
+	c.method = POP3_M_AUTO;
+	session(&r, &c, user);
+	assert_outcome(&r, DIAG_AUTH_MECHANISM_UNAVAILABLE, "logon");
+	assert_non_null(strstr(outcome(&r)->message, why));
+	run_end(&r);
+
+	ir = pop3_auth_plain(CP_USER, CP_PW);
+	l = xasprintf("AUTH PLAIN %s", ir);
+	run_start(&r, &c);
+	play(&r, plain);
+	expect_sent(&r, l);
+	run_end(&r);
+	free(l);
+	free(ir);
 }
 
 static void
@@ -2999,6 +3293,9 @@ main(void)
 		cmocka_unit_test(test_pop3_trusted_capa_ssl),
 		cmocka_unit_test(test_pop3_trusted_capa_stls),
 		cmocka_unit_test(test_pop3_trusted_capa_limits),
+		cmocka_unit_test(test_pop3_codepage_credentials),
+		cmocka_unit_test(test_pop3_codepage_decode),
+		cmocka_unit_test(test_pop3_codepage_error),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

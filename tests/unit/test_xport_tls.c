@@ -836,8 +836,11 @@ test_xport_tls_peer_closes(void **state)
 	int		 i;
 
 	/*
-	 * Like Dovecot with no version in common: read the ClientHello,
-	 * close without an alert.
+	 * Like Dovecot with no version in common, or a server refusing for
+	 * any other reason: read the ClientHello, close without an alert.
+	 * Silence is not a protocol_version alert: a handshake failure
+	 * whatever versions were allowed, and nothing says "version
+	 * mismatch" (PRODUCT.md section 2).
 	 */
 	for (i = 0; i < 2; i++) {
 		xport_mem_pair(&a, &b);
@@ -850,18 +853,95 @@ test_xport_tls_peer_closes(void **state)
 		xport_close(b);
 		assert_int_equal(run(t, NULL), PC_E_TLS);
 		assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_HANDSHAKE);
-		if (i == 0) {
-			assert_true(xport_tls_version_suspect(t));
-			assert_non_null(strstr(xport_cause(t),
-			    "tls_version_mismatch or handshake refused"));
-		} else {
-			/* Everything was offered: not a version problem. */
-			assert_false(xport_tls_version_suspect(t));
-			assert_null(strstr(xport_cause(t), "version"));
-		}
+		assert_int_equal(xport_fail_diag(xport_fail(t)),
+		    DIAG_TLS_HANDSHAKE_FAILED);
+		assert_null(strstr(xport_cause(t), "mismatch"));
+		assert_non_null(strstr(xport_cause(t), "without an alert"));
 		xport_free(t);
 		xport_free(b);
 	}
+}
+
+/*
+ * A server that demands a client certificate: TLS 1.2 sends a
+ * CertificateRequest and refuses the empty Certificate with an alert
+ * during the handshake; TLS 1.3 refuses it after the client's side of the
+ * handshake is over, so the failure comes on the first read.  Both are
+ * client_cert_required, never a version mismatch.
+ */
+static void
+test_xport_tls_client_cert(void **state)
+{
+	struct xport	*a, *b, *t;
+	struct srv	 s;
+	char		 buf[64];
+	size_t		 got = 0;
+	enum pc_err	 rc = PC_E_AGAIN;
+	int		 i;
+
+	xport_mem_pair(&a, &b);
+	srv_init(&s, b, "server.crt", SRV_TLS12);
+	wolfSSL_set_verify(s.ssl, WOLFSSL_VERIFY_PEER |
+	    WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	    NULL, path("ca.crt"));
+	/* The server fails, then closes as a real one does. */
+	for (i = 0; i < 20000 && rc == PC_E_AGAIN && !s.err; i++) {
+		rc = xport_connect(t);
+		srv_step(&s);
+	}
+	assert_true(s.err != 0);
+	xport_close(s.end);
+	assert_int_equal(run(t, NULL), PC_E_TLS);
+	assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_CLIENT_CERT);
+	assert_int_equal(xport_fail_diag(xport_fail(t)),
+	    DIAG_CLIENT_CERT_REQUIRED);
+	assert_non_null(strstr(xport_cause(t), "CertificateRequest"));
+	assert_null(strstr(xport_cause(t), "version"));
+	/* The summary of the handshake has a reason. */
+	assert_non_null(xport_tls_info(t));
+	assert_non_null(strstr(xport_tls_info(t)->verify_result,
+	    "client certificate"));
+	xport_free(t);
+	srv_cleanup(&s);
+
+	xport_mem_pair(&a, &b);
+	srv_init(&s, b, "server.crt", SRV_TLS13);
+	wolfSSL_set_verify(s.ssl, WOLFSSL_VERIFY_PEER |
+	    WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	    NULL, path("ca.crt"));
+	assert_int_equal(run(t, &s), PC_OK);
+	assert_true(s.err != 0);
+	rc = PC_E_AGAIN;
+	for (i = 0; i < 100 && rc == PC_E_AGAIN; i++)
+		rc = xport_read(t, buf, sizeof buf, &got);
+	assert_int_equal(rc, PC_E_TLS);
+	assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_CLIENT_CERT);
+	assert_non_null(strstr(xport_cause(t), "certificate_required"));
+	xport_free(t);
+	srv_cleanup(&s);
+}
+
+/* No cipher suite in common: the alert is named, no version blamed. */
+static void
+test_xport_tls_no_shared_cipher(void **state)
+{
+	struct xport	*a, *b, *t;
+	struct srv	 s;
+
+	xport_mem_pair(&a, &b);
+	srv_init(&s, b, "server.crt", SRV_TLS12);
+	assert_int_equal(wolfSSL_set_cipher_list(s.ssl,
+	    "ECDHE-ECDSA-AES128-CCM"), WOLFSSL_SUCCESS);
+	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	    NULL, path("ca.crt"));
+	assert_int_equal(run(t, &s), PC_E_TLS);
+	assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_HANDSHAKE);
+	assert_non_null(strstr(xport_cause(t), "handshake_failure (40)"));
+	assert_null(strstr(xport_cause(t), "mismatch"));
+	xport_free(t);
+	srv_cleanup(&s);
 }
 
 static void
@@ -982,6 +1062,8 @@ main(void)
 		cmocka_unit_test(test_xport_tls_version_mismatch),
 		cmocka_unit_test(test_xport_tls_versions_available),
 		cmocka_unit_test(test_xport_tls_peer_closes),
+		cmocka_unit_test(test_xport_tls_client_cert),
+		cmocka_unit_test(test_xport_tls_no_shared_cipher),
 		cmocka_unit_test(test_xport_tls_plaintext_answer),
 		cmocka_unit_test(test_xport_tls_stls_injection),
 		cmocka_unit_test(test_xport_tls_timeout),
