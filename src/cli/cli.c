@@ -42,7 +42,8 @@ static const struct cli_cmd cli_cmds[] = {
 	  true },
 	{ "import", "import FILE [--format json|csv] [--dry-run]",
 	  "read profiles from a file (all or nothing)", cli_cmd_import, false },
-	{ "history", "history [NAME] [--limit N]", "show the audit log",
+	{ "history", "history [NAME] [--limit N] | history --tests [NAME] "
+	  "[--json] [--limit N]", "show the audit log, or the test results",
 	  cli_cmd_history, true },
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
 	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
