@@ -48,6 +48,10 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
 	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
 	  cli_cmd_test, true },
+	{ "check", "check (NAME | --group G) [--warning-time S] "
+	  "[--critical-time S] [--cert-warning-days N] [--cert-critical-days N] "
+	  "[--jobs N]", "a Monitoring Plugins check (exit 0 OK, 1 WARNING, "
+	  "2 CRITICAL, 3 UNKNOWN)", cli_cmd_check, true },
 	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
 	  "re-seal every secret under a new key", cli_cmd_rekey, false },
 	{ "presets", "presets", "list server presets", cli_cmd_presets, false },

@@ -106,6 +106,9 @@ void	 cli_hist_json(json_t *o, const struct store_test *t);
 /* popconn history --tests [NAME] [--json] [--limit N] */
 int	 cli_hist_cmd(struct cli *c);
 
+/* cli_check.c */
+int	 cli_cmd_check(struct cli *c);
+
 /* cli_xfer.c */
 int	 cli_cmd_export(struct cli *c);
 int	 cli_cmd_import(struct cli *c);
