@@ -52,6 +52,9 @@ static const struct cli_cmd cli_cmds[] = {
 	  "[--critical-time S] [--cert-warning-days N] [--cert-critical-days N] "
 	  "[--jobs N]", "a Monitoring Plugins check (exit 0 OK, 1 WARNING, "
 	  "2 CRITICAL, 3 UNKNOWN)", cli_cmd_check, true },
+	{ "report", "report [--group G] [--json]", "summarise results, TLS, "
+	  "logon methods, weak settings, expiring certificates, failures",
+	  cli_cmd_report, true },
 	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
 	  "re-seal every secret under a new key", cli_cmd_rekey, false },
 	{ "presets", "presets", "list server presets", cli_cmd_presets, false },

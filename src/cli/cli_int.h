@@ -109,6 +109,9 @@ int	 cli_hist_cmd(struct cli *c);
 /* cli_check.c */
 int	 cli_cmd_check(struct cli *c);
 
+/* cli_fleet.c */
+int	 cli_cmd_report(struct cli *c);
+
 /* cli_xfer.c */
 int	 cli_cmd_export(struct cli *c);
 int	 cli_cmd_import(struct cli *c);
