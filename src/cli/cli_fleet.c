@@ -382,6 +382,17 @@ cli_cmd_report(struct cli *c)
 			break;
 		if (h.n == 1)
 			cli_fleet_result(&f, l.v[i], &h.v[0]);
+		else if (l.v[i]->last_result != NULL &&
+		    l.v[i]->last_tested != 0) {
+			/* Tested before the history existed (schema 2):
+			 * only the last diagnosis and its time are known. */
+			struct store_test old;
+
+			memset(&old, 0, sizeof old);
+			old.diagnosis = l.v[i]->last_result;
+			old.when = l.v[i]->last_tested;
+			cli_fleet_result(&f, l.v[i], &old);
+		}
 		cli_fleet_age(&f, l.v[i], h.n == 1 ? h.v[0].when :
 		    l.v[i]->last_tested);
 		store_test_list_cleanup(&h);

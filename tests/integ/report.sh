@@ -102,6 +102,17 @@ run "$PC" report --json
 expect_eq "$(jqo .profiles)" 8 "report without --group: every profile"
 expect_eq "$(jqo '[.weak_settings[] | select(.name == "elsewhere")] | length')" 1 \
 	"report without --group: the other group's weak setting"
+# tested before the history existed: only profiles.last_result is known
+"$PC" add legacy address=localhost port="$POP3S_PORT" security=ssl group=legacy >/dev/null
+sqlite3 "$POPCONN_DB" "UPDATE profiles SET last_result = 'timeout', last_tested = 1700000000 WHERE name = 'legacy'"
+run "$PC" report --group legacy --json
+expect_eq "$(jqo .tested) $(jqo .by_diagnosis.timeout)" "1 1" \
+	"report: a result from before the history counts (last_result)"
+expect_eq "$(jqo '.failing[0].failing_since')" 2023-11-14T22:13:20Z \
+	"report: failing since its last test, at least"
+expect_eq "$(jqo '[.not_tested_recently[].name] | join(",")')" legacy \
+	"report: and not tested for 7 days"
+
 run "$PC" report --group nosuch
 expect_rc 3 "report --group of an empty group: exit 3"
 run "$PC" report --bogus
