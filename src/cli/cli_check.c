@@ -383,6 +383,22 @@ cli_cmd_check(struct cli *c)
 			name = a;
 			continue;
 		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			/* As the Monitoring Plugins do: help, then UNKNOWN. */
+			printf("usage: %s\n"
+			    "  A real test logon judged as a Monitoring Plugins "
+			    "check: exit 0 OK, 1 WARNING,\n  2 CRITICAL, 3 "
+			    "UNKNOWN.  A failed logon is CRITICAL.  The response "
+			    "time is\n  WARNING/CRITICAL at or over "
+			    "--warning-time/--critical-time seconds (none by\n"
+			    "  default), the certificate under "
+			    "--cert-warning-days/--cert-critical-days days\n"
+			    "  left (30/7).  A group gives its worst state, a "
+			    "summary line and a line per\n  profile.  Never "
+			    "prompts: give a master passphrase with "
+			    "--passphrase-fd N.\n", CLI_CHECK_USAGE);
+			return CLI_CHECK_UNKNOWN;
+		}
 		if (!cli_check_valued(a))
 			return cli_check_unknown("unexpected argument '%s' "
 			    "(usage: %s)", a, CLI_CHECK_USAGE);

@@ -124,6 +124,9 @@ unknown() {
 	expect_rc 3 "$what: exit 3 (UNKNOWN)"
 	expect_out "^POP3 UNKNOWN - $pat" "$what: the reason"
 }
+check check --help
+expect_rc 3 "check --help: exit 3, as the Monitoring Plugins do"
+expect_out "^usage: popconn check \(NAME or --group G\)" "check --help: the usage"
 unknown "no profile" "give one profile NAME or --group G" check
 unknown "both NAME and --group" "give one profile NAME" check good --group mon
 unknown "a bad time" "--warning-time: 'soon' is not a number" check good --warning-time soon
