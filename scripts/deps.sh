@@ -6,8 +6,10 @@
 # what is missing (exit 1 if anything is) and needs no root.
 #
 # Test servers (Dovecot, tinyproxy, danted) are never used as system
-# services: tests/integ/servers.sh runs private instances.  On machines with
-# a policy-rc.d that forbids service starts, apt prints "invoke-rc.d:
+# services: tests/integ/servers.sh runs private instances.  Neither is
+# Icinga 2: tests/integ/icinga.sh starts a private "icinga2 daemon" with
+# its own configuration (monitoring-plugins-basic gives bench/ check_pop).
+# On machines with a policy-rc.d that forbids service starts, apt prints "invoke-rc.d:
 # policy-rc.d denied execution of start"; that is expected and harmless.
 # C.UTF-8 needs no "locales" package (libc-bin ships it).
 #
@@ -31,6 +33,7 @@ PACKAGES="
 	libical3 libxapian30 libicu72 libjansson4 libkrb5-3 libldap-2.5-0
 	libpq5 libsasl2-2 libsasl2-modules libsasl2-modules-db sasl2-bin
 	libwrap0 libxml2 libsqlite3-0 libssl3 libcom-err2 zlib1g
+	icinga2 monitoring-plugins-basic
 "
 
 missing=""

@@ -236,6 +236,71 @@ enum pc_err	 store_set_last_result(struct store *st, const char *name,
 		    const char *diagnosis, int64_t when);
 
 /*
+ * store_test.c - the history of test logons (table test_results, migration
+ * 0003): one row per test of a profile, the newest STORE_TEST_KEEP_DEFAULT
+ * (or $POPCONN_HISTORY_KEEP) kept per profile.  Never a secret and never
+ * server text.  Not a change of the profile: not audited, the version does
+ * not move.
+ */
+#define STORE_TEST_KEEP_DEFAULT	100
+#define STORE_TEST_KEEP_MAX	100000
+
+/* One test logon's result.  Every string is owned (store_test_cleanup). */
+struct store_test {
+	int64_t		 id;		/* row id; 0 = none (never tested) */
+	char		*profile;	/* profile name (when read) */
+	int64_t		 when;		/* unix time the test ended */
+	char		*source;	/* "test" "check" "tui" */
+	char		*diagnosis;	/* diag key */
+	char		*failed_step;	/* NULL when ok */
+	int64_t		 elapsed_ms;
+	char		*method;	/* logon method used, or NULL */
+	char		*tls_version;	/* NULL without TLS */
+	char		*tls_cipher;
+	char		*cert_sha256;	/* hex with colons, or NULL */
+	int64_t		 cert_not_after; /* unix time; 0 = unknown */
+	int64_t		 messages;	/* STAT; -1 = not reached */
+	int64_t		 octets;
+	/* Worked out by store_test_add from the profile's earlier results: */
+	bool		 cert_changed;	/* fingerprint differs from the last
+					   one seen for this profile */
+	char		*cert_previous;	/* that last one (add only), or NULL */
+	int64_t		 failing_since;	/* failed: first failure of this run
+					   of failures; 0 when ok */
+};
+
+struct store_test_list {
+	struct store_test *v;
+	int		 n;
+};
+
+void		 store_test_cleanup(struct store_test *t);	/* NULL ok */
+void		 store_test_list_cleanup(struct store_test_list *l);
+/*
+ * How many results are kept per profile: $POPCONN_HISTORY_KEEP when it is
+ * a number from 1 to STORE_TEST_KEEP_MAX, else STORE_TEST_KEEP_DEFAULT.
+ */
+int		 store_test_keep(void);
+/*
+ * Record one result for the profile name, in one transaction: the row
+ * (t->id set), the profile's last_result and last_tested (as
+ * store_set_last_result), t->cert_changed, t->cert_previous and
+ * t->failing_since worked out from the earlier rows, and the profile's
+ * rows beyond the newest keep (<= 0: store_test_keep()) removed.
+ * PC_E_NOTFOUND when there is no such profile.
+ */
+enum pc_err	 store_test_add(struct store *st, const char *name,
+		    struct store_test *t, int keep, char **cause);
+/*
+ * Results, newest first: of the profile name (NULL = every profile), at
+ * most limit (<= 0 = all).  PC_E_NOTFOUND when name names no profile.
+ */
+enum pc_err	 store_test_list(struct store *st, const char *name, int limit,
+		    struct store_test_list *out, char **cause);
+/* Rows in the table (all profiles): to see that retention caps it. */
+enum pc_err	 store_test_count(struct store *st, int64_t *out, char **cause);
+
+/*
  * The capabilities a test logon saw over TLS (logon_result.capa), kept per
  * profile with the endpoint they were seen at (logon_endpoint), for a
  * repeat test that trusts them.  Not audited; the version does not move.

@@ -43,13 +43,21 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "import", "import FILE [--format json|csv] [--update | --replace] "
 	  "[--dry-run]", "read profiles from a file (all or nothing)",
 	  cli_cmd_import, false },
-	{ "history", "history [NAME] [--json] [--limit N]",
-	  "show the audit log", cli_cmd_history, true },
+	{ "history", "history [NAME] [--json] [--limit N] | history --tests "
+	  "[NAME] [--json] [--limit N]", "show the audit log, or the test "
+	  "results", cli_cmd_history, true },
 	{ "undo", "undo [ID] [--dry-run]", "revert a bulk change (the last, "
 	  "or ID from history)", cli_cmd_undo, false },
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
 	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
 	  cli_cmd_test, true },
+	{ "check", "check (NAME | --group G) [--warning-time S] "
+	  "[--critical-time S] [--cert-warning-days N] [--cert-critical-days N] "
+	  "[--jobs N]", "a Monitoring Plugins check (exit 0 OK, 1 WARNING, "
+	  "2 CRITICAL, 3 UNKNOWN)", cli_cmd_check, true },
+	{ "report", "report [--group G] [--json]", "summarise results, TLS, "
+	  "logon methods, weak settings, expiring certificates, failures",
+	  cli_cmd_report, true },
 	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
 	  "re-seal every secret under a new key", cli_cmd_rekey, false },
 	{ "presets", "presets", "list server presets", cli_cmd_presets, false },

@@ -498,6 +498,9 @@ cli_cmd_history(struct cli *c)
 	time_t t;
 	int i, ret;
 
+	for (i = 0; i < c->argc; i++)
+		if (strcmp(c->argv[i], "--tests") == 0)
+			return cli_hist_cmd(c);
 	for (i = 0; i < c->argc; i++) {
 		if (strcmp(c->argv[i], "--limit") == 0 && i + 1 < c->argc) {
 			if (str_to_int(c->argv[++i], 1, 1000000, &limit)) {

@@ -88,6 +88,31 @@ int	 cli_cmd_test(struct cli *c);
 enum pc_err cli_read_secret_fd(int fd, const char *what, char **out);
 int	 cli_cmd_rekey(struct cli *c);
 
+/* cli_hist.c */
+struct logon_result;
+/* t as text: "2026-12-07 18:00:00 UTC", or ISO 8601 "...T...Z". */
+void	 cli_hist_time(int64_t t, char *buf, size_t len, bool iso);
+/*
+ * Keep a test logon's result in the history (store_test_add), filling t
+ * (the caller cleans it up with store_test_cleanup).  false (t->id 0) when
+ * it could not be written, which does not fail the test.
+ */
+bool	 cli_hist_record(struct cli *c, const char *name,
+	    const struct logon_result *r, const char *source,
+	    struct store_test *t);
+/* The lines a recorded result adds: certificate changed, failing since. */
+void	 cli_hist_print(FILE *f, const struct store_test *t);
+/* The same as o's member "history" (null when not recorded). */
+void	 cli_hist_json(json_t *o, const struct store_test *t);
+/* popconn history --tests [NAME] [--json] [--limit N] */
+int	 cli_hist_cmd(struct cli *c);
+
+/* cli_check.c */
+int	 cli_cmd_check(struct cli *c);
+
+/* cli_fleet.c */
+int	 cli_cmd_report(struct cli *c);
+
 /* cli_xfer.c */
 int	 cli_cmd_export(struct cli *c);
 int	 cli_cmd_import(struct cli *c);

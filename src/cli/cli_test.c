@@ -205,6 +205,7 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	struct trace *tr;
 	struct logon *lg;
 	const struct logon_result *r;
+	struct store_test h;
 	char *cause = NULL, *s;
 	enum pc_err rc;
 	json_t *o;
@@ -219,16 +220,19 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	lg = cli_test_start(c, p, tr, lo, trust);
 	logon_run(lg);
 	r = logon_result(lg);
+	cli_hist_record(c, p->name, r, "test", &h);
 	if (json) {
 		o = cli_test_json(p->name, r, tr);
+		cli_hist_json(o, &h);
 		s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
 		printf("%s\n", s);
 		free(s);
 		json_decref(o);
-	} else
+	} else {
 		cli_test_print_result(r);
-	store_set_last_result(c->st, p->name, diag_key(r->diag),
-	    (int64_t)time(NULL));
+		cli_hist_print(stdout, &h);
+	}
+	store_test_cleanup(&h);
 	cli_test_keep_capa(c, p, r);
 	ret = r->diag == DIAG_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 	logon_free(lg);
@@ -251,7 +255,8 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 	struct cli_job *run;
 	struct pollfd *fds;
 	const struct logon_result *r;
-	json_t *all = NULL;
+	struct store_test h;
+	json_t *all = NULL, *o;
 	char *cause = NULL, *s;
 	enum pc_err rc;
 	int next = 0, active = 0, done = 0, failed = 0, i, n, nf, timeout, t;
@@ -311,17 +316,20 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 			r = logon_result(run[i].lg);
 			if (r->diag != DIAG_OK)
 				failed++;
-			if (json)
-				json_array_append_new(all, cli_test_json(
-				    l.v[run[i].idx]->name, r, run[i].tr));
-			else {
+			cli_hist_record(c, l.v[run[i].idx]->name, r, "test",
+			    &h);
+			if (json) {
+				o = cli_test_json(l.v[run[i].idx]->name, r,
+				    run[i].tr);
+				cli_hist_json(o, &h);
+				json_array_append_new(all, o);
+			} else {
 				printf("%-24s %-26s %8lld  %s\n",
 				    l.v[run[i].idx]->name, diag_key(r->diag),
 				    (long long)r->elapsed_ms, r->message);
 				fflush(stdout);
 			}
-			store_set_last_result(c->st, l.v[run[i].idx]->name,
-			    diag_key(r->diag), (int64_t)time(NULL));
+			store_test_cleanup(&h);
 			cli_test_keep_capa(c, l.v[run[i].idx], r);
 			logon_free(run[i].lg);
 			trace_free(run[i].tr);

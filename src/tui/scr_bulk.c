@@ -19,6 +19,7 @@
 
 #include "popconn/diag.h"
 #include "popconn/logon.h"
+#include "popconn/logon_record.h"
 #include "tui_int.h"
 
 #define SCR_BULK_JOBS	8
@@ -564,9 +565,16 @@ scr_bulk_test_done_cb(struct tui *t, struct tui_job *j, void *arg)
 		r->have_stat = res->have_stat;
 		r->messages = res->messages;
 		r->octets = res->octets;
-		if (!b->stopped && store_set_last_result(t->st, r->name,
-		    diag_key(res->diag), (int64_t)time(NULL)) == PC_OK)
-			tui_changed(t);
+		if (!b->stopped) {
+			struct store_test h;
+
+			/* The history row, with the last result. */
+			logon_record_fill(&h, res, "tui", (int64_t)time(NULL));
+			if (store_test_add(t->st, r->name, &h, 0, NULL) ==
+			    PC_OK)
+				tui_changed(t);
+			store_test_cleanup(&h);
+		}
 	}
 	/* The callback may free its own job: the loop allows it. */
 	tui_job_free(t, r->job);

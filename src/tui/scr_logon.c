@@ -24,6 +24,7 @@
 
 #include "popconn/diag.h"
 #include "popconn/logon.h"
+#include "popconn/logon_record.h"
 #include "tui_int.h"
 
 struct scr_logon {
@@ -67,9 +68,13 @@ scr_logon_done_cb(struct tui *t, struct tui_job *j, void *arg)
 	if (res == NULL)
 		return;
 	if (l->record && !l->cancelled && l->p->name != NULL) {
-		if (store_set_last_result(t->st, l->p->name,
-		    diag_key(res->diag), (int64_t)time(NULL)) == PC_OK)
+		struct store_test h;
+
+		/* The history row, with the profile's last result. */
+		logon_record_fill(&h, res, "tui", (int64_t)time(NULL));
+		if (store_test_add(t->st, l->p->name, &h, 0, NULL) == PC_OK)
 			tui_changed(t);
+		store_test_cleanup(&h);
 		endpoint = logon_endpoint(l->p);
 		(void)store_capa_record(t->st, l->p->name, endpoint, res->capa,
 		    logon_capa_stale(res), (int64_t)time(NULL), NULL);

@@ -611,16 +611,25 @@ test_fixture_v2(sqlite3 *h, const unsigned char *key)
 	    SQLITE_OK);
 }
 
+/* Version 3 adds the test history. */
+static void
+test_fixture_v3(sqlite3 *h, const unsigned char *key)
+{
+	test_fixture_v2(h, key);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO test_results (profile_id, "
+	    "time, source, diagnosis, elapsed_ms) SELECT id, 1, 'test', 'ok', "
+	    "5 FROM profiles", NULL, NULL, NULL), SQLITE_OK);
+}
+
 /*
  * Version 5 adds audit.bulk_id: a bulk change of the fixture (timeout 40
- * -> 45) with its undo record and its audit row.  Builds on version 2's
- * fixture: versions 3 and 4 come from other branches, whose fixtures take
- * their places below (and this one should then build on version 4's).
+ * -> 45) with its undo record and its audit row.  Builds on version 3's
+ * fixture (version 4 adds only OAuth2 columns and a table it leaves empty).
  */
 static void
 test_fixture_v5(sqlite3 *h, const unsigned char *key)
 {
-	test_fixture_v2(h, key);
+	test_fixture_v3(h, key);
 	assert_int_equal(sqlite3_exec(h, "INSERT INTO bulk_ops (id, time, "
 	    "os_user, columns, nprofiles) VALUES (7, 1, 'old', 'timeout', 1); "
 	    "INSERT INTO bulk_undo (op_id, profile_id, version_after, "
@@ -637,8 +646,8 @@ static const test_fixture_fn test_fixtures[] = {
 	NULL,			/* version 0: an empty database */
 	test_fixture_v1,
 	test_fixture_v2,
-	test_fixture_v2,	/* 3: 0003_test_history (another branch) */
-	test_fixture_v2,	/* 4: 0004_oauth (another branch) */
+	test_fixture_v3,
+	test_fixture_v3,	/* 4: 0004_oauth adds no rows here */
 	test_fixture_v5,
 };
 
