@@ -304,7 +304,8 @@ test_store_hist_retention(void **state)
 		snprintf(name, sizeof name, "p%04d", i);
 		list[i] = hist_profile(name);
 	}
-	assert_int_equal(store_import(e->st, list, 1000, NULL), PC_OK);
+	assert_int_equal(store_import(e->st, list, 1000,
+	    STORE_IMPORT_ADD, false, NULL, NULL), PC_OK);
 	for (i = 0; i < 1000; i++)
 		profile_free(list[i]);
 	for (run = 0; run < 200; run++) {
