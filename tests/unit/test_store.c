@@ -598,11 +598,42 @@ test_fixture_v2(sqlite3 *h, const unsigned char *key)
 	    SQLITE_OK);
 }
 
+/*
+ * Version 4 adds the OAuth2 fields and a sealed refresh token (version 3
+ * is a placeholder on this branch: the same data as version 2).
+ */
+static void
+test_fixture_v4(sqlite3 *h, const unsigned char *key)
+{
+	char *aad, *sealed, *sql;
+	const unsigned char *uid;
+	sqlite3_stmt *s;
+
+	test_fixture_v2(h, key);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT uid FROM profiles",
+	    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	uid = sqlite3_column_text(s, 0);
+	aad = xasprintf("popconn/v1/%s/oauth_refresh_token", uid);
+	assert_int_equal(secret_seal(key, "fixture-refresh", aad, &sealed),
+	    PC_OK);
+	sqlite3_finalize(s);
+	sql = xasprintf("INSERT INTO oauth_tokens (profile_id, refresh_enc, "
+	    "scope, obtained) SELECT id, '%s', 'pop', 1 FROM profiles",
+	    sealed);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	free(sealed);
+	free(aad);
+}
+
 typedef void (*test_fixture_fn)(sqlite3 *, const unsigned char *);
 static const test_fixture_fn test_fixtures[] = {
 	NULL,			/* version 0: an empty database */
 	test_fixture_v1,
 	test_fixture_v2,
+	test_fixture_v2,	/* 0003_reserved.sql: nothing new */
+	test_fixture_v4,
 };
 
 static void
@@ -653,6 +684,16 @@ test_store_migrate_every_version(void **state)
 			assert_int_equal(p->codepage, 1252);
 			assert_int_equal(p->timeout, 45);
 			assert_int_equal(p->version, 3);
+			assert_int_equal(p->oauth_flow, PROF_OAUTH_COMMAND);
+			if (k >= 4) {
+				struct store_oauth o;
+
+				assert_int_equal(store_oauth_get(st, "fixture",
+				    &o, NULL), PC_OK);
+				assert_string_equal(o.refresh_token,
+				    "fixture-refresh");
+				store_oauth_cleanup(&o);
+			}
 			/* And it can be changed after the upgrade. */
 			assert_int_equal(profile_field_set(p, "port", "111",
 			    NULL), PC_OK);
