@@ -21,7 +21,7 @@ set -eu
 PACKAGES="
 	build-essential cmake pkg-config
 	libwolfssl-dev libncurses-dev libsqlite3-dev libcmocka-dev
-	libjansson-dev libcsv-dev sqlite3
+	libjansson-dev libcsv-dev sqlite3 libcurl4-openssl-dev
 	tmux
 	dovecot-pop3d microsocks tinyproxy dante-server libpam-pwdfile
 	libio-socket-socks-perl perl openssl curl jq

@@ -110,6 +110,17 @@ struct logon_opts {
 	 * link; one round trip fewer.  Copied; NULL = ask CAPA.
 	 */
 	const char	*trusted_capa;
+	/*
+	 * Built-in OAuth2 (profile_oauth_builtin: oauth_flow device or
+	 * client_credentials): the access token the caller obtained with
+	 * oauth_acquire (SECRET; copied and wiped), used where the token
+	 * command's output would be.  Or token_failure: why none could be
+	 * had (no secret in it); the session is then done at once with
+	 * token_failed at the "token" step and nothing is sent.  With
+	 * neither, such a profile fails the same way.
+	 */
+	const char	*access_token;
+	const char	*token_failure;
 };
 
 struct logon;

@@ -47,6 +47,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
 	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
 	  cli_cmd_test, true },
+	{ "oauth", "oauth (login | status | logout) NAME", "authorise a "
+	  "profile's built-in OAuth2 once, show or forget it", cli_cmd_oauth,
+	  false },
 	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
 	  "re-seal every secret under a new key", cli_cmd_rekey, false },
 	{ "presets", "presets", "list server presets", cli_cmd_presets, false },

@@ -59,9 +59,10 @@ static const struct {
 	    "nothing was sent: use SSL or TLS, or allow plaintext "
 	    "deliberately." },
 	[DIAG_TOKEN_FAILED] = { "token_failed",
-	    "The OAuth2 token command failed, timed out or printed nothing, "
-	    "so nothing was sent to the server: run the command by hand and "
-	    "fix it (the server is not at fault)." },
+	    "No OAuth2 access token could be had (the token command failed, "
+	    "timed out or printed nothing, or the authorization server "
+	    "refused or could not be reached), so nothing was sent to the "
+	    "mail server: the message says which step and why." },
 	[DIAG_AUTH_FAILED] = { "auth_failed",
 	    "The server rejected the user name or password." },
 	[DIAG_AUTH_MECHANISM_UNAVAILABLE] = { "auth_mechanism_unavailable",

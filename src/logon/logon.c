@@ -1062,6 +1062,8 @@ logon_new(const struct profile *p, struct trace *tr,
 		lg->opts = *opts;
 		lg->trusted = xstrdup_or_null(opts->trusted_capa);
 		lg->opts.trusted_capa = NULL;
+		lg->opts.access_token = NULL;
+		lg->opts.token_failure = NULL;
 		if (opts->xops != NULL)
 			lg->xops = *opts->xops;
 		lg->opts.xops = NULL;
@@ -1083,7 +1085,26 @@ logon_new(const struct profile *p, struct trace *tr,
 	    p->port, profile_security_str(p->security),
 	    profile_auth_str(p->auth), p->proxy_type != PROF_PROXY_NONE ?
 	    ", via proxy" : "");
-	if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
+	if (profile_oauth_builtin(p)) {
+		/* The caller ran the OAuth2 steps (oauth_acquire): their
+		 * trace is already in tr. */
+		lg->step_pop = logon_step_begin(lg, "token");
+		if (opts != NULL && opts->access_token != NULL &&
+		    *opts->access_token != '\0') {
+			lg->token = xstrdup(opts->access_token);
+			logon_step_end(lg, lg->step_pop, true);
+			logon_trace(lg, TRACE_INFO, "OAuth2 (%s): access token "
+			    "obtained, %zu bytes (a secret: not shown)",
+			    profile_oauth_flow_str(p->oauth_flow),
+			    strlen(lg->token));
+		} else {
+			logon_finish(lg, DIAG_TOKEN_FAILED, "token",
+			    opts != NULL && opts->token_failure != NULL ?
+			    opts->token_failure : "no OAuth2 access token was "
+			    "obtained for the built-in flow");
+			return lg;
+		}
+	} else if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
 	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
 	    p->auth == PROF_AUTH_AUTO)) {
 		lg->phase = LOGON_PH_TOKEN;
