@@ -28,6 +28,7 @@
 #include "popconn/profile.h"
 #include "popconn/store.h"
 #include "popconn/trace.h"
+#include "popconn/xmalloc.h"
 
 /* What a request came to. */
 enum oauth_status {
@@ -118,6 +119,9 @@ enum oauth_status oauth_client_credentials(struct oauth *o,
 void		 oauth_device_cleanup(struct oauth_device *d);
 void		 oauth_tokens_cleanup(struct oauth_tokens *t);
 void		 oauth_error_cleanup(struct oauth_error *e);
+/* An event in o's trace, timed on o's clock (no secret in it). */
+void		 oauth_tracef(struct oauth *o, enum trace_kind k,
+		    const char *fmt, ...) PC_PRINTFLIKE(3, 4);
 /* Milliseconds on the monotonic clock. */
 int64_t		 oauth_now_ms(void);
 

@@ -217,6 +217,12 @@ enum pc_err	 profile_field_set(struct profile *p, const char *key,
  * value).  Caller frees.  NULL for an unknown key.
  */
 char		*profile_field_get(const struct profile *p, const char *key);
+/*
+ * The clear value of a secret field (PROF_F_SECRET), for the code that
+ * seals it (the store, export --with-secrets) and nothing else.  Borrowed;
+ * NULL when unset or when key is not a secret field.
+ */
+const char	*profile_secret_get(const struct profile *p, const char *key);
 /* Whether the field matters given the other fields (TUI hide/disable). */
 bool		 profile_field_applies(const struct profile *p,
 		    const char *key);

@@ -91,7 +91,8 @@ cli_help(FILE *f)
 	for (i = 0; i < CLI_NCMDS; i++)
 		fprintf(f, "  %-58s %s\n", cli_cmds[i].usage,
 		    cli_cmds[i].summary);
-	fprintf(f, "\nSecret fields (password, proxy_password) are never "
+	fprintf(f, "\nSecret fields (password, proxy_password, "
+	    "oauth_client_secret) are never "
 	    "taken from the command line:\nwrite password=- to read the "
 	    "value from standard input (or a prompt).\n"
 	    "Database: --db PATH, else $POPCONN_DB, else "

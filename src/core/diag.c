@@ -59,10 +59,9 @@ static const struct {
 	    "nothing was sent: use SSL or TLS, or allow plaintext "
 	    "deliberately." },
 	[DIAG_TOKEN_FAILED] = { "token_failed",
-	    "No OAuth2 access token could be had (the token command failed, "
-	    "timed out or printed nothing, or the authorization server "
-	    "refused or could not be reached), so nothing was sent to the "
-	    "mail server: the message says which step and why." },
+	    "The OAuth2 token command failed, timed out or printed nothing, "
+	    "so nothing was sent to the server: run the command by hand and "
+	    "fix it (the server is not at fault)." },
 	[DIAG_AUTH_FAILED] = { "auth_failed",
 	    "The server rejected the user name or password." },
 	[DIAG_AUTH_MECHANISM_UNAVAILABLE] = { "auth_mechanism_unavailable",
@@ -117,6 +116,14 @@ diag_hint_at(enum diag d, const char *step)
 		    "timeout. Servers delay a refused logon; a timeout right "
 		    "after the credentials usually means they were wrong: "
 		    "raise the timeout to see the answer.";
+	/* The built-in OAuth2 flows get their token at the "oauth" step. */
+	if (d == DIAG_TOKEN_FAILED && step != NULL &&
+	    strcmp(step, "oauth") == 0)
+		return "popconn could not get an OAuth2 access token from the "
+		    "authorization server, so nothing was sent to the mail "
+		    "server: the message gives the server's error and what to "
+		    "do (run popconn oauth login again, fix the client id, "
+		    "secret or tenant, grant consent, or reach the endpoint).";
 	return diag_hint(d);
 }
 

@@ -1087,8 +1087,13 @@ logon_new(const struct profile *p, struct trace *tr,
 	    ", via proxy" : "");
 	if (profile_oauth_builtin(p)) {
 		/* The caller ran the OAuth2 steps (oauth_acquire): their
-		 * trace is already in tr. */
-		lg->step_pop = logon_step_begin(lg, "token");
+		 * trace is already in tr, and their time counts. */
+		if (opts != NULL && opts->token_ms > 0) {
+			lg->t0_us -= opts->token_ms * 1000;
+			lg->t0 -= opts->token_ms;
+		}
+		lg->step_pop = logon_step_begin(lg, "oauth");
+		lg->res.steps[lg->step_pop].start_us = 0;
 		if (opts != NULL && opts->access_token != NULL &&
 		    *opts->access_token != '\0') {
 			lg->token = xstrdup(opts->access_token);
@@ -1098,7 +1103,7 @@ logon_new(const struct profile *p, struct trace *tr,
 			    profile_oauth_flow_str(p->oauth_flow),
 			    strlen(lg->token));
 		} else {
-			logon_finish(lg, DIAG_TOKEN_FAILED, "token",
+			logon_finish(lg, DIAG_TOKEN_FAILED, "oauth",
 			    opts != NULL && opts->token_failure != NULL ?
 			    opts->token_failure : "no OAuth2 access token was "
 			    "obtained for the built-in flow");

@@ -416,6 +416,16 @@ profile_text_get(const struct profile *p, const char *key)
 	return slot == NULL ? NULL : *slot;
 }
 
+const char *
+profile_secret_get(const struct profile *p, const char *key)
+{
+	const struct prof_field *f = profile_field_find(key);
+
+	if (f == NULL || f->type != PROF_F_SECRET)
+		return NULL;
+	return profile_text_get(p, key);
+}
+
 static enum pc_err
 profile_set_int(struct profile *p, const char *key, const char *value,
     char **cause)

@@ -18,6 +18,8 @@
  */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,12 +62,10 @@ oauth_us(const struct oauth *o)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - o->t0_us;
 }
 
-static void
-oauth_trace(struct oauth *o, enum trace_kind k, const char *fmt, ...)
-    PC_PRINTFLIKE(3, 4);
+#define oauth_trace oauth_tracef
 
-static void
-oauth_trace(struct oauth *o, enum trace_kind k, const char *fmt, ...)
+void
+oauth_tracef(struct oauth *o, enum trace_kind k, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -540,7 +540,10 @@ oauth_refusal(struct oauth *o, json_t *j, long http, const char *what,
 	    what, http, err->error, err->description != NULL ? ": " : "",
 	    err->description != NULL ? err->description : "");
 	oauth_explain(o, err);
-	oauth_trace(o, TRACE_ERROR, "OAuth: HTTP %ld error %s%s%s", http,
+	/* Waiting for the user is not a failure. */
+	oauth_trace(o, strcmp(err->error, "authorization_pending") == 0 ||
+	    strcmp(err->error, "slow_down") == 0 ? TRACE_INFO : TRACE_ERROR,
+	    "OAuth: HTTP %ld error %s%s%s", http,
 	    err->error, err->description != NULL ? ", description: " : "",
 	    err->description != NULL ? err->description : "");
 	return OAUTH_REFUSED;

@@ -104,9 +104,9 @@ oauth_acquire(struct store *st, const struct profile *p, struct trace *tr,
 			free(cause);
 			goto out;
 		}
-		if (tr != NULL && tok.refresh_token != NULL)
-			trace_emitf(tr, 0, TRACE_INFO, "OAuth: the new "
-			    "refresh token replaced the old one (sealed)");
+		if (tok.refresh_token != NULL)
+			oauth_tracef(o, TRACE_INFO, "OAuth: the new refresh "
+			    "token replaced the old one (sealed)");
 	}
 done:
 	rc = oauth_acquire_rc(ost);

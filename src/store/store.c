@@ -611,13 +611,7 @@ store_bind_profile(struct store *st, sqlite3_stmt *s, int first,
 static const char *
 store_secret_of(const struct profile *p, const struct store_col *c)
 {
-	if (strcmp(c->key, "password") == 0)
-		return p->password;
-	if (strcmp(c->key, "proxy_password") == 0)
-		return p->proxy_password;
-	if (strcmp(c->key, "oauth_client_secret") == 0)
-		return p->oauth_client_secret;
-	return NULL;
+	return profile_secret_get(p, c->key);
 }
 
 /*

@@ -70,8 +70,7 @@ scr_edit_model_value(const struct scr_edit *e, int i)
 	const char *s;
 
 	if (e->fields[i].type == PROF_F_SECRET) {
-		s = strcmp(e->fields[i].key, "password") == 0 ?
-		    e->work->password : e->work->proxy_password;
+		s = profile_secret_get(e->work, e->fields[i].key);
 		return xstrdup(s != NULL ? s : "");
 	}
 	return profile_field_get(e->work, e->fields[i].key);

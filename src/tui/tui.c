@@ -604,9 +604,12 @@ tui_job_start(struct tui *t, const struct profile *p, struct trace *tr,
 	 * run it in the poll loop (curl multi) so Esc can stop it.
 	 */
 	if (profile_oauth_builtin(p)) {
+		int64_t t0 = oauth_now_ms();
+
 		(void)oauth_acquire(t->st, p, tr, NULL, &token, &failure);
 		o.access_token = token;
 		o.token_failure = failure;
+		o.token_ms = oauth_now_ms() - t0;
 	}
 	j = xcalloc(1, sizeof *j);
 	j->done = done;
