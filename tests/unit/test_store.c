@@ -1428,6 +1428,68 @@ test_store_errors_in_words(void **state)
 	free(cause);
 }
 
+/* The refresh token: sealed at rest, re-sealed by rekey, forgotten. */
+static void
+test_store_oauth(void **state)
+{
+	struct test_env *e = *state;
+	struct store_oauth o, got;
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	bool had;
+	int n;
+
+	test_add(e->st, "ms", NULL, TEST_PW);
+	assert_int_equal(store_oauth_get(e->st, "ms", &got, NULL), PC_OK);
+	assert_null(got.refresh_token);
+	assert_int_equal(store_oauth_get(e->st, "nosuch", &got, NULL),
+	    PC_E_NOTFOUND);
+	memset(&o, 0, sizeof o);
+	o.refresh_token = xstrdup("rt-very-secret-1");
+	o.scope = xstrdup("pop offline_access");
+	o.obtained = 100;
+	o.access_expires = 200;
+	assert_int_equal(store_oauth_put(e->st, "ms", &o, true, NULL), PC_OK);
+	assert_int_equal(store_oauth_get(e->st, "MS", &got, NULL), PC_OK);
+	assert_string_equal(got.refresh_token, "rt-very-secret-1");
+	assert_string_equal(got.scope, "pop offline_access");
+	assert_int_equal(got.obtained, 100);
+	assert_int_equal(got.access_expires, 200);
+	store_oauth_cleanup(&got);
+	/* Not in clear in the file. */
+	assert_int_equal(sqlite3_open(e->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM "
+	    "oauth_tokens WHERE refresh_enc LIKE 'v1:%' AND refresh_enc NOT "
+	    "LIKE '%secret%'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	/* A new key: the token still opens. */
+	assert_int_equal(store_rekey(e->st, NULL, &n, NULL), PC_OK);
+	assert_int_equal(n, 2);		/* the password and the token */
+	assert_int_equal(store_oauth_get(e->st, "ms", &got, NULL), PC_OK);
+	assert_string_equal(got.refresh_token, "rt-very-secret-1");
+	store_oauth_cleanup(&got);
+	assert_int_equal(store_oauth_forget(e->st, "ms", &had, NULL), PC_OK);
+	assert_true(had);
+	assert_int_equal(store_oauth_forget(e->st, "ms", &had, NULL), PC_OK);
+	assert_false(had);
+	assert_int_equal(store_oauth_get(e->st, "ms", &got, NULL), PC_OK);
+	assert_null(got.refresh_token);
+	/* Removing the profile removes its row (foreign key). */
+	assert_int_equal(store_oauth_put(e->st, "ms", &o, false, NULL), PC_OK);
+	assert_int_equal(store_remove(e->st, "ms", NULL), PC_OK);
+	assert_int_equal(sqlite3_open(e->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM "
+	    "oauth_tokens", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	store_oauth_cleanup(&o);
+}
+
 int
 main(void)
 {
@@ -1439,6 +1501,7 @@ main(void)
 		T(test_store_list_and_pages),
 		T(test_store_last_result),
 		T(test_store_capa),
+		T(test_store_oauth),
 		cmocka_unit_test(test_store_memory),
 		T(test_store_migrate_every_version),
 		T(test_store_migration_is_atomic),
