@@ -23,10 +23,10 @@ set -eu
 PACKAGES="
 	build-essential cmake pkg-config
 	libwolfssl-dev libncurses-dev libsqlite3-dev libcmocka-dev
-	libjansson-dev libcsv-dev sqlite3
+	libjansson-dev libcsv-dev sqlite3 libcurl4-openssl-dev
 	tmux
 	dovecot-pop3d microsocks tinyproxy dante-server libpam-pwdfile
-	libio-socket-socks-perl perl openssl curl jq
+	libio-socket-socks-perl perl openssl curl jq python3-authlib
 	clang libfuzzer-14-dev libclang-rt-14-dev
 	iproute2 procps util-linux time dialog
 	libcourier-unicode4 libidn12 libltdl7 libgdbm6 libgnutls30 libpcre3

@@ -38,7 +38,8 @@
 #define LOGON_MAX_STEPS 16
 
 struct logon_step {
-	const char	*name;		/* "token" "connect" "proxy" "tls" "greeting"
+	const char	*name;		/* "token" (command) "oauth" (built-in)
+					   "connect" "proxy" "tls" "greeting"
 					   "capa" "stls" "logon" "stat" "quit" */
 	int64_t		 start_us;	/* since the session started */
 	int64_t		 end_us;
@@ -116,6 +117,20 @@ struct logon_opts {
 	 * link; one round trip fewer.  Copied; NULL = ask CAPA.
 	 */
 	const char	*trusted_capa;
+	/*
+	 * Built-in OAuth2 (profile_oauth_builtin: oauth_flow device or
+	 * client_credentials): the access token the caller obtained with
+	 * oauth_acquire (SECRET; copied and wiped), used where the token
+	 * command's output would be.  Or token_failure: why none could be
+	 * had (no secret in it); the session is then done at once with
+	 * token_failed at the "oauth" step and nothing is sent.  With
+	 * neither, such a profile fails the same way.
+	 */
+	const char	*access_token;
+	const char	*token_failure;
+	int64_t		 token_ms;	/* how long getting it took: the
+					   "token" step and the session's
+					   elapsed time include it */
 };
 
 struct logon;

@@ -4,7 +4,8 @@
  * field table that gives every layer (store, CLI, JSON/CSV, TUI form) one
  * way to read and write a field by its stable key.
  *
- * The model does no I/O.  Secret fields (password, proxy_password) are held
+ * The model does no I/O.  Secret fields (password, oauth_client_secret,
+ * proxy_password) are held
  * in clear only in memory, wiped on free, and are never returned by
  * profile_field_get (it says "set" or "").
  */
@@ -39,6 +40,20 @@ enum prof_auth {
 	PROF_AUTH_OAUTHBEARER,
 	PROF_AUTH_SCRAM_SHA1,
 	PROF_AUTH_SCRAM_SHA256,
+};
+
+/* How an OAuth2 access token is obtained (xoauth2, oauthbearer). */
+enum prof_oauth_flow {
+	PROF_OAUTH_COMMAND,	/* oauth_token_cmd prints it */
+	PROF_OAUTH_DEVICE,	/* RFC 8628, authorised once, then refreshed */
+	PROF_OAUTH_CLIENT,	/* client credentials (app-only) */
+};
+
+/* Whose endpoints and default scopes (data/oauth_providers.tsv). */
+enum prof_oauth_provider {
+	PROF_OAUTH_MICROSOFT,
+	PROF_OAUTH_GOOGLE,
+	PROF_OAUTH_CUSTOM,	/* oauth_device_url, oauth_token_url */
 };
 
 enum prof_proxy {
@@ -92,6 +107,14 @@ struct profile {
 	/* Authentication */
 	enum prof_auth	 auth;
 	char		*oauth_token_cmd; /* command printing a token */
+	enum prof_oauth_flow oauth_flow;
+	enum prof_oauth_provider oauth_provider;
+	char		*oauth_tenant;	/* microsoft: tenant id or domain */
+	char		*oauth_client_id;
+	char		*oauth_client_secret; /* SECRET */
+	char		*oauth_scope;	/* NULL = the provider's default */
+	char		*oauth_device_url; /* custom: device authorization */
+	char		*oauth_token_url; /* custom: token endpoint */
 	bool		 allow_plaintext;
 
 	/* Proxy */
@@ -194,6 +217,12 @@ enum pc_err	 profile_field_set(struct profile *p, const char *key,
  * value).  Caller frees.  NULL for an unknown key.
  */
 char		*profile_field_get(const struct profile *p, const char *key);
+/*
+ * The clear value of a secret field (PROF_F_SECRET), for the code that
+ * seals it (the store, export --with-secrets) and nothing else.  Borrowed;
+ * NULL when unset or when key is not a secret field.
+ */
+const char	*profile_secret_get(const struct profile *p, const char *key);
 /* Whether the field matters given the other fields (TUI hide/disable). */
 bool		 profile_field_applies(const struct profile *p,
 		    const char *key);
@@ -206,6 +235,13 @@ const char	*profile_security_str(enum prof_security s);
 const char	*profile_auth_str(enum prof_auth a);
 const char	*profile_proxy_str(enum prof_proxy t);
 const char	*profile_verify_str(enum prof_verify v);
+const char	*profile_oauth_flow_str(enum prof_oauth_flow f);
+const char	*profile_oauth_provider_str(enum prof_oauth_provider o);
+/*
+ * Whether the profile gets its access token itself (oauth_flow device or
+ * client_credentials with an OAuth2 logon method or auto).
+ */
+bool		 profile_oauth_builtin(const struct profile *p);
 /* "tls1.2,tls1.3" style.  Caller frees. */
 char		*profile_tls_versions_str(unsigned bits);
 

@@ -73,13 +73,18 @@ struct store_audit_list {
 /* Bits of store_list.secrets. */
 #define STORE_SECRET_PASSWORD		0x01
 #define STORE_SECRET_PROXY_PASSWORD	0x02
+#define STORE_SECRET_OAUTH_CLIENT	0x04
 
-/* The STORE_SECRET_* bit of a secret field ("password", "proxy_password"). */
+/* The STORE_SECRET_* bit of a secret field ("password", "proxy_password",
+ * "oauth_client_secret"). */
 static inline unsigned
 store_secret_bit(const char *key)
 {
-	return strcmp(key, "password") == 0 ? STORE_SECRET_PASSWORD :
-	    STORE_SECRET_PROXY_PASSWORD;
+	if (strcmp(key, "password") == 0)
+		return STORE_SECRET_PASSWORD;
+	if (strcmp(key, "oauth_client_secret") == 0)
+		return STORE_SECRET_OAUTH_CLIENT;
+	return STORE_SECRET_PROXY_PASSWORD;
 }
 
 /* A list of profiles, owned. */
@@ -433,6 +438,42 @@ enum pc_err	 store_import(struct store *st, struct profile *const *list,
 enum pc_err	 store_history(struct store *st, const char *name, int limit,
 		    struct store_audit_list *out, char **cause);
 void		 store_audit_list_cleanup(struct store_audit_list *l);
+
+/*
+ * The OAuth2 state of a profile (table oauth_tokens, migration 0004):
+ * the refresh token that "popconn oauth login" obtained, sealed, and what
+ * the server said about it.  Not audited as a field change; the profile's
+ * version does not move.
+ */
+struct store_oauth {
+	char		*refresh_token;	/* SECRET: clear, or NULL = none */
+	char		*scope;		/* granted scopes, or NULL */
+	char		*token_url;	/* where it came from, or NULL */
+	int64_t		 obtained;	/* unix time of the login, 0 = none */
+	int64_t		 refreshed;	/* unix time of the last refresh */
+	int64_t		 access_expires; /* the last access token's end */
+};
+
+/* store_oauth.c */
+/*
+ * Load (st->refresh_token opened with the key: PC_E_CRYPTO when it does
+ * not open).  PC_E_NOTFOUND when the profile does not exist; a profile
+ * without a row gives PC_OK and an empty *out.  Caller cleans up.
+ */
+enum pc_err	 store_oauth_get(struct store *st, const char *name,
+		    struct store_oauth *out, char **cause);
+/*
+ * Replace the row (refresh_token sealed under the profile's identity; a
+ * NULL refresh_token stores none).  Audited as "oauth-login" when login
+ * is true (the detail never holds a token).  PC_E_NOTFOUND when there is
+ * no such profile.
+ */
+enum pc_err	 store_oauth_put(struct store *st, const char *name,
+		    const struct store_oauth *o, bool login, char **cause);
+/* Forget the row; audited as "oauth-logout".  *had: there was one. */
+enum pc_err	 store_oauth_forget(struct store *st, const char *name,
+		    bool *had, char **cause);
+void		 store_oauth_cleanup(struct store_oauth *o);
 
 /* store_key.c - key modes and key rotation. */
 /* "keyfile" or "passphrase".  Borrowed, static. */

@@ -58,6 +58,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "report", "report [--group G] [--json]", "summarise results, TLS, "
 	  "logon methods, weak settings, expiring certificates, failures",
 	  cli_cmd_report, true },
+	{ "oauth", "oauth (login | status | logout) NAME", "authorise a "
+	  "profile's built-in OAuth2 once, show or forget it", cli_cmd_oauth,
+	  false },
 	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
 	  "re-seal every secret under a new key", cli_cmd_rekey, false },
 	{ "presets", "presets", "list server presets", cli_cmd_presets, false },
@@ -99,7 +102,8 @@ cli_help(FILE *f)
 	for (i = 0; i < CLI_NCMDS; i++)
 		fprintf(f, "  %-58s %s\n", cli_cmds[i].usage,
 		    cli_cmds[i].summary);
-	fprintf(f, "\nSecret fields (password, proxy_password) are never "
+	fprintf(f, "\nSecret fields (password, proxy_password, "
+	    "oauth_client_secret) are never "
 	    "taken from the command line:\nwrite password=- to read the "
 	    "value from standard input (or a prompt).\n"
 	    "Database: --db PATH, else $POPCONN_DB, else "

@@ -84,6 +84,9 @@ int	 cli_cmd_codepages(struct cli *c);
 /* cli_test.c */
 int	 cli_cmd_test(struct cli *c);
 
+/* cli_oauth.c */
+int	 cli_cmd_oauth(struct cli *c);
+
 /* Read one line from descriptor fd (a secret).  Caller wipes. */
 enum pc_err cli_read_secret_fd(int fd, const char *what, char **out);
 int	 cli_cmd_rekey(struct cli *c);

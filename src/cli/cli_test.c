@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli_int.h"
+#include "popconn/oauth.h"
 #include "popconn/logon.h"
 #include "popconn/str.h"
 
@@ -187,12 +188,23 @@ cli_test_start(struct cli *c, const struct profile *p, struct trace *tr,
 {
 	struct logon_opts o = *lo;
 	struct logon *lg;
-	char *capa = NULL;
+	char *capa = NULL, *token = NULL, *failure = NULL;
 
 	if (trust)
 		capa = cli_test_trusted(c, p, tr);
 	o.trusted_capa = capa;
+	/* Built-in OAuth2: the token first (bounded by the timeout). */
+	if (profile_oauth_builtin(p)) {
+		int64_t t0 = oauth_now_ms();
+
+		(void)oauth_acquire(c->st, p, tr, NULL, &token, &failure);
+		o.access_token = token;
+		o.token_failure = failure;
+		o.token_ms = oauth_now_ms() - t0;
+	}
 	lg = logon_new(p, tr, &o);
+	xfree_secret(token);
+	free(failure);
 	free(capa);
 	return lg;
 }

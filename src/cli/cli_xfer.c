@@ -158,11 +158,14 @@ xfer_format(const char *opt, const char *file)
 static enum pc_err
 xfer_export_json(FILE *f, struct store_list *l, struct xfer_key *k)
 {
+	const struct prof_field *fl;
+	const char *sv;
 	json_t *o;
-	char *s, *sealed;
-	int i;
+	char *s, *sealed, *key;
+	int i, j, nf;
 	enum pc_err rc;
 
+	fl = profile_fields(&nf);
 	fputs("[", f);
 	for (i = 0; i < l->n; i++) {
 		fputs(i ? ",\n" : "\n", f);
@@ -172,24 +175,21 @@ xfer_export_json(FILE *f, struct store_list *l, struct xfer_key *k)
 			continue;
 		}
 		o = cli_profile_json(l->v[i], -1);
-		if (l->v[i]->password != NULL) {
-			rc = xfer_seal(k, l->v[i]->password, &sealed);
+		/* Every secret field, sealed under the export passphrase. */
+		for (j = 0; j < nf; j++) {
+			if (fl[j].type != PROF_F_SECRET)
+				continue;
+			sv = profile_secret_get(l->v[i], fl[j].key);
+			if (sv == NULL)
+				continue;
+			rc = xfer_seal(k, sv, &sealed);
 			if (rc) {
 				json_decref(o);
 				return rc;
 			}
-			json_object_set_new(o, "password_enc",
-			    json_string(sealed));
-			free(sealed);
-		}
-		if (l->v[i]->proxy_password != NULL) {
-			rc = xfer_seal(k, l->v[i]->proxy_password, &sealed);
-			if (rc) {
-				json_decref(o);
-				return rc;
-			}
-			json_object_set_new(o, "proxy_password_enc",
-			    json_string(sealed));
+			key = xasprintf("%s_enc", fl[j].key);
+			json_object_set_new(o, key, json_string(sealed));
+			free(key);
 			free(sealed);
 		}
 		s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
@@ -228,9 +228,8 @@ xfer_export_csv(FILE *f, struct store_list *l, struct xfer_key *k)
 	for (i = 0; i < l->n; i++) {
 		for (j = 0; j < n; j++) {
 			if (fl[j].type == PROF_F_SECRET && k != NULL) {
-				const char *sv = strcmp(fl[j].key,
-				    "password") == 0 ? l->v[i]->password :
-				    l->v[i]->proxy_password;
+				const char *sv = profile_secret_get(l->v[i],
+				    fl[j].key);
 				sealed = NULL;
 				if (sv != NULL) {
 					rc = xfer_seal(k, sv, &sealed);

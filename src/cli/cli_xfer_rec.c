@@ -286,8 +286,21 @@ out:
 static bool
 xfer_ignored_key(const char *k)
 {
-	return strcmp(k, "password_set") == 0 ||
-	    strcmp(k, "proxy_password_set") == 0 ||
+	const struct prof_field *f;
+	size_t n = strlen(k);
+	char *base;
+	bool secret;
+
+	/* "<secret>_set": what an export without secrets says. */
+	if (n > 4 && strcmp(k + n - 4, "_set") == 0) {
+		base = xstrndup(k, n - 4);
+		f = profile_field_find(base);
+		secret = f != NULL && f->type == PROF_F_SECRET;
+		free(base);
+		if (secret)
+			return true;
+	}
+	return
 	    strcmp(k, "last_result") == 0 || strcmp(k, "last_tested") == 0 ||
 	    strcmp(k, "id") == 0 || strcmp(k, "version") == 0;
 }

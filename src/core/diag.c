@@ -129,6 +129,14 @@ diag_hint_at(enum diag d, const char *step)
 		    "timeout. Servers delay a refused logon; a timeout right "
 		    "after the credentials usually means they were wrong: "
 		    "raise the timeout to see the answer.";
+	/* The built-in OAuth2 flows get their token at the "oauth" step. */
+	if (d == DIAG_TOKEN_FAILED && step != NULL &&
+	    strcmp(step, "oauth") == 0)
+		return "popconn could not get an OAuth2 access token from the "
+		    "authorization server, so nothing was sent to the mail "
+		    "server: the message gives the server's error and what to "
+		    "do (run popconn oauth login again, fix the client id, "
+		    "secret or tenant, grant consent, or reach the endpoint).";
 	return diag_hint(d);
 }
 

@@ -1142,6 +1142,8 @@ logon_new(const struct profile *p, struct trace *tr,
 		lg->opts = *opts;
 		lg->trusted = xstrdup_or_null(opts->trusted_capa);
 		lg->opts.trusted_capa = NULL;
+		lg->opts.access_token = NULL;
+		lg->opts.token_failure = NULL;
 		if (opts->xops != NULL)
 			lg->xops = *opts->xops;
 		lg->opts.xops = NULL;
@@ -1180,7 +1182,31 @@ logon_new(const struct profile *p, struct trace *tr,
 		logon_trace(lg, TRACE_INFO, "%s: auto leaves out USER, APOP, "
 		    "LOGIN and CRAM-MD5, which send the credentials in it",
 		    lg->cp_error);
-	if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
+	if (profile_oauth_builtin(p)) {
+		/* The caller ran the OAuth2 steps (oauth_acquire): their
+		 * trace is already in tr, and their time counts. */
+		if (opts != NULL && opts->token_ms > 0) {
+			lg->t0_us -= opts->token_ms * 1000;
+			lg->t0 -= opts->token_ms;
+		}
+		lg->step_pop = logon_step_begin(lg, "oauth");
+		lg->res.steps[lg->step_pop].start_us = 0;
+		if (opts != NULL && opts->access_token != NULL &&
+		    *opts->access_token != '\0') {
+			lg->token = xstrdup(opts->access_token);
+			logon_step_end(lg, lg->step_pop, true);
+			logon_trace(lg, TRACE_INFO, "OAuth2 (%s): access token "
+			    "obtained, %zu bytes (a secret: not shown)",
+			    profile_oauth_flow_str(p->oauth_flow),
+			    strlen(lg->token));
+		} else {
+			logon_finish(lg, DIAG_TOKEN_FAILED, "oauth",
+			    opts != NULL && opts->token_failure != NULL ?
+			    opts->token_failure : "no OAuth2 access token was "
+			    "obtained for the built-in flow");
+			return lg;
+		}
+	} else if (p->oauth_token_cmd != NULL && *p->oauth_token_cmd != '\0' &&
 	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
 	    p->auth == PROF_AUTH_AUTO)) {
 		lg->phase = LOGON_PH_TOKEN;

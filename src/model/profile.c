@@ -37,6 +37,19 @@ static const char *const profile_auth_labels[] = {
 	"SASL OAUTHBEARER (OAuth2 token)", "SASL SCRAM-SHA-1",
 	"SASL SCRAM-SHA-256", NULL
 };
+static const char *const profile_oauth_flow_keys[] = {
+	"command", "device", "client_credentials", NULL
+};
+static const char *const profile_oauth_flow_labels[] = {
+	"Token command", "Device code (user mailbox)",
+	"Client credentials (app-only)", NULL
+};
+static const char *const profile_oauth_provider_keys[] = {
+	"microsoft", "google", "custom", NULL
+};
+static const char *const profile_oauth_provider_labels[] = {
+	"Microsoft (Entra ID)", "Google", "Custom endpoints", NULL
+};
 static const char *const profile_proxy_keys[] = {
 	"none", "socks4", "socks4a", "socks5", "http", NULL
 };
@@ -85,10 +98,31 @@ static const struct prof_field profile_field_table[] = {
 	{ "auth", "Logon method", PROF_TAB_AUTH, PROF_F_CHOICE,
 	  profile_auth_keys, profile_auth_labels,
 	  "auto: over TLS PLAIN, LOGIN, USER; in clear SCRAM, CRAM-MD5, APOP" },
+	{ "oauth_flow", "OAuth2 flow", PROF_TAB_AUTH, PROF_F_CHOICE,
+	  profile_oauth_flow_keys, profile_oauth_flow_labels,
+	  "command (token command), device (popconn oauth login) or "
+	  "client_credentials" },
 	{ "oauth_token_cmd", "OAuth2 token command", PROF_TAB_AUTH,
 	  PROF_F_TEXT, NULL, NULL,
 	  "Command that prints an OAuth2 access token (xoauth2, "
 	  "oauthbearer)" },
+	{ "oauth_provider", "OAuth2 provider", PROF_TAB_AUTH, PROF_F_CHOICE,
+	  profile_oauth_provider_keys, profile_oauth_provider_labels,
+	  "microsoft, google or custom (then the two endpoint URLs)" },
+	{ "oauth_tenant", "Tenant", PROF_TAB_AUTH, PROF_F_TEXT, NULL, NULL,
+	  "Microsoft tenant id or domain; empty = organizations" },
+	{ "oauth_client_id", "Application (client) id", PROF_TAB_AUTH,
+	  PROF_F_TEXT, NULL, NULL, "Client id of the registered application" },
+	{ "oauth_client_secret", "Client secret", PROF_TAB_AUTH,
+	  PROF_F_SECRET, NULL, NULL,
+	  "Client secret (client_credentials; stored encrypted)" },
+	{ "oauth_scope", "Scope", PROF_TAB_AUTH, PROF_F_TEXT, NULL, NULL,
+	  "Scopes asked for; empty = the provider's default" },
+	{ "oauth_device_url", "Device authorization URL", PROF_TAB_AUTH,
+	  PROF_F_TEXT, NULL, NULL,
+	  "custom: https URL of the device authorization endpoint" },
+	{ "oauth_token_url", "Token URL", PROF_TAB_AUTH, PROF_F_TEXT, NULL,
+	  NULL, "custom: https URL of the token endpoint" },
 	{ "allow_plaintext", "Allow plaintext credentials", PROF_TAB_AUTH,
 	  PROF_F_BOOL, NULL, NULL,
 	  "Send a password over an unencrypted link (unsafe)" },
@@ -142,6 +176,12 @@ profile_free(struct profile *p)
 	free(p->tls_pin);
 	free(p->tls_ca_file);
 	free(p->oauth_token_cmd);
+	free(p->oauth_tenant);
+	free(p->oauth_client_id);
+	xfree_secret(p->oauth_client_secret);
+	free(p->oauth_scope);
+	free(p->oauth_device_url);
+	free(p->oauth_token_url);
 	free(p->proxy_address);
 	free(p->proxy_domain);
 	free(p->proxy_username);
@@ -166,6 +206,12 @@ profile_dup(const struct profile *p)
 	d->tls_pin = xstrdup_or_null(p->tls_pin);
 	d->tls_ca_file = xstrdup_or_null(p->tls_ca_file);
 	d->oauth_token_cmd = xstrdup_or_null(p->oauth_token_cmd);
+	d->oauth_tenant = xstrdup_or_null(p->oauth_tenant);
+	d->oauth_client_id = xstrdup_or_null(p->oauth_client_id);
+	d->oauth_client_secret = xstrdup_or_null(p->oauth_client_secret);
+	d->oauth_scope = xstrdup_or_null(p->oauth_scope);
+	d->oauth_device_url = xstrdup_or_null(p->oauth_device_url);
+	d->oauth_token_url = xstrdup_or_null(p->oauth_token_url);
 	d->proxy_address = xstrdup_or_null(p->proxy_address);
 	d->proxy_domain = xstrdup_or_null(p->proxy_domain);
 	d->proxy_username = xstrdup_or_null(p->proxy_username);
@@ -339,6 +385,14 @@ profile_text_slot(struct profile *p, const char *key)
 		{ "tls_pin", offsetof(struct profile, tls_pin) },
 		{ "tls_ca_file", offsetof(struct profile, tls_ca_file) },
 		{ "oauth_token_cmd", offsetof(struct profile, oauth_token_cmd) },
+		{ "oauth_tenant", offsetof(struct profile, oauth_tenant) },
+		{ "oauth_client_id", offsetof(struct profile, oauth_client_id) },
+		{ "oauth_client_secret",
+		  offsetof(struct profile, oauth_client_secret) },
+		{ "oauth_scope", offsetof(struct profile, oauth_scope) },
+		{ "oauth_device_url",
+		  offsetof(struct profile, oauth_device_url) },
+		{ "oauth_token_url", offsetof(struct profile, oauth_token_url) },
 		{ "proxy_address", offsetof(struct profile, proxy_address) },
 		{ "proxy_domain", offsetof(struct profile, proxy_domain) },
 		{ "proxy_username", offsetof(struct profile, proxy_username) },
@@ -360,6 +414,16 @@ profile_text_get(const struct profile *p, const char *key)
 	/* The slot lookup only computes an address; nothing is written. */
 	slot = profile_text_slot((struct profile *)(uintptr_t)p, key);
 	return slot == NULL ? NULL : *slot;
+}
+
+const char *
+profile_secret_get(const struct profile *p, const char *key)
+{
+	const struct prof_field *f = profile_field_find(key);
+
+	if (f == NULL || f->type != PROF_F_SECRET)
+		return NULL;
+	return profile_text_get(p, key);
 }
 
 static enum pc_err
@@ -473,6 +537,10 @@ profile_field_set(struct profile *p, const char *key, const char *value,
 			p->tls_verify = (enum prof_verify)i;
 		else if (strcmp(key, "auth") == 0)
 			p->auth = (enum prof_auth)i;
+		else if (strcmp(key, "oauth_flow") == 0)
+			p->oauth_flow = (enum prof_oauth_flow)i;
+		else if (strcmp(key, "oauth_provider") == 0)
+			p->oauth_provider = (enum prof_oauth_provider)i;
 		else
 			p->proxy_type = (enum prof_proxy)i;
 		return PC_OK;
@@ -530,6 +598,11 @@ profile_field_get(const struct profile *p, const char *key)
 			return xstrdup(profile_verify_str(p->tls_verify));
 		if (strcmp(key, "auth") == 0)
 			return xstrdup(profile_auth_str(p->auth));
+		if (strcmp(key, "oauth_flow") == 0)
+			return xstrdup(profile_oauth_flow_str(p->oauth_flow));
+		if (strcmp(key, "oauth_provider") == 0)
+			return xstrdup(profile_oauth_provider_str(
+			    p->oauth_provider));
 		return xstrdup(profile_proxy_str(p->proxy_type));
 	case PROF_F_SET:
 		return profile_tls_versions_str(p->tls_versions);
@@ -573,10 +646,28 @@ profile_field_applies(const struct profile *p, const char *key)
 	if (strcmp(key, "tls_pin") == 0)
 		return p->security != PROF_SEC_NONE &&
 		    p->tls_verify == PROF_VERIFY_PIN;
-	if (strcmp(key, "oauth_token_cmd") == 0)
-		return p->auth == PROF_AUTH_XOAUTH2 ||
-		    p->auth == PROF_AUTH_OAUTHBEARER ||
-		    p->auth == PROF_AUTH_AUTO;
+	if (strncmp(key, "oauth_", 6) == 0) {
+		if (p->auth != PROF_AUTH_XOAUTH2 &&
+		    p->auth != PROF_AUTH_OAUTHBEARER &&
+		    p->auth != PROF_AUTH_AUTO)
+			return false;
+		if (strcmp(key, "oauth_flow") == 0)
+			return true;
+		if (strcmp(key, "oauth_token_cmd") == 0)
+			return p->oauth_flow == PROF_OAUTH_COMMAND;
+		if (p->oauth_flow == PROF_OAUTH_COMMAND)
+			return false;
+		if (strcmp(key, "oauth_client_secret") == 0)
+			return p->oauth_flow == PROF_OAUTH_CLIENT;
+		if (strcmp(key, "oauth_tenant") == 0)
+			return p->oauth_provider == PROF_OAUTH_MICROSOFT;
+		if (strcmp(key, "oauth_device_url") == 0)
+			return p->oauth_provider == PROF_OAUTH_CUSTOM &&
+			    p->oauth_flow == PROF_OAUTH_DEVICE;
+		if (strcmp(key, "oauth_token_url") == 0)
+			return p->oauth_provider == PROF_OAUTH_CUSTOM;
+		return true;
+	}
 	if (strcmp(key, "proxy_address") == 0 ||
 	    strcmp(key, "proxy_port") == 0 || strcmp(key, "proxy_auth") == 0)
 		return proxy;
@@ -620,4 +711,24 @@ const char *
 profile_verify_str(enum prof_verify v)
 {
 	return profile_key_at(profile_verify_keys, 3, v);
+}
+
+const char *
+profile_oauth_flow_str(enum prof_oauth_flow f)
+{
+	return profile_key_at(profile_oauth_flow_keys, 3, f);
+}
+
+const char *
+profile_oauth_provider_str(enum prof_oauth_provider o)
+{
+	return profile_key_at(profile_oauth_provider_keys, 3, o);
+}
+
+bool
+profile_oauth_builtin(const struct profile *p)
+{
+	return p->oauth_flow != PROF_OAUTH_COMMAND &&
+	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
+	    p->auth == PROF_AUTH_AUTO);
 }

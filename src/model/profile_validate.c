@@ -228,6 +228,120 @@ profile_validate_tls(const struct profile *p, struct prof_issues *iss)
 		    "fingerprint is 64 hexadecimal digits (colons allowed)"));
 }
 
+static bool
+profile_empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+/* An https URL without spaces or control characters. */
+static bool
+profile_valid_url(const char *s)
+{
+	const char *c;
+
+	if (strncmp(s, "https://", 8) != 0 || s[8] == '\0' || s[8] == '/')
+		return false;
+	for (c = s; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return false;
+	return true;
+}
+
+static void
+profile_validate_url(const char *key, const char *v, bool required,
+    const char *why, struct prof_issues *iss)
+{
+	if (profile_empty(v)) {
+		if (required)
+			profile_issue_add(iss, key, xasprintf("%s: required %s",
+			    key, why));
+	} else if (!profile_valid_url(v))
+		profile_issue_add(iss, key, xasprintf("%s: '%s' is not an "
+		    "https:// URL", key, v));
+}
+
+/* A token or form field that travels in an HTTP body or a URL path. */
+static bool
+profile_valid_word(const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr(extra, *s) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * The built-in OAuth2 fields: what each flow needs, and what a provider
+ * can do.  Only checked when they apply (an OAuth2 logon method or auto);
+ * elsewhere they are kept but ignored.
+ */
+static void
+profile_validate_oauth(const struct profile *p, struct prof_issues *iss)
+{
+	const char *fl = profile_oauth_flow_str(p->oauth_flow);
+	char *why;
+
+	if (!profile_empty(p->oauth_client_id) &&
+	    !profile_valid_word(p->oauth_client_id, "-._~:/@"))
+		profile_issue_add(iss, "oauth_client_id", xstrdup(
+		    "oauth_client_id: holds a character a client id cannot "
+		    "hold (space or control character)"));
+	if (!profile_empty(p->oauth_tenant) &&
+	    !profile_valid_word(p->oauth_tenant, "-."))
+		profile_issue_add(iss, "oauth_tenant", xstrdup("oauth_tenant: "
+		    "a tenant is a GUID or a domain name (letters, digits, "
+		    "'-' and '.')"));
+	if (profile_has_control(p->oauth_scope))
+		profile_issue_add(iss, "oauth_scope", xstrdup("oauth_scope: "
+		    "contains a control character"));
+	if (profile_has_control(p->oauth_client_secret))
+		profile_issue_add(iss, "oauth_client_secret", xstrdup(
+		    "oauth_client_secret: contains a control character"));
+	if (!profile_oauth_builtin(p))
+		return;
+	if (profile_empty(p->oauth_client_id))
+		profile_issue_add(iss, "oauth_client_id", xasprintf(
+		    "oauth_client_id: required when oauth_flow is %s (the "
+		    "application id of the registered app: docs/oauth.md)",
+		    fl));
+	if (p->oauth_flow == PROF_OAUTH_CLIENT &&
+	    profile_empty(p->oauth_client_secret))
+		profile_issue_add(iss, "oauth_client_secret", xstrdup(
+		    "oauth_client_secret: required when oauth_flow is "
+		    "client_credentials (oauth_client_secret=- reads it)"));
+	if (p->oauth_flow == PROF_OAUTH_CLIENT &&
+	    p->oauth_provider == PROF_OAUTH_GOOGLE)
+		profile_issue_add(iss, "oauth_flow", xstrdup("oauth_flow: "
+		    "Google offers no client_credentials grant for Gmail; use "
+		    "device"));
+	if (p->oauth_flow == PROF_OAUTH_CLIENT &&
+	    p->oauth_provider == PROF_OAUTH_MICROSOFT &&
+	    (profile_empty(p->oauth_tenant) ||
+	    str_ieq(p->oauth_tenant, "common") ||
+	    str_ieq(p->oauth_tenant, "organizations") ||
+	    str_ieq(p->oauth_tenant, "consumers")))
+		profile_issue_add(iss, "oauth_tenant", xstrdup("oauth_tenant: "
+		    "app-only access (client_credentials) needs your own "
+		    "tenant id or domain, not common/organizations/consumers"));
+	if (p->oauth_provider != PROF_OAUTH_CUSTOM) {
+		if (!profile_empty(p->oauth_device_url))
+			profile_validate_url("oauth_device_url",
+			    p->oauth_device_url, false, "", iss);
+		if (!profile_empty(p->oauth_token_url))
+			profile_validate_url("oauth_token_url",
+			    p->oauth_token_url, false, "", iss);
+		return;
+	}
+	why = xasprintf("when oauth_provider is custom and oauth_flow is %s",
+	    fl);
+	profile_validate_url("oauth_device_url", p->oauth_device_url,
+	    p->oauth_flow == PROF_OAUTH_DEVICE, why, iss);
+	profile_validate_url("oauth_token_url", p->oauth_token_url, true, why,
+	    iss);
+	free(why);
+}
+
 enum pc_err
 profile_validate(const struct profile *p, struct prof_issues *out)
 {
@@ -251,10 +365,12 @@ profile_validate(const struct profile *p, struct prof_issues *out)
 		    "to 65535"));
 	profile_validate_tls(p, &iss);
 	if ((p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER) &&
+	    p->oauth_flow == PROF_OAUTH_COMMAND &&
 	    (p->oauth_token_cmd == NULL || *p->oauth_token_cmd == '\0'))
 		profile_issue_add(&iss, "oauth_token_cmd", xasprintf(
-		    "oauth_token_cmd: required when auth is %s",
-		    profile_auth_str(p->auth)));
+		    "oauth_token_cmd: required when auth is %s and "
+		    "oauth_flow is command", profile_auth_str(p->auth)));
+	profile_validate_oauth(p, &iss);
 	if (p->proxy_type != PROF_PROXY_NONE) {
 		if (p->proxy_address == NULL || *p->proxy_address == '\0')
 			profile_issue_add(&iss, "proxy_address", xstrdup(

@@ -457,12 +457,18 @@ store_row_secrets(const struct store_row *row)
 {
 	unsigned bits = 0;
 
-	/* Secret 0 is password, 1 proxy_password: field-table order, the
-	 * same as the STORE_SECRET_* bits. */
-	if (row->sealed[0] != NULL)
-		bits |= STORE_SECRET_PASSWORD;
-	if (row->sealed[1] != NULL)
-		bits |= STORE_SECRET_PROXY_PASSWORD;
+	const struct prof_field *ft;
+	int i, n, k = 0;
+
+	/* Secrets are numbered in field-table order (store_cols_init). */
+	ft = profile_fields(&n);
+	for (i = 0; i < n && k < STORE_MAX_SECRETS; i++) {
+		if (ft[i].type != PROF_F_SECRET)
+			continue;
+		if (row->sealed[k] != NULL)
+			bits |= store_secret_bit(ft[i].key);
+		k++;
+	}
 	return bits;
 }
 
@@ -605,11 +611,7 @@ store_bind_profile(struct store *st, sqlite3_stmt *s, int first,
 static const char *
 store_secret_of(const struct profile *p, const struct store_col *c)
 {
-	if (strcmp(c->key, "password") == 0)
-		return p->password;
-	if (strcmp(c->key, "proxy_password") == 0)
-		return p->proxy_password;
-	return NULL;
+	return profile_secret_get(p, c->key);
 }
 
 /*
@@ -898,7 +900,9 @@ store_has_sealed(struct store *st, bool *out, char **cause)
 	enum pc_err rc;
 
 	rc = store_prepare(st, "SELECT EXISTS (SELECT 1 FROM profiles WHERE "
-	    "password_enc IS NOT NULL OR proxy_password_enc IS NOT NULL) OR "
+	    "password_enc IS NOT NULL OR proxy_password_enc IS NOT NULL OR "
+	    "oauth_client_secret_enc IS NOT NULL) OR EXISTS (SELECT 1 FROM "
+	    "oauth_tokens WHERE refresh_enc IS NOT NULL) OR "
 	    "EXISTS (SELECT 1 FROM bulk_undo WHERE "
 	    "old_values LIKE '%\"v1:%' OR new_values LIKE '%\"v1:%')", &s,
 	    cause);
@@ -2093,6 +2097,9 @@ store_import_one(struct store_imp *im, struct profile *p, int64_t *id,
 		merged->password = xstrdup_or_null(old.p->password);
 	if (merged->proxy_password == NULL)
 		merged->proxy_password = xstrdup_or_null(old.p->proxy_password);
+	if (merged->oauth_client_secret == NULL)
+		merged->oauth_client_secret =
+		    xstrdup_or_null(old.p->oauth_client_secret);
 	*id = old.p->id;
 	*version = old.p->version;
 	audit_diff(old.p, merged, &fields, &detail);

@@ -20,7 +20,7 @@
 #define STORE_KEYCHECK_AAD	"popconn/v1/keycheck"
 #define STORE_KEYCHECK_TEXT	"popconn key check v1"
 /* Secrets of one profile (see STORE_SECRET_* in store.h). */
-#define STORE_MAX_SECRETS	2
+#define STORE_MAX_SECRETS	3
 
 /* How a column of the profiles table holds its field. */
 enum store_ctype {

@@ -32,13 +32,25 @@ store_rekey_column(struct store *st, const unsigned char *old,
 	int src;
 	enum pc_err rc;
 
-	sql = xasprintf("SELECT id, uid, %s FROM profiles WHERE %s IS NOT "
-	    "NULL", col, col);
+	/* The refresh token lives in its own table, keyed by profile id. */
+	bool tok = strcmp(col, "refresh_enc") == 0;
+
+	if (tok)
+		sql = xasprintf("SELECT p.id, p.uid, o.%s FROM oauth_tokens o "
+		    "JOIN profiles p ON p.id = o.profile_id WHERE o.%s IS NOT "
+		    "NULL", col, col);
+	else
+		sql = xasprintf("SELECT id, uid, %s FROM profiles WHERE %s IS "
+		    "NOT NULL", col, col);
 	rc = store_prepare(st, sql, &sel, cause);
 	free(sql);
 	if (rc)
 		return rc;
-	sql = xasprintf("UPDATE profiles SET %s = ? WHERE id = ?", col);
+	if (tok)
+		sql = xasprintf("UPDATE oauth_tokens SET %s = ? WHERE "
+		    "profile_id = ?", col);
+	else
+		sql = xasprintf("UPDATE profiles SET %s = ? WHERE id = ?", col);
 	rc = store_prepare(st, sql, &upd, cause);
 	free(sql);
 	if (rc)
@@ -121,6 +133,12 @@ store_rekey(struct store *st, const char *passphrase, int *nsecrets,
 	if (rc == PC_OK)
 		rc = store_rekey_column(st, old, "proxy_password_enc",
 		    "proxy_password", &n, cause);
+	if (rc == PC_OK)
+		rc = store_rekey_column(st, old, "oauth_client_secret_enc",
+		    "oauth_client_secret", &n, cause);
+	if (rc == PC_OK)
+		rc = store_rekey_column(st, old, "refresh_enc",
+		    "oauth_refresh_token", &n, cause);
 	if (rc)
 		goto fail;
 	/* The undo record holds values sealed under the old key. */

@@ -72,8 +72,7 @@ scr_edit_model_value(const struct scr_edit *e, int i)
 	const char *s;
 
 	if (e->fields[i].type == PROF_F_SECRET) {
-		s = strcmp(e->fields[i].key, "password") == 0 ?
-		    e->work->password : e->work->proxy_password;
+		s = profile_secret_get(e->work, e->fields[i].key);
 		return xstrdup(s != NULL ? s : "");
 	}
 	return profile_field_get(e->work, e->fields[i].key);
@@ -369,6 +368,10 @@ scr_edit_draw(struct tui *t, struct tui_screen *s)
 
 	keys[n++] = (struct wdg_key){ "^S", "save", false };
 	keys[n++] = (struct wdg_key){ "^T", "test", false };
+	if (wdg_form_page(e->form) == PROF_TAB_AUTH &&
+	    e->work->oauth_flow == PROF_OAUTH_DEVICE &&
+	    profile_oauth_builtin(e->work))
+		keys[n++] = (struct wdg_key){ "^Y", "authenticate", false };
 	if (cur >= 0) {
 		switch (wdg_form_type(e->form, cur)) {
 		case WDG_F_CHOICE:
@@ -669,6 +672,29 @@ scr_edit_test(struct tui *t, struct scr_edit *e)
 	    !scr_edit_dirty(e));
 }
 
+/*
+ * ^Y: the device login for the saved profile (the refresh token belongs
+ * to a saved profile, so unsaved changes are saved first by the user).
+ */
+static void
+scr_edit_authenticate(struct tui *t, struct scr_edit *e)
+{
+	scr_edit_commit_current(e);
+	if (e->work->oauth_flow != PROF_OAUTH_DEVICE ||
+	    !profile_oauth_builtin(e->work)) {
+		tui_msg(t, TUI_MSG_ERROR, "Authenticate (^Y) is for "
+		    "oauth_flow=device with an OAuth2 logon method (xoauth2, "
+		    "oauthbearer or auto)");
+		return;
+	}
+	if (e->work->id == 0 || scr_edit_dirty(e)) {
+		tui_msg(t, TUI_MSG_ERROR, "save the profile first (^S): the "
+		    "refresh token is kept with the saved profile");
+		return;
+	}
+	scr_oauth_enter(t, profile_dup(e->work));
+}
+
 static int
 scr_edit_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 {
@@ -692,6 +718,10 @@ scr_edit_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 	}
 	if (tui_key_is(k, TUI_CTRL('t')) || tui_key_fn(k, KEY_F(5))) {
 		scr_edit_test(t, e);
+		return TUI_REDRAW;
+	}
+	if (tui_key_is(k, TUI_CTRL('y')) || tui_key_fn(k, KEY_F(6))) {
+		scr_edit_authenticate(t, e);
 		return TUI_REDRAW;
 	}
 	if (tui_key_is(k, TUI_CTRL('g')) || tui_key_fn(k, KEY_F(1))) {

@@ -1877,6 +1877,8 @@ static const char *const scr_list_help_edit[] = {
 	"                     field is marked with ! and its message shows)",
 	"  ^T                 test logon with the values on screen (saved",
 	"                     or not)",
+	"  ^Y, F6             Authenticate: the OAuth2 device login of a saved",
+	"                     profile with oauth_flow=device (Esc cancels)",
 	"  Esc                close (asks when there are unsaved changes)",
 	"  ^O                 the recent messages in full",
 	"  ^G                 this help",

@@ -431,6 +431,8 @@ void		 scr_list_enter(struct tui *t);
 void		 scr_edit_enter(struct tui *t, struct profile *p);
 /* scr_logon.c: test p (taken); record: store the result under its name. */
 void		 scr_logon_enter(struct tui *t, struct profile *p, bool record);
+/* scr_oauth.c: the device login (Authenticate) for p (taken; saved). */
+void		 scr_oauth_enter(struct tui *t, struct profile *p);
 /* Save events of tr and res (may be NULL) as text to path. */
 enum pc_err	 scr_logon_save(const char *path, const struct trace *tr,
 		    const char *name, const struct logon_result *res,

@@ -27,7 +27,7 @@ shot() {
 	echo "wrote docs/screens/$2.txt"
 }
 
-pc add office --preset office365 group=Customers username=ops@contoso.example \
+pc add office --preset office365 group=Customers username=ops@contoso.example oauth_flow=command \
 	oauth_token_cmd='pass show contoso/token' >/dev/null 2>&1
 pc add gmail-support --preset gmail group=Customers \
 	username=support@example.com >/dev/null 2>&1

@@ -63,7 +63,7 @@ tui_wait P 'e edit'
 tui_keys P C-o
 tui_expect P 'Recent messages \(newest last\)' "^O opens the recent messages"
 tui_expect P '^ [0-9:]{8} Office 365: Microsoft 365 needs OAuth2' "the preset note is there, with its time"
-tui_expect P '^ +oauth_token_cmd\.$' "in full (wrapped, not cut)"
+tui_expect P '^ +run popconn oauth login \(docs/oauth\.md\)\.$' "in full (wrapped, not cut)"
 tui_keys P Escape '?'
 tui_expect P '\^O +the recent messages in full' "the help names ^O"
 tui_keys P Escape

@@ -380,7 +380,7 @@ test_profile_field_table_roundtrip(void **state)
 	profile_field_set(a, "proxy_port", "3128", NULL);
 	b = profile_new();
 	f = profile_fields(&n);
-	assert_int_equal(n, 23);
+	assert_int_equal(n, 31);
 	for (i = 0; i < n; i++) {
 		v = profile_field_get(a, f[i].key);
 		assert_non_null(v);
@@ -454,6 +454,138 @@ test_profile_presets(void **state)
 	assert_null(presets_find("nosuch"));
 }
 
+/* Validation of p; the message for key (NULL when none).  Caller frees. */
+static char *
+issue_of(const struct profile *p, const char *key)
+{
+	struct prof_issues iss;
+	const struct prof_issue *i;
+	char *m;
+
+	profile_validate(p, &iss);
+	i = profile_issues_find(&iss, key);
+	m = i == NULL ? NULL : xstrdup(i->message);
+	profile_issues_cleanup(&iss);
+	return m;
+}
+
+static void
+set_ok(struct profile *p, const char *key, const char *value)
+{
+	assert_int_equal(profile_field_set(p, key, value, NULL), PC_OK);
+}
+
+static void
+test_profile_oauth_builtin(void **state)
+{
+	struct profile *p = valid_profile();
+	char *m, *v;
+
+	(void)state;
+	set_ok(p, "auth", "xoauth2");
+	set_ok(p, "oauth_flow", "device");
+	/* No token command needed; a client id is. */
+	assert_null(issue_of(p, "oauth_token_cmd"));
+	m = issue_of(p, "oauth_client_id");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "oauth_client_id: required"));
+	free(m);
+	set_ok(p, "oauth_client_id", "0a1b-c2");
+	assert_null(issue_of(p, "oauth_client_id"));
+	assert_true(profile_oauth_builtin(p));
+	/* Client credentials: a secret and a real tenant (Microsoft). */
+	set_ok(p, "oauth_flow", "client_credentials");
+	m = issue_of(p, "oauth_client_secret");
+	assert_non_null(m);
+	free(m);
+	m = issue_of(p, "oauth_tenant");
+	assert_non_null(strstr(m, "oauth_tenant:"));
+	free(m);
+	set_ok(p, "oauth_tenant", "common");
+	m = issue_of(p, "oauth_tenant");
+	assert_non_null(m);
+	free(m);
+	set_ok(p, "oauth_tenant", "contoso.onmicrosoft.com");
+	assert_null(issue_of(p, "oauth_tenant"));
+	set_ok(p, "oauth_client_secret", "s3cret");
+	assert_null(issue_of(p, "oauth_client_secret"));
+	v = profile_field_get(p, "oauth_client_secret");
+	assert_string_equal(v, "set");
+	free(v);
+	/* Google has no client credentials for Gmail. */
+	set_ok(p, "oauth_provider", "google");
+	m = issue_of(p, "oauth_flow");
+	assert_non_null(m);
+	free(m);
+	/* Custom: both URLs, https only. */
+	set_ok(p, "oauth_provider", "custom");
+	set_ok(p, "oauth_flow", "device");
+	m = issue_of(p, "oauth_device_url");
+	assert_non_null(strstr(m, "oauth_device_url: required"));
+	free(m);
+	set_ok(p, "oauth_device_url", "http://idp.example/device");
+	m = issue_of(p, "oauth_device_url");
+	assert_non_null(strstr(m, "https"));
+	free(m);
+	set_ok(p, "oauth_device_url", "https://idp.example/device");
+	set_ok(p, "oauth_token_url", "https://idp.example/token");
+	assert_null(issue_of(p, "oauth_device_url"));
+	assert_null(issue_of(p, "oauth_token_url"));
+	/* A client id that would break a form body. */
+	set_ok(p, "oauth_client_id", "a b");
+	m = issue_of(p, "oauth_client_id");
+	assert_non_null(m);
+	free(m);
+	/* With another logon method the fields are ignored. */
+	set_ok(p, "auth", "plain");
+	assert_false(profile_oauth_builtin(p));
+	assert_false(profile_field_applies(p, "oauth_client_secret"));
+	profile_free(p);
+}
+
+static void
+test_profile_oauth_endpoints(void **state)
+{
+	struct profile *p = valid_profile();
+	struct oauth_endpoints e;
+	const struct preset *ps;
+	char *cause = NULL;
+
+	(void)state;
+	ps = presets_find("office365");
+	assert_int_equal(presets_apply(ps, p, NULL), PC_OK);
+	assert_int_equal(p->oauth_flow, PROF_OAUTH_DEVICE);
+	assert_int_equal(p->oauth_provider, PROF_OAUTH_MICROSOFT);
+	assert_int_equal(presets_oauth_endpoints(p, &e, NULL), PC_OK);
+	assert_string_equal(e.device_url, "https://login.microsoftonline.com/"
+	    "organizations/oauth2/v2.0/devicecode");
+	assert_string_equal(e.token_url, "https://login.microsoftonline.com/"
+	    "organizations/oauth2/v2.0/token");
+	assert_string_equal(e.scope, "https://outlook.office.com/"
+	    "POP.AccessAsUser.All offline_access");
+	presets_oauth_cleanup(&e);
+	set_ok(p, "oauth_flow", "client_credentials");
+	set_ok(p, "oauth_tenant", "contoso.example");
+	assert_int_equal(presets_oauth_endpoints(p, &e, NULL), PC_OK);
+	assert_null(e.device_url);
+	assert_string_equal(e.token_url, "https://login.microsoftonline.com/"
+	    "contoso.example/oauth2/v2.0/token");
+	assert_string_equal(e.scope, "https://outlook.office365.com/.default");
+	presets_oauth_cleanup(&e);
+	set_ok(p, "oauth_provider", "google");
+	assert_int_equal(presets_oauth_endpoints(p, &e, &cause),
+	    PC_E_INVALID);
+	assert_non_null(strstr(cause, "oauth_flow"));
+	free(cause);
+	set_ok(p, "oauth_flow", "device");
+	set_ok(p, "oauth_scope", "https://mail.google.com/ openid");
+	assert_int_equal(presets_oauth_endpoints(p, &e, NULL), PC_OK);
+	assert_string_equal(e.token_url, "https://oauth2.googleapis.com/token");
+	assert_string_equal(e.scope, "https://mail.google.com/ openid");
+	presets_oauth_cleanup(&e);
+	profile_free(p);
+}
+
 int
 main(void)
 {
@@ -473,6 +605,8 @@ main(void)
 		cmocka_unit_test(test_profile_port_rule),
 		cmocka_unit_test(test_profile_field_table_roundtrip),
 		cmocka_unit_test(test_profile_presets),
+		cmocka_unit_test(test_profile_oauth_builtin),
+		cmocka_unit_test(test_profile_oauth_endpoints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

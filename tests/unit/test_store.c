@@ -621,15 +621,41 @@ test_fixture_v3(sqlite3 *h, const unsigned char *key)
 	    "5 FROM profiles", NULL, NULL, NULL), SQLITE_OK);
 }
 
+/* Version 4 adds the OAuth2 fields and a sealed refresh token. */
+static void
+test_fixture_v4(sqlite3 *h, const unsigned char *key)
+{
+	char *aad, *sealed, *sql;
+	const unsigned char *uid;
+	sqlite3_stmt *s;
+
+	test_fixture_v3(h, key);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT uid FROM profiles",
+	    -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	uid = sqlite3_column_text(s, 0);
+	aad = xasprintf("popconn/v1/%s/oauth_refresh_token", uid);
+	assert_int_equal(secret_seal(key, "fixture-refresh", aad, &sealed),
+	    PC_OK);
+	sqlite3_finalize(s);
+	sql = xasprintf("INSERT INTO oauth_tokens (profile_id, refresh_enc, "
+	    "scope, obtained) SELECT id, '%s', 'pop', 1 FROM profiles",
+	    sealed);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	free(sealed);
+	free(aad);
+}
+
 /*
  * Version 5 adds audit.bulk_id: a bulk change of the fixture (timeout 40
- * -> 45) with its undo record and its audit row.  Builds on version 3's
- * fixture (version 4 adds only OAuth2 columns and a table it leaves empty).
+ * -> 45) with its undo record and its audit row.  Builds on version 4's
+ * fixture.
  */
 static void
 test_fixture_v5(sqlite3 *h, const unsigned char *key)
 {
-	test_fixture_v3(h, key);
+	test_fixture_v4(h, key);
 	assert_int_equal(sqlite3_exec(h, "INSERT INTO bulk_ops (id, time, "
 	    "os_user, columns, nprofiles) VALUES (7, 1, 'old', 'timeout', 1); "
 	    "INSERT INTO bulk_undo (op_id, profile_id, version_after, "
@@ -647,7 +673,7 @@ static const test_fixture_fn test_fixtures[] = {
 	test_fixture_v1,
 	test_fixture_v2,
 	test_fixture_v3,
-	test_fixture_v3,	/* 4: 0004_oauth adds no rows here */
+	test_fixture_v4,
 	test_fixture_v5,
 };
 
@@ -725,6 +751,16 @@ test_store_migrate_every_version(void **state)
 			assert_int_equal(p->codepage, 1252);
 			assert_int_equal(p->timeout, 45);
 			assert_int_equal(p->version, 3);
+			assert_int_equal(p->oauth_flow, PROF_OAUTH_COMMAND);
+			if (k >= 4) {
+				struct store_oauth o;
+
+				assert_int_equal(store_oauth_get(st, "fixture",
+				    &o, NULL), PC_OK);
+				assert_string_equal(o.refresh_token,
+				    "fixture-refresh");
+				store_oauth_cleanup(&o);
+			}
 			/* A bulk change recorded at version 5 is found by
 			 * its ID; none before. */
 			test_migrated_undo(st, k >= 5);
@@ -1717,6 +1753,68 @@ test_store_errors_in_words(void **state)
 	free(cause);
 }
 
+/* The refresh token: sealed at rest, re-sealed by rekey, forgotten. */
+static void
+test_store_oauth(void **state)
+{
+	struct test_env *e = *state;
+	struct store_oauth o, got;
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	bool had;
+	int n;
+
+	test_add(e->st, "ms", NULL, TEST_PW);
+	assert_int_equal(store_oauth_get(e->st, "ms", &got, NULL), PC_OK);
+	assert_null(got.refresh_token);
+	assert_int_equal(store_oauth_get(e->st, "nosuch", &got, NULL),
+	    PC_E_NOTFOUND);
+	memset(&o, 0, sizeof o);
+	o.refresh_token = xstrdup("rt-very-secret-1");
+	o.scope = xstrdup("pop offline_access");
+	o.obtained = 100;
+	o.access_expires = 200;
+	assert_int_equal(store_oauth_put(e->st, "ms", &o, true, NULL), PC_OK);
+	assert_int_equal(store_oauth_get(e->st, "MS", &got, NULL), PC_OK);
+	assert_string_equal(got.refresh_token, "rt-very-secret-1");
+	assert_string_equal(got.scope, "pop offline_access");
+	assert_int_equal(got.obtained, 100);
+	assert_int_equal(got.access_expires, 200);
+	store_oauth_cleanup(&got);
+	/* Not in clear in the file. */
+	assert_int_equal(sqlite3_open(e->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM "
+	    "oauth_tokens WHERE refresh_enc LIKE 'v1:%' AND refresh_enc NOT "
+	    "LIKE '%secret%'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 1);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	/* A new key: the token still opens. */
+	assert_int_equal(store_rekey(e->st, NULL, &n, NULL), PC_OK);
+	assert_int_equal(n, 2);		/* the password and the token */
+	assert_int_equal(store_oauth_get(e->st, "ms", &got, NULL), PC_OK);
+	assert_string_equal(got.refresh_token, "rt-very-secret-1");
+	store_oauth_cleanup(&got);
+	assert_int_equal(store_oauth_forget(e->st, "ms", &had, NULL), PC_OK);
+	assert_true(had);
+	assert_int_equal(store_oauth_forget(e->st, "ms", &had, NULL), PC_OK);
+	assert_false(had);
+	assert_int_equal(store_oauth_get(e->st, "ms", &got, NULL), PC_OK);
+	assert_null(got.refresh_token);
+	/* Removing the profile removes its row (foreign key). */
+	assert_int_equal(store_oauth_put(e->st, "ms", &o, false, NULL), PC_OK);
+	assert_int_equal(store_remove(e->st, "ms", NULL), PC_OK);
+	assert_int_equal(sqlite3_open(e->db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM "
+	    "oauth_tokens", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	store_oauth_cleanup(&o);
+}
+
 int
 main(void)
 {
@@ -1728,6 +1826,7 @@ main(void)
 		T(test_store_list_and_pages),
 		T(test_store_last_result),
 		T(test_store_capa),
+		T(test_store_oauth),
 		cmocka_unit_test(test_store_memory),
 		T(test_store_migrate_every_version),
 		T(test_store_migration_is_atomic),

@@ -1,0 +1,227 @@
+/*
+ * store_oauth.c - the OAuth2 state of a profile (table oauth_tokens,
+ * migration 0004): the refresh token that "popconn oauth login" obtained,
+ * sealed with the store's key under the profile's identity like a
+ * password, the granted scopes and the times the status shows.  A login
+ * and a logout are audited (never the token); a rotation at a test logon
+ * is not a change of the profile and is not.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define STORE_OAUTH_AAD_KEY	"oauth_refresh_token"
+
+void
+store_oauth_cleanup(struct store_oauth *o)
+{
+	if (o == NULL)
+		return;
+	xfree_secret(o->refresh_token);
+	free(o->scope);
+	free(o->token_url);
+	memset(o, 0, sizeof *o);
+}
+
+/* The row id and identity of a profile.  PC_E_NOTFOUND when none. */
+static enum pc_err
+store_oauth_profile(struct store *st, const char *name, int64_t *id,
+    char **uid, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	enum pc_err rc;
+	int src;
+
+	rc = store_prepare(st, "SELECT id, uid, name FROM profiles WHERE "
+	    "name = ?", &s, cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		*uid = xstrdup((const char *)sqlite3_column_text(s, 1));
+	} else if (src == SQLITE_DONE)
+		rc = store_fail(cause, PC_E_NOTFOUND, "no profile named '%s'",
+		    name);
+	else
+		rc = store_db_fail(st, "read", src, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static char *
+store_oauth_col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t == NULL ? NULL : xstrdup((const char *)t);
+}
+
+enum pc_err
+store_oauth_get(struct store *st, const char *name, struct store_oauth *out,
+    char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *enc;
+	char *uid = NULL, *aad = NULL;
+	int64_t id;
+	enum pc_err rc;
+	int src;
+
+	memset(out, 0, sizeof *out);
+	rc = store_oauth_profile(st, name, &id, &uid, cause);
+	if (rc)
+		return rc;
+	rc = store_prepare(st, "SELECT refresh_enc, scope, token_url, "
+	    "obtained, refreshed, access_expires FROM oauth_tokens WHERE "
+	    "profile_id = ?", &s, cause);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	src = sqlite3_step(s);
+	if (src == SQLITE_DONE)
+		goto out;
+	if (src != SQLITE_ROW) {
+		rc = store_db_fail(st, "read", src, cause);
+		goto out;
+	}
+	out->scope = store_oauth_col_text(s, 1);
+	out->token_url = store_oauth_col_text(s, 2);
+	out->obtained = sqlite3_column_int64(s, 3);
+	out->refreshed = sqlite3_column_int64(s, 4);
+	out->access_expires = sqlite3_column_int64(s, 5);
+	enc = sqlite3_column_text(s, 0);
+	if (enc != NULL) {
+		aad = store_aad(uid, STORE_OAUTH_AAD_KEY);
+		if (secret_open(st->key, (const char *)enc, aad,
+		    &out->refresh_token) != PC_OK) {
+			rc = store_fail(cause, PC_E_CRYPTO, "cannot decrypt "
+			    "the OAuth2 refresh token of profile '%s': the "
+			    "key does not match it or it was altered", name);
+			store_oauth_cleanup(out);
+		}
+	}
+out:
+	sqlite3_finalize(s);
+	free(uid);
+	free(aad);
+	return rc;
+}
+
+enum pc_err
+store_oauth_put(struct store *st, const char *name,
+    const struct store_oauth *o, bool login, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	char *uid = NULL, *aad = NULL, *sealed = NULL, *detail = NULL;
+	int64_t id;
+	enum pc_err rc;
+	int src;
+
+	rc = store_begin(st, true, cause);
+	if (rc)
+		return rc;
+	rc = store_oauth_profile(st, name, &id, &uid, cause);
+	if (rc)
+		goto fail;
+	if (o->refresh_token != NULL) {
+		aad = store_aad(uid, STORE_OAUTH_AAD_KEY);
+		rc = secret_seal(st->key, o->refresh_token, aad, &sealed);
+		if (rc) {
+			rc = store_fail(cause, PC_E_CRYPTO, "cannot seal the "
+			    "refresh token");
+			goto fail;
+		}
+	}
+	rc = store_prepare(st, "INSERT OR REPLACE INTO oauth_tokens "
+	    "(profile_id, refresh_enc, scope, token_url, obtained, refreshed, "
+	    "access_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", &s, cause);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	if (sealed != NULL)
+		sqlite3_bind_text(s, 2, sealed, -1, SQLITE_STATIC);
+	if (o->scope != NULL)
+		sqlite3_bind_text(s, 3, o->scope, -1, SQLITE_STATIC);
+	if (o->token_url != NULL)
+		sqlite3_bind_text(s, 4, o->token_url, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, o->obtained);
+	if (o->refreshed != 0)
+		sqlite3_bind_int64(s, 6, o->refreshed);
+	if (o->access_expires != 0)
+		sqlite3_bind_int64(s, 7, o->access_expires);
+	src = sqlite3_step(s);
+	if (src != SQLITE_DONE) {
+		rc = store_db_fail(st, "write", src, cause);
+		goto fail;
+	}
+	if (login) {
+		detail = xasprintf("refresh token %s; scope: %s",
+		    o->refresh_token != NULL ? "stored" : "none",
+		    o->scope != NULL ? o->scope : "(not said)");
+		rc = audit_add(st, name, id, "oauth-login", "", detail, cause);
+		if (rc)
+			goto fail;
+	}
+	rc = store_commit(st, cause);
+	if (rc)
+		goto fail;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(s);
+	free(uid);
+	free(aad);
+	free(sealed);
+	free(detail);
+	return rc;
+}
+
+enum pc_err
+store_oauth_forget(struct store *st, const char *name, bool *had,
+    char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	char *uid = NULL;
+	int64_t id;
+	enum pc_err rc;
+	int src;
+
+	*had = false;
+	rc = store_begin(st, true, cause);
+	if (rc)
+		return rc;
+	rc = store_oauth_profile(st, name, &id, &uid, cause);
+	if (rc)
+		goto fail;
+	rc = store_prepare(st, "DELETE FROM oauth_tokens WHERE profile_id = ?",
+	    &s, cause);
+	if (rc)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	src = sqlite3_step(s);
+	if (src != SQLITE_DONE) {
+		rc = store_db_fail(st, "write", src, cause);
+		goto fail;
+	}
+	*had = sqlite3_changes(st->db) > 0;
+	if (*had) {
+		rc = audit_add(st, name, id, "oauth-logout", "",
+		    "refresh token forgotten", cause);
+		if (rc)
+			goto fail;
+	}
+	rc = store_commit(st, cause);
+	if (rc)
+		goto fail;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(s);
+	free(uid);
+	return rc;
+}
