@@ -233,7 +233,8 @@ cli_check_run(struct cli *c, struct store_list *l, long jobs,
 				continue;
 			run[i].tr = trace_new(64);
 			run[i].idx = next;
-			run[i].lg = logon_new(l->v[next], run[i].tr, NULL);
+			run[i].lg = cli_test_start(c, l->v[next], run[i].tr,
+			    NULL, false);
 			next++;
 		}
 		nf = 0;

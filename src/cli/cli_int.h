@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "popconn/cli.h"
+#include "popconn/logon.h"
 #include "popconn/err.h"
 #include "popconn/store.h"
 #include "popconn/xmalloc.h"
@@ -83,6 +84,13 @@ int	 cli_cmd_codepages(struct cli *c);
 
 /* cli_test.c */
 int	 cli_cmd_test(struct cli *c);
+/*
+ * Start one test logon of p, as every command that tests does: the saved
+ * capabilities when trust is asked for, the built-in OAuth2 token first.
+ * lo may be NULL (the defaults).
+ */
+struct logon	*cli_test_start(struct cli *c, const struct profile *p,
+		    struct trace *tr, const struct logon_opts *lo, bool trust);
 
 /* cli_oauth.c */
 int	 cli_cmd_oauth(struct cli *c);

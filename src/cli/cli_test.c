@@ -182,14 +182,18 @@ cli_test_keep_capa(struct cli *c, const struct profile *p,
 }
 
 /* The options of one session: lo, plus trusted lines when asked for. */
-static struct logon *
+struct logon *
 cli_test_start(struct cli *c, const struct profile *p, struct trace *tr,
     const struct logon_opts *lo, bool trust)
 {
-	struct logon_opts o = *lo;
+	struct logon_opts o;
 	struct logon *lg;
 	char *capa = NULL, *token = NULL, *failure = NULL;
 
+	if (lo != NULL)
+		o = *lo;
+	else
+		memset(&o, 0, sizeof o);
 	if (trust)
 		capa = cli_test_trusted(c, p, tr);
 	o.trusted_capa = capa;
