@@ -52,6 +52,19 @@ cli_apply_assigns(struct profile *p, char **args, int n)
 	return CLI_EXIT_OK;
 }
 
+/* Whether one of the FIELD=VALUE arguments sets key. */
+static bool
+cli_assigns_key(char **args, int n, const char *key)
+{
+	size_t len = strlen(key);
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(args[i], key, len) == 0 && args[i][len] == '=')
+			return true;
+	return false;
+}
+
 static int
 cli_validate(const struct profile *p)
 {
@@ -240,6 +253,7 @@ cli_cmd_add(struct cli *c)
 	enum pc_err rc;
 	int i, nassign = 0, ret;
 	char **assign;
+	bool flow_given;
 
 	assign = xcalloc((size_t)c->argc + 1, sizeof *assign);
 	for (i = 0; i < c->argc; i++) {
@@ -275,9 +289,18 @@ cli_cmd_add(struct cli *c)
 		free(cause);
 		goto out;
 	}
+	flow_given = cli_assigns_key(assign, nassign, "oauth_flow");
 	ret = cli_apply_assigns(p, assign, nassign);
 	if (ret)
 		goto out;
+	/*
+	 * A preset's built-in OAuth2 flow yields to a token command given
+	 * here without an oauth_flow: "add X --preset office365
+	 * oauth_token_cmd=..." keeps meaning what it meant before issue 15.
+	 */
+	if (ps != NULL && ps->has_oauth && p->oauth_token_cmd != NULL &&
+	    !flow_given)
+		p->oauth_flow = PROF_OAUTH_COMMAND;
 	ret = cli_validate(p);
 	if (ret)
 		goto out;

@@ -169,41 +169,29 @@ static char *
 oauth_show(const struct oauth *o, const char *s)
 {
 	struct buf b;
-	char *esc, *at;
+	const char *at, *from;
+	char *cur, *esc;
 	size_t n;
 	int i;
-	bool hit;
 
-	buf_init(&b, 0);
-	buf_addstr(&b, s);
-	do {
-		hit = false;
-		for (i = 0; i < OAUTH_MAX_SECRETS; i++) {
-			if (o->secrets[i] == NULL || *o->secrets[i] == '\0')
-				continue;
-			at = strstr(b.data == NULL ? "" : b.data,
-			    o->secrets[i]);
-			if (at == NULL)
-				continue;
-			n = strlen(o->secrets[i]);
-			/* "<redacted>" in place: build it anew. */
-			{
-				struct buf r;
-				size_t off = (size_t)(at - b.data);
-
-				buf_init(&r, 0);
-				buf_add(&r, b.data, off);
-				buf_addstr(&r, "<redacted>");
-				buf_addstr(&r, at + n);
-				buf_cleanup(&b);
-				b = r;
-			}
-			hit = true;
+	cur = xstrdup(s);
+	for (i = 0; i < OAUTH_MAX_SECRETS; i++) {
+		if (o->secrets[i] == NULL || *o->secrets[i] == '\0')
+			continue;
+		n = strlen(o->secrets[i]);
+		/* One forward scan: the mask itself is never searched. */
+		buf_init(&b, 0);
+		for (from = cur; (at = strstr(from, o->secrets[i])) != NULL;
+		    from = at + n) {
+			buf_add(&b, from, (size_t)(at - from));
+			buf_addstr(&b, "<redacted>");
 		}
-	} while (hit);
-	esc = str_escape(b.data == NULL ? "" : b.data,
-	    b.data == NULL ? 0 : b.len);
-	buf_cleanup(&b);
+		buf_addstr(&b, from);
+		free(cur);
+		cur = buf_take(&b);
+	}
+	esc = str_escape(cur, strlen(cur));
+	free(cur);
 	/* Keep a runaway description to one screen line or so. */
 	if (strlen(esc) > 300)
 		strcpy(esc + 297, "...");

@@ -104,6 +104,28 @@ refresh_at_server() {
 		--data-urlencode "refresh_token=$1"
 }
 
+# --- the Office 365 preset ------------------------------------------------
+run "$PC" add o365 --preset office365 username=u@contoso.example
+keep
+expect_rc 2 "office365 preset without a client id is refused"
+expect_err "oauth_client_id: required when oauth_flow is device" "the message names oauth_client_id"
+run "$PC" add o365 --preset office365 username=u@contoso.example oauth_client_id=0a1b2c3d
+keep
+expect_rc 0 "office365 preset with a client id"
+expect_stored o365 oauth_flow '"device"' "the preset chose the device flow"
+expect_stored o365 oauth_provider '"microsoft"' "the preset chose Microsoft"
+run "$PC" oauth status o365
+keep
+expect_out "^token endpoint: https://login.microsoftonline.com/organizations/oauth2/v2.0/token\$" \
+	"status: Microsoft's token endpoint, default tenant"
+expect_out "^scope asked: +https://outlook.office.com/POP.AccessAsUser.All offline_access\$" \
+	"status: Microsoft's POP scope"
+run "$PC" add o365cmd --preset office365 oauth_token_cmd=true
+keep
+expect_stored o365cmd oauth_flow '"command"' "a token command given with the preset keeps the command flow"
+run "$PC" rm o365
+run "$PC" rm o365cmd
+
 # --- never authorised ---------------------------------------------------
 add dev popconn-device
 run "$PC" test dev --json
