@@ -27,6 +27,7 @@ PACKAGES="
 	libio-socket-socks-perl perl openssl curl jq
 	clang libfuzzer-14-dev libclang-rt-14-dev
 	iproute2 procps util-linux time dialog
+	prometheus prometheus-node-exporter
 	libcourier-unicode4 libidn12 libltdl7 libgdbm6 libgnutls30 libpcre3
 	libical3 libxapian30 libicu72 libjansson4 libkrb5-3 libldap-2.5-0
 	libpq5 libsasl2-2 libsasl2-modules libsasl2-modules-db sasl2-bin

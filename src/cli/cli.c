@@ -45,7 +45,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "history", "history [NAME] [--limit N]", "show the audit log",
 	  cli_cmd_history, true },
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
-	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
+	  "[--prom FILE] [--source ADDR] [--trust-capabilities]",
+	  "run a test logon",
 	  cli_cmd_test, true },
 	{ "rekey", "rekey [--to keyfile|passphrase] [--new-passphrase-fd N]",
 	  "re-seal every secret under a new key", cli_cmd_rekey, false },
