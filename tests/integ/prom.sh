@@ -173,6 +173,8 @@ expect_eq "$(query 'popconn_cert_not_after_timestamp_seconds{profile="good"}')" 
 	"Prometheus: the certificate's not-after for good"
 expect_eq "$(query 'popconn_logon_info{diagnosis="auth_failed"}')" "bad=1" \
 	"Prometheus: the info metric says bad's diagnosis is auth_failed"
+expect_eq "$(query 'popconn_logon_info and on (profile, group) (popconn_logon_success == 0)')" "bad=1" \
+	"Prometheus: docs/monitoring.md's query for the failing profiles and their diagnosis"
 pending() { [ "$(query 'ALERTS{alertname="PopconnLogonFailing",alertstate="pending"}')" = "bad=1" ]; }
 if wait_until 60 pending; then
 	ok "Prometheus: the failing-logon alert is pending for bad only (fires after 15 min)"
