@@ -288,6 +288,29 @@ cli_test_feed_next(struct cli_test_feed *fd, enum pc_err *rc, char **cause)
 	return p;
 }
 
+/*
+ * One result of a group test's --json array, printed as soon as its logon
+ * ends (then freed with its trace): the same text json_dumps gives for the
+ * whole array, without holding every result until the end.
+ */
+static void
+cli_test_json_element(json_t *o, bool first)
+{
+	char *s, *line, *nl;
+
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+	printf("%s", first ? "[\n" : ",\n");
+	for (line = s; line != NULL; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		printf("  %s%s", line, nl != NULL ? "\n" : "");
+	}
+	fflush(stdout);
+	free(s);
+	json_decref(o);
+}
+
 static int
 cli_test_group(struct cli *c, const char *group, long jobs, bool json,
     const struct logon_opts *lo, bool trust, struct cli_prom *pm)
@@ -298,8 +321,7 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 	struct profile *p;
 	const struct logon_result *r;
 	struct timespec now;
-	json_t *all = NULL;
-	char *cause = NULL, *s;
+	char *cause = NULL;
 	enum pc_err rc = PC_OK;
 	int active = 0, done = 0, failed = 0, i, n, nf, timeout, t, ret;
 	int *owner;
@@ -316,9 +338,7 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 	run = xcalloc((size_t)jobs, sizeof *run);
 	fds = xcalloc((size_t)jobs, sizeof *fds);
 	owner = xcalloc((size_t)jobs, sizeof *owner);
-	if (json)
-		all = json_array();
-	else
+	if (!json)
 		printf("%-24s %-26s %8s  %s\n", "NAME", "DIAGNOSIS", "MS",
 		    "MESSAGE");
 	while (p != NULL || active > 0) {
@@ -359,8 +379,8 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 			if (r->diag != DIAG_OK)
 				failed++;
 			if (json)
-				json_array_append_new(all, cli_test_json(
-				    run[i].p->name, r, run[i].tr));
+				cli_test_json_element(cli_test_json(
+				    run[i].p->name, r, run[i].tr), done == 0);
 			else {
 				printf("%-24s %-26s %8lld  %s\n",
 				    run[i].p->name, diag_key(r->diag),
@@ -385,12 +405,9 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 			done++;
 		}
 	}
-	if (json) {
-		s = json_dumps(all, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(all);
-	} else
+	if (json)
+		printf("%s\n", done > 0 ? "\n]" : "[]");
+	else
 		printf("\n%d tested, %d ok, %d failed\n", done, done - failed,
 		    failed);
 	ret = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
