@@ -232,6 +232,15 @@ cli_prom_add(struct cli_prom *pm, const struct profile *p,
 	e->when = when;
 }
 
+double
+cli_prom_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int
 cli_prom_cmp(const void *a, const void *b)
 {
@@ -332,8 +341,8 @@ cli_prom_print(struct cli_prom *pm, FILE *f)
 		for (i = 0; i < pm->n; i++)
 			tested += pm->v[i].group == pm->interned[j];
 		if (tested > 0)
-			fprintf(f, "popconn_group_profiles_tested{group=\"%s\"} "
-			    "%zu\n", pm->interned[j], tested);
+			fprintf(f, "popconn_group_profiles_tested{"
+			    "group=\"%s\"} %zu\n", pm->interned[j], tested);
 	}
 	fprintf(f, "# HELP popconn_group_profiles_failed How many profiles "
 	    "of the group failed their test logon in the run.\n"
@@ -346,8 +355,8 @@ cli_prom_print(struct cli_prom *pm, FILE *f)
 				failed += pm->v[i].diag != DIAG_OK;
 			}
 		if (tested > 0)
-			fprintf(f, "popconn_group_profiles_failed{group=\"%s\"} "
-			    "%zu\n", pm->interned[j], failed);
+			fprintf(f, "popconn_group_profiles_failed{"
+			    "group=\"%s\"} %zu\n", pm->interned[j], failed);
 	}
 }
 

@@ -43,6 +43,8 @@ void		 cli_prom_add(struct cli_prom *pm, const struct profile *p,
  * unchanged.  Call once.
  */
 enum pc_err	 cli_prom_commit(struct cli_prom *pm, char **cause);
+/* The Unix time now, with a fraction: the when of cli_prom_add. */
+double		 cli_prom_now(void);
 /* Free; removes the temporary file unless committed.  NULL allowed. */
 void		 cli_prom_free(struct cli_prom *pm);
 

@@ -199,7 +199,6 @@ static int
 cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
     const struct logon_opts *lo, bool trust, struct cli_prom *pm)
 {
-	struct timespec now;
 	struct profile *p = NULL;
 	struct trace *tr;
 	struct logon *lg;
@@ -229,11 +228,8 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	store_set_last_result(c->st, p->name, diag_key(r->diag),
 	    (int64_t)time(NULL));
 	cli_test_keep_capa(c, p, r);
-	if (pm != NULL) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		cli_prom_add(pm, p, r, (double)now.tv_sec +
-		    (double)now.tv_nsec / 1e9);
-	}
+	if (pm != NULL)
+		cli_prom_add(pm, p, r, cli_prom_now());
 	ret = r->diag == DIAG_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 	logon_free(lg);
 	trace_free(tr);
@@ -257,7 +253,7 @@ struct cli_test_feed {
 	const char	*group;
 	struct store_list page;
 	int		 pos;		/* next in page */
-	char		*after;		/* name of the last profile handed out */
+	char		*after;		/* the last profile handed out */
 	bool		 end;		/* no profile after it */
 };
 
@@ -268,23 +264,23 @@ struct cli_test_feed {
  * or on a database error (*rc set, *cause filled).
  */
 static struct profile *
-cli_test_feed_next(struct cli_test_feed *fd, enum pc_err *rc, char **cause)
+cli_test_feed_next(struct cli_test_feed *feed, enum pc_err *rc, char **cause)
 {
 	struct profile *p;
 
-	if (fd->pos == fd->page.n && !fd->end) {
-		store_list_cleanup(&fd->page);
-		fd->pos = 0;
-		*rc = store_list_next(fd->st, fd->group, fd->after,
-		    CLI_TEST_PAGE, &fd->page, cause);
-		if (*rc || fd->page.n == 0)
-			fd->end = true;
+	if (feed->pos == feed->page.n && !feed->end) {
+		store_list_cleanup(&feed->page);
+		feed->pos = 0;
+		*rc = store_list_next(feed->st, feed->group, feed->after,
+		    CLI_TEST_PAGE, &feed->page, cause);
+		if (*rc || feed->page.n == 0)
+			feed->end = true;
 	}
-	if (fd->pos == fd->page.n)
+	if (feed->pos == feed->page.n)
 		return NULL;
-	p = fd->page.v[fd->pos];
-	fd->page.v[fd->pos++] = NULL;	/* taken; cleanup skips NULL */
-	xstr_replace(&fd->after, p->name);
+	p = feed->page.v[feed->pos];
+	feed->page.v[feed->pos++] = NULL;	/* taken; cleanup skips NULL */
+	xstr_replace(&feed->after, p->name);
 	return p;
 }
 
@@ -320,7 +316,6 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 	struct pollfd *fds;
 	struct profile *p;
 	const struct logon_result *r;
-	struct timespec now;
 	char *cause = NULL;
 	enum pc_err rc = PC_OK;
 	int active = 0, done = 0, failed = 0, i, n, nf, timeout, t, ret;
@@ -390,11 +385,8 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 			store_set_last_result(c->st, run[i].p->name,
 			    diag_key(r->diag), (int64_t)time(NULL));
 			cli_test_keep_capa(c, run[i].p, r);
-			if (pm != NULL) {
-				clock_gettime(CLOCK_REALTIME, &now);
-				cli_prom_add(pm, run[i].p, r, (double)now.tv_sec +
-				    (double)now.tv_nsec / 1e9);
-			}
+			if (pm != NULL)
+				cli_prom_add(pm, run[i].p, r, cli_prom_now());
 			logon_free(run[i].lg);
 			trace_free(run[i].tr);
 			profile_free(run[i].p);
