@@ -6,7 +6,10 @@
 # what is missing (exit 1 if anything is) and needs no root.
 #
 # Test servers (Dovecot, tinyproxy, danted) are never used as system
-# services: tests/integ/servers.sh runs private instances.  On machines with
+# services: tests/integ/servers.sh runs private instances.  The same holds
+# for prometheus and prometheus-node-exporter (tests/integ/prom.sh starts
+# its own on the run's loopback ports): on a machine without policy-rc.d
+# apt starts the packaged services on :9090 and :9100, which no test uses.  On machines with
 # a policy-rc.d that forbids service starts, apt prints "invoke-rc.d:
 # policy-rc.d denied execution of start"; that is expected and harmless.
 # C.UTF-8 needs no "locales" package (libc-bin ships it).
