@@ -9,7 +9,11 @@
 # services: tests/integ/servers.sh runs private instances.  Neither is
 # Icinga 2: tests/integ/icinga.sh starts a private "icinga2 daemon" with
 # its own configuration (monitoring-plugins-basic gives bench/ check_pop).
-# On machines with a policy-rc.d that forbids service starts, apt prints "invoke-rc.d:
+# The same holds for prometheus and prometheus-node-exporter
+# (tests/integ/prom.sh starts its own on the run's loopback ports): on a
+# machine without policy-rc.d apt starts the packaged services on :9090
+# and :9100, which no test uses.  On machines with a policy-rc.d that
+# forbids service starts, apt prints "invoke-rc.d:
 # policy-rc.d denied execution of start"; that is expected and harmless.
 # C.UTF-8 needs no "locales" package (libc-bin ships it).
 #
@@ -29,6 +33,7 @@ PACKAGES="
 	libio-socket-socks-perl perl openssl curl jq python3-authlib
 	clang libfuzzer-14-dev libclang-rt-14-dev
 	iproute2 procps util-linux time dialog
+	prometheus prometheus-node-exporter
 	libcourier-unicode4 libidn12 libltdl7 libgdbm6 libgnutls30 libpcre3
 	libical3 libxapian30 libicu72 libjansson4 libkrb5-3 libldap-2.5-0
 	libpq5 libsasl2-2 libsasl2-modules libsasl2-modules-db sasl2-bin

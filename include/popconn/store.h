@@ -200,6 +200,18 @@ enum pc_err	 store_count(struct store *st, const char *group,
 enum pc_err	 store_list_page(struct store *st, const struct store_filter *f,
 		    int64_t offset, int limit, struct store_list *out,
 		    char **cause);
+/*
+ * The next profiles of one group, with their secrets, for a run over a
+ * whole group that holds only a page of it at a time (test --group): at
+ * most limit profiles of group ("" = profiles without a group;
+ * case-insensitive) whose name sorts after `after` (NULL = from the
+ * first), ordered by name (case-insensitive).  An empty list after the
+ * last.  A profile added or renamed during the run is seen only when its
+ * name sorts after the page being read; none is seen twice.
+ */
+enum pc_err	 store_list_next(struct store *st, const char *group,
+		    const char *after, int limit, struct store_list *out,
+		    char **cause);
 /* Number of profiles f selects (NULL = all). */
 enum pc_err	 store_count_filter(struct store *st,
 		    const struct store_filter *f, int64_t *out, char **cause);

@@ -49,7 +49,8 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "undo", "undo [ID] [--dry-run]", "revert a bulk change (the last, "
 	  "or ID from history)", cli_cmd_undo, false },
 	{ "test", "test (NAME [--quiet] | --group G [--jobs N]) [--json] "
-	  "[--source ADDR] [--trust-capabilities]", "run a test logon",
+	  "[--prom FILE] [--source ADDR] [--trust-capabilities]",
+	  "run a test logon",
 	  cli_cmd_test, true },
 	{ "check", "check (NAME | --group G) [--warning-time S] "
 	  "[--critical-time S] [--cert-warning-days N] [--cert-critical-days N] "

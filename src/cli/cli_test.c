@@ -12,6 +12,7 @@
 
 #include "cli_int.h"
 #include "popconn/oauth.h"
+#include "cli_prom_int.h"
 #include "popconn/logon.h"
 #include "popconn/str.h"
 
@@ -215,7 +216,7 @@ cli_test_start(struct cli *c, const struct profile *p, struct trace *tr,
 
 static int
 cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
-    const struct logon_opts *lo, bool trust)
+    const struct logon_opts *lo, bool trust, struct cli_prom *pm)
 {
 	struct profile *p = NULL;
 	struct trace *tr;
@@ -250,6 +251,8 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	}
 	store_test_cleanup(&h);
 	cli_test_keep_capa(c, p, r);
+	if (pm != NULL)
+		cli_prom_add(pm, p, r, cli_prom_now());
 	ret = r->diag == DIAG_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 	logon_free(lg);
 	trace_free(tr);
@@ -260,51 +263,113 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 struct cli_job {
 	struct logon	*lg;
 	struct trace	*tr;
-	int		 idx;		/* index in the list */
+	struct profile	*p;		/* owned */
 };
+
+/*
+ * The profiles of a group, read a page at a time (store_list_next) so that
+ * a group test of any size holds only the sessions that run and one page,
+ * never the whole group (with its decrypted secrets).
+ */
+struct cli_test_feed {
+	struct store	*st;
+	const char	*group;
+	struct store_list page;
+	int		 pos;		/* next in page */
+	char		*after;		/* the last profile handed out */
+	bool		 end;		/* no profile after it */
+};
+
+#define CLI_TEST_PAGE 64
+
+/*
+ * The next profile of the group (the caller owns it), or NULL at the end
+ * or on a database error (*rc set, *cause filled).
+ */
+static struct profile *
+cli_test_feed_next(struct cli_test_feed *feed, enum pc_err *rc, char **cause)
+{
+	struct profile *p;
+
+	if (feed->pos == feed->page.n && !feed->end) {
+		store_list_cleanup(&feed->page);
+		feed->pos = 0;
+		*rc = store_list_next(feed->st, feed->group, feed->after,
+		    CLI_TEST_PAGE, &feed->page, cause);
+		if (*rc || feed->page.n == 0)
+			feed->end = true;
+	}
+	if (feed->pos == feed->page.n)
+		return NULL;
+	p = feed->page.v[feed->pos];
+	feed->page.v[feed->pos++] = NULL;	/* taken; cleanup skips NULL */
+	xstr_replace(&feed->after, p->name);
+	return p;
+}
+
+/*
+ * One result of a group test's --json array, printed as soon as its logon
+ * ends (then freed with its trace): the same text json_dumps gives for the
+ * whole array, without holding every result until the end.
+ */
+static void
+cli_test_json_element(json_t *o, bool first)
+{
+	char *s, *line, *nl;
+
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+	printf("%s", first ? "[\n" : ",\n");
+	for (line = s; line != NULL; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		printf("  %s%s", line, nl != NULL ? "\n" : "");
+	}
+	fflush(stdout);
+	free(s);
+	json_decref(o);
+}
 
 static int
 cli_test_group(struct cli *c, const char *group, long jobs, bool json,
-    const struct logon_opts *lo, bool trust)
+    const struct logon_opts *lo, bool trust, struct cli_prom *pm)
 {
-	struct store_list l = { 0 };
+	struct cli_test_feed feed = { 0 };
 	struct cli_job *run;
 	struct pollfd *fds;
+	struct profile *p;
 	const struct logon_result *r;
 	struct store_test h;
-	json_t *all = NULL, *o;
-	char *cause = NULL, *s;
-	enum pc_err rc;
-	int next = 0, active = 0, done = 0, failed = 0, i, n, nf, timeout, t;
+	char *cause = NULL;
+	enum pc_err rc = PC_OK;
+	int active = 0, done = 0, failed = 0, i, n, nf, timeout, t, ret;
 	int *owner;
 
-	rc = store_list(c->st, group, true, &l, &cause);
+	feed.st = c->st;
+	feed.group = group;
+	p = cli_test_feed_next(&feed, &rc, &cause);
 	if (rc)
 		return cli_report(rc, cause);
-	if (l.n == 0) {
+	if (p == NULL) {
 		cli_group_not_found(group);
-		store_list_cleanup(&l);
 		return CLI_EXIT_NOTFOUND;
 	}
 	run = xcalloc((size_t)jobs, sizeof *run);
 	fds = xcalloc((size_t)jobs, sizeof *fds);
 	owner = xcalloc((size_t)jobs, sizeof *owner);
-	if (json)
-		all = json_array();
-	else
+	if (!json)
 		printf("%-24s %-26s %8s  %s\n", "NAME", "DIAGNOSIS", "MS",
 		    "MESSAGE");
-	while (done < l.n) {
+	while (p != NULL || active > 0) {
 		/* Start sessions while there are free slots. */
-		for (i = 0; i < jobs && next < l.n; i++) {
+		for (i = 0; i < jobs && p != NULL; i++) {
 			if (run[i].lg != NULL)
 				continue;
 			run[i].tr = trace_new(json ? 0 : 256);
-			run[i].idx = next;
-			run[i].lg = cli_test_start(c, l.v[next], run[i].tr,
-			    lo, trust);
-			next++;
+			run[i].p = p;
+			run[i].lg = cli_test_start(c, p, run[i].tr, lo, trust);
 			active++;
+			p = cli_test_feed_next(&feed, &rc, &cause);
 		}
 		nf = 0;
 		timeout = -1;
@@ -332,51 +397,65 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 			r = logon_result(run[i].lg);
 			if (r->diag != DIAG_OK)
 				failed++;
-			cli_hist_record(c, l.v[run[i].idx]->name, r, "test",
-			    &h);
+			cli_hist_record(c, run[i].p->name, r, "test", &h);
 			if (json) {
-				o = cli_test_json(l.v[run[i].idx]->name, r,
+				json_t *o = cli_test_json(run[i].p->name, r,
 				    run[i].tr);
+
 				cli_hist_json(o, &h);
-				json_array_append_new(all, o);
+				cli_test_json_element(o, done == 0);
 			} else {
 				printf("%-24s %-26s %8lld  %s\n",
-				    l.v[run[i].idx]->name, diag_key(r->diag),
+				    run[i].p->name, diag_key(r->diag),
 				    (long long)r->elapsed_ms, r->message);
 				fflush(stdout);
 			}
 			store_test_cleanup(&h);
-			cli_test_keep_capa(c, l.v[run[i].idx], r);
+			cli_test_keep_capa(c, run[i].p, r);
+			if (pm != NULL)
+				cli_prom_add(pm, run[i].p, r, cli_prom_now());
 			logon_free(run[i].lg);
 			trace_free(run[i].tr);
+			profile_free(run[i].p);
 			run[i].lg = NULL;
 			run[i].tr = NULL;
+			run[i].p = NULL;
 			active--;
 			done++;
 		}
 	}
-	if (json) {
-		s = json_dumps(all, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(all);
-	} else
+	if (json)
+		printf("%s\n", done > 0 ? "\n]" : "[]");
+	else
 		printf("\n%d tested, %d ok, %d failed\n", done, done - failed,
 		    failed);
+	ret = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+	if (rc)		/* a page could not be read: the run stopped short */
+		ret = cli_report(rc, cause);
+	for (i = 0; i < jobs; i++) {	/* left by a failed poll() */
+		logon_free(run[i].lg);
+		trace_free(run[i].tr);
+		profile_free(run[i].p);
+	}
 	free(owner);
 	free(fds);
 	free(run);
-	store_list_cleanup(&l);
-	return failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+	profile_free(p);
+	free(feed.after);
+	store_list_cleanup(&feed.page);
+	return ret;
 }
 
 int
 cli_cmd_test(struct cli *c)
 {
 	struct logon_opts lo;
-	const char *name = NULL, *group = NULL;
+	struct cli_prom *pm = NULL;
+	const char *name = NULL, *group = NULL, *prom = NULL;
+	char *cause = NULL;
 	bool json = false, quiet = false, trust = false;
 	long jobs = 8;
+	enum pc_err rc;
 	int i, ret;
 
 	memset(&lo, 0, sizeof lo);
@@ -389,6 +468,8 @@ cli_cmd_test(struct cli *c)
 			trust = true;
 		else if (strcmp(c->argv[i], "--group") == 0 && i + 1 < c->argc)
 			group = c->argv[++i];
+		else if (strcmp(c->argv[i], "--prom") == 0 && i + 1 < c->argc)
+			prom = c->argv[++i];
 		else if (strcmp(c->argv[i], "--jobs") == 0 && i + 1 < c->argc) {
 			if (str_to_int(c->argv[++i], 1, CLI_TEST_MAX_JOBS,
 			    &jobs)) {
@@ -409,7 +490,28 @@ cli_cmd_test(struct cli *c)
 	ret = cli_open(c);
 	if (ret)
 		return ret;
+	/* A file that cannot be written is refused before any test runs. */
+	if (prom != NULL) {
+		pm = cli_prom_open(prom, &cause);
+		if (pm == NULL) {
+			cli_error("%s", cause);
+			free(cause);
+			return CLI_EXIT_USAGE;
+		}
+	}
 	if (group != NULL)
-		return cli_test_group(c, group, jobs, json, &lo, trust);
-	return cli_test_one(c, name, json, quiet, &lo, trust);
+		ret = cli_test_group(c, group, jobs, json, &lo, trust, pm);
+	else
+		ret = cli_test_one(c, name, json, quiet, &lo, trust, pm);
+	/* Nothing tested (not found, database error): the old file stays. */
+	if (pm != NULL && (ret == CLI_EXIT_OK || ret == CLI_EXIT_FAILED)) {
+		rc = cli_prom_commit(pm, &cause);
+		if (rc) {
+			cli_error("%s", cause);
+			free(cause);
+			ret = CLI_EXIT_DB;
+		}
+	}
+	cli_prom_free(pm);
+	return ret;
 }

@@ -1551,6 +1551,38 @@ store_list_page(struct store *st, const struct store_filter *f,
 	return rc;
 }
 
+enum pc_err
+store_list_next(struct store *st, const char *group, const char *after,
+    int limit, struct store_list *out, char **cause)
+{
+	struct store_filter f = { group, NULL };
+	sqlite3_stmt *s = NULL;
+	char *where, *sql;
+	enum pc_err rc;
+
+	out->v = NULL;
+	out->secrets = NULL;
+	out->n = 0;
+	if (limit <= 0 || group == NULL)
+		return PC_OK;
+	/* Keyset paging: the index (group_name, name) finds the next page
+	 * directly, where an OFFSET would walk every row before it. */
+	where = store_filter_where(&f, after != NULL ? "name > ?5" : NULL);
+	sql = xasprintf("%s%s ORDER BY name LIMIT ?3", st->select_sql, where);
+	free(where);
+	rc = store_prepare(st, sql, &s, cause);
+	free(sql);
+	if (rc)
+		return rc;
+	store_filter_bind(s, &f);
+	sqlite3_bind_int(s, 3, limit);
+	if (after != NULL)
+		sqlite3_bind_text(s, 5, after, -1, SQLITE_STATIC);
+	rc = store_list_fill(st, s, true, out, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* One integer from sql (a count), with the filter bound. */
 static enum pc_err
 store_count_sql(struct store *st, const char *sql,
