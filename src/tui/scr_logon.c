@@ -5,13 +5,22 @@
  * poll() beside the keyboard, so the pane answers keys at once: Esc
  * cancels a running test (and closes a finished one), "s" saves the trace
  * to a file, "r" runs it again, "t" runs it again trusting the
- * capabilities the last test saw (no CAPA: a round trip less), the arrows
- * scroll.
+ * capabilities the last test saw (no CAPA: a round trip less), "h" shows
+ * every recorded result of the profile, the arrows scroll.  After
+ * cert_untrusted or cert_name_mismatch, "p" pins the certificate the
+ * server showed (tls_verify=pin with its SHA-256), once the user has seen
+ * the whole fingerprint and said yes; saved with the profile's version, so
+ * a profile changed meanwhile is a conflict, never overwritten.  Not after
+ * cert_expired: a pin skips the date check, so it would hide the problem
+ * instead of fixing it.
  *
  * The trace arrives already escaped and redacted (trace.h); the pane only
  * colours it.  When the test was started on a saved, unmodified profile,
  * its diagnosis is recorded as the profile's last result, and what CAPA
- * said over TLS is saved for a repeat (store_capa_record).
+ * said over TLS is saved for a repeat (store_capa_record).  Below the
+ * result, the rows the result leaves free show the profile's last
+ * recorded results (store_test_list), read when the pane opens and after
+ * each test, never while drawing.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -19,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +51,10 @@ struct scr_logon {
 	int64_t		 ended_ms;
 	char		*pending_path;	/* awaiting "overwrite?" */
 	char		*last_path;	/* where the trace was last saved */
+	struct store_test_list hist;	/* the profile's last results */
 };
+
+#define SCR_LOGON_HIST_ROWS	8	/* results read for the pane */
 
 /* "12ms", "1.4s" */
 static void
@@ -53,6 +66,38 @@ scr_logon_dur(char *buf, size_t len, int64_t us)
 		snprintf(buf, len, "%lldms", (long long)(us / 1000));
 	else
 		snprintf(buf, len, "%.1fs", (double)us / 1e6);
+}
+
+/* Whether the tested profile is the saved one (its results are its own). */
+static bool
+scr_logon_saved(const struct scr_logon *l)
+{
+	return l->record && l->p->id != 0 && l->p->name != NULL;
+}
+
+/* Read the profile's last results for the pane (nothing when unsaved). */
+static void
+scr_logon_hist_load(struct tui *t, struct scr_logon *l)
+{
+	store_test_list_cleanup(&l->hist);
+	if (!scr_logon_saved(l))
+		return;
+	if (store_test_list(t->st, l->p->name, SCR_LOGON_HIST_ROWS, &l->hist,
+	    NULL) != PC_OK)
+		store_test_list_cleanup(&l->hist);
+}
+
+/* "12-07 19:20" in local time. */
+static void
+scr_logon_when(char *buf, size_t len, int64_t when, bool full)
+{
+	struct tm tm;
+	time_t tt = (time_t)when;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, full ? "%Y-%m-%d %H:%M" : "%m-%d %H:%M",
+	    &tm) == 0)
+		snprintf(buf, len, "?");
 }
 
 static void
@@ -80,6 +125,7 @@ scr_logon_done_cb(struct tui *t, struct tui_job *j, void *arg)
 		    logon_capa_stale(res), (int64_t)time(NULL), NULL);
 		free(endpoint);
 	}
+	scr_logon_hist_load(t, l);
 }
 
 /*
@@ -178,7 +224,7 @@ scr_logon_draw_steps(struct scr_logon *l, WINDOW *w, int y,
 }
 
 /* The diagnosis and TLS lines; returns rows used (at most max). */
-static void
+static int
 scr_logon_draw_result(struct scr_logon *l, WINDOW *w, int y, int max,
     const struct logon_result *res)
 {
@@ -190,7 +236,7 @@ scr_logon_draw_result(struct scr_logon *l, WINDOW *w, int y, int max,
 	if (!l->finished || res == NULL) {
 		tui_put(w, y, 1, COLS - 2, theme_attr(TUI_R_DIM), l->job ==
 		    NULL ? "" : "running: Esc cancels");
-		return;
+		return 1;
 	}
 	a = res->diag == DIAG_OK ? theme_attr(TUI_R_OK) :
 	    theme_attr(TUI_R_ERROR);
@@ -278,6 +324,71 @@ scr_logon_draw_result(struct scr_logon *l, WINDOW *w, int y, int max,
 		tui_put(w, y + row++, 1, COLS - 2, theme_attr(TUI_R_DIM), s);
 		free(s);
 	}
+	return row;
+}
+
+/* One recorded result on a line: when, result, elapsed, method. */
+static char *
+scr_logon_hist_line(const struct store_test *h, bool full)
+{
+	char when[32], dur[16], *res;
+	char *s;
+
+	scr_logon_when(when, sizeof when, h->when, full);
+	scr_logon_dur(dur, sizeof dur, h->elapsed_ms * 1000);
+	res = h->failed_step != NULL ? xasprintf("%s at %s", h->diagnosis !=
+	    NULL ? h->diagnosis : "?", h->failed_step) : xstrdup(h->diagnosis
+	    != NULL ? h->diagnosis : "?");
+	s = xasprintf("%s  %-27s %7s  %-13s %s", when, res, dur,
+	    h->method != NULL ? h->method : "-", h->tls_version != NULL ?
+	    h->tls_version : "");
+	free(res);
+	return s;
+}
+
+/* The last recorded results in the rows [y, y+max) the result left. */
+static void
+scr_logon_draw_hist(struct scr_logon *l, WINDOW *w, int y, int max)
+{
+	const struct store_test *h;
+	char *s;
+	int i;
+
+	if (l->hist.n == 0 || max < 2)
+		return;
+	tui_put(w, y, 1, COLS - 2, theme_attr(TUI_R_DIM),
+	    "Last results of this profile (h shows them all):");
+	for (i = 0; i < l->hist.n && i < max - 1; i++) {
+		h = &l->hist.v[i];
+		s = scr_logon_hist_line(h, false);
+		tui_put(w, y + 1 + i, 3, COLS - 4, h->diagnosis != NULL &&
+		    strcmp(h->diagnosis, "ok") == 0 ? theme_attr(TUI_R_OK) :
+		    theme_attr(TUI_R_ERROR), s);
+		free(s);
+	}
+}
+
+/*
+ * The fingerprint "p" would pin, or NULL when it does not apply: a
+ * finished test of a TLS certificate that was refused as untrusted or for
+ * its name, not already pinned.  Borrowed from the job's result.
+ */
+static const char *
+scr_logon_pin_fp(const struct scr_logon *l)
+{
+	const struct logon_result *res;
+
+	if (l->job == NULL || !l->finished || l->cancelled)
+		return NULL;
+	res = tui_job_result(l->job);
+	if (res == NULL || !res->have_tls || (res->diag !=
+	    DIAG_CERT_UNTRUSTED && res->diag != DIAG_CERT_NAME_MISMATCH) ||
+	    !profile_valid_pin(res->tls.fingerprint))
+		return NULL;
+	if (l->p->tls_verify == PROF_VERIFY_PIN && l->p->tls_pin != NULL &&
+	    strcasecmp(l->p->tls_pin, res->tls.fingerprint) == 0)
+		return NULL;
+	return res->tls.fingerprint;
 }
 
 static void
@@ -285,10 +396,10 @@ scr_logon_draw(struct tui *t, struct tui_screen *s)
 {
 	struct scr_logon *l = s->priv;
 	const struct logon_result *res = NULL;
-	struct wdg_key keys[8];
+	struct wdg_key keys[10];
 	WINDOW *w = s->win;
 	char *title, *right, dur[16];
-	int srows, rrows, trace_h, y, n = 0;
+	int srows, rrows, trace_h, y, used, n = 0;
 
 	werase(w);
 	if (l->job != NULL)
@@ -319,6 +430,10 @@ scr_logon_draw(struct tui *t, struct tui_screen *s)
 
 	srows = scr_logon_steps_rows(res, COLS);
 	rrows = 5;
+	/* A taller terminal gives the last results rows of their own. */
+	if (LINES > TUI_MIN_LINES && l->hist.n > 0)
+		rrows += LINES - TUI_MIN_LINES < l->hist.n + 1 ?
+		    LINES - TUI_MIN_LINES : l->hist.n + 1;
 	trace_h = LINES - 3 - 1 - srows - rrows - 2;
 	if (trace_h < 3)
 		trace_h = 3;
@@ -327,7 +442,8 @@ scr_logon_draw(struct tui *t, struct tui_screen *s)
 	tui_rule(w, y++);
 	scr_logon_draw_steps(l, w, y, res);
 	y += srows;
-	scr_logon_draw_result(l, w, y, LINES - 2 - y, res);
+	used = scr_logon_draw_result(l, w, y, LINES - 2 - y, res);
+	scr_logon_draw_hist(l, w, y + used, LINES - 2 - y - used);
 
 	wdg_status_draw(t, w, LINES - 2, NULL);
 	if (!l->finished)
@@ -335,10 +451,14 @@ scr_logon_draw(struct tui *t, struct tui_screen *s)
 	keys[n++] = (struct wdg_key){ "Up/Dn", "scroll", false };
 	keys[n++] = (struct wdg_key){ "End", "follow", false };
 	keys[n++] = (struct wdg_key){ "s", "save trace", true };
+	if (scr_logon_pin_fp(l) != NULL)
+		keys[n++] = (struct wdg_key){ "p", "pin cert", true };
 	if (l->finished) {
 		keys[n++] = (struct wdg_key){ "r", "run again", false };
 		keys[n++] = (struct wdg_key){ "t", "trust CAPA", false };
 	}
+	if (scr_logon_saved(l))
+		keys[n++] = (struct wdg_key){ "h", "history", false };
 	keys[n++] = (struct wdg_key){ "?", "help", false };
 	if (l->finished)
 		keys[n++] = (struct wdg_key){ "Esc", "close", true };
@@ -531,6 +651,182 @@ scr_logon_default_path(const char *name)
 	return path;
 }
 
+/* ---- pinning the certificate ---------------------------------------- */
+
+/*
+ * The fingerprint split in two lines of 16 bytes ("AB:CD:...") so it is
+ * shown whole, never cut, in a dialog at 80 columns.  Caller frees.
+ */
+static char *
+scr_logon_fp_lines(const char *fp)
+{
+	size_t len = strlen(fp), half;
+
+	/* "XX:" * 16 = 48 bytes: split after the 16th byte's colon. */
+	half = len == 95 ? 48 : (len + 1) / 2;
+	return xasprintf("  %.*s\n  %s", (int)(half == 48 ? 47 : half), fp,
+	    fp + half);
+}
+
+static void
+scr_logon_retest_cb(struct tui *t, void *arg, int key)
+{
+	struct scr_logon *l = arg;
+	struct profile *fresh = NULL;
+	char *cause = NULL;
+	enum pc_err rc;
+
+	if (key != 'r') {
+		tui_msg(t, TUI_MSG_INFO, "not pinned; nothing was written");
+		return;
+	}
+	rc = store_get(t->st, l->p->name, &fresh, &cause);
+	if (rc) {
+		tui_msg(t, TUI_MSG_ERROR, "%s", rc == PC_E_NOTFOUND ?
+		    "the profile was deleted (or renamed) by someone else" :
+		    cause != NULL ? cause : pc_err_str(rc));
+		free(cause);
+		return;
+	}
+	profile_free(l->p);
+	l->p = fresh;
+	xstr_replace(&l->name, fresh->name);
+	scr_logon_hist_load(t, l);
+	scr_logon_start(t, l, false);
+}
+
+static void
+scr_logon_pin_cb(struct tui *t, void *arg, int key)
+{
+	struct scr_logon *l = arg;
+	struct profile *p;
+	const char *fp;
+	char *cause = NULL, *text;
+	enum pc_err rc;
+
+	fp = scr_logon_pin_fp(l);
+	if (key != 'y' || fp == NULL) {
+		tui_msg(t, TUI_MSG_INFO, "not pinned; nothing was written");
+		return;
+	}
+	/*
+	 * Saved with the version the test read: a profile someone changed
+	 * since (another address, another pin) is a conflict, because this
+	 * fingerprint belongs to what was tested, not to what is stored now.
+	 */
+	p = profile_dup(l->p);
+	p->tls_verify = PROF_VERIFY_PIN;
+	xstr_replace(&p->tls_pin, fp);
+	rc = store_save(t->st, p, &cause);
+	switch (rc) {
+	case PC_OK:
+		free(cause);
+		profile_free(l->p);
+		l->p = p;
+		tui_changed(t);
+		tui_msg(t, TUI_MSG_OK, "pinned: %s now accepts only the "
+		    "certificate with SHA-256 %s; r tests it again", l->name,
+		    fp);
+		return;
+	case PC_E_CONFLICT:
+		profile_free(p);
+		if (cause != NULL && strstr(cause, "; nothing was saved") !=
+		    NULL)
+			strcpy(strstr(cause, "; nothing was saved"), ".");
+		text = xasprintf("%s\n\nNothing was pinned: the fingerprint "
+		    "belongs to the profile as it was tested, and the stored "
+		    "one differs now.\n\nr  test their version now (then pin "
+		    "from that test if it still applies)\nc  cancel",
+		    cause != NULL ? cause : "Someone else changed this "
+		    "profile after the test read it.");
+		free(cause);
+		wdg_menu_confirm_open(t, "Pin conflict", text,
+		    "c:Cancel|r:Test their version", scr_logon_retest_cb, l);
+		free(text);
+		return;
+	default:
+		profile_free(p);
+		cause = tui_write_cause(t, rc, cause);
+		tui_msg(t, TUI_MSG_ERROR, "not pinned: %s", cause);
+		free(cause);
+		return;
+	}
+}
+
+/* "p": ask, showing the whole fingerprint, then pin (scr_logon_pin_cb). */
+static void
+scr_logon_pin(struct tui *t, struct scr_logon *l)
+{
+	const char *fp = scr_logon_pin_fp(l);
+	char *lines, *text;
+
+	if (fp == NULL)
+		return;
+	if (!scr_logon_saved(l)) {
+		/* Only the saved profile's own test may write the database. */
+		tui_msg(t, TUI_MSG_WARN, "not pinned: this test ran on values "
+		    "that are not saved, so nothing is written; save the "
+		    "profile and test it again, or set tls_verify=pin and "
+		    "tls_pin=%s", fp);
+		return;
+	}
+	lines = scr_logon_fp_lines(fp);
+	text = xasprintf("Pin the certificate %s showed?\n\nSHA-256 "
+	    "fingerprint:\n%s\n\nCompare it with the one the server's "
+	    "administrator gives you.  Pinned, the test accepts this exact "
+	    "certificate only: chain and host name are no longer checked, "
+	    "and a renewed certificate fails with cert_pin_mismatch until "
+	    "it is pinned again.  Saved as tls_verify=pin.", l->name, lines);
+	wdg_menu_confirm_open(t, "Pin certificate", text, "n:No|y:Pin it",
+	    scr_logon_pin_cb, l);
+	free(text);
+	free(lines);
+}
+
+/* "h": every recorded result of the profile, newest first. */
+static void
+scr_logon_history(struct tui *t, struct scr_logon *l)
+{
+	struct store_test_list all = { NULL, 0 };
+	char **lines, *cause = NULL, *title;
+	int i, n = 0;
+	enum pc_err rc;
+
+	if (!scr_logon_saved(l)) {
+		tui_msg(t, TUI_MSG_INFO, "no history: this test ran on values "
+		    "that are not saved");
+		return;
+	}
+	rc = store_test_list(t->st, l->p->name, 0, &all, &cause);
+	if (rc) {
+		tui_msg(t, TUI_MSG_ERROR, "%s", cause != NULL ? cause :
+		    pc_err_str(rc));
+		free(cause);
+		return;
+	}
+	lines = xcalloc((size_t)all.n + 2, sizeof *lines);
+	lines[n++] = wdg_menu_view_line(TUI_R_COLHEAD, "%-16s  %-27s %7s  "
+	    "%-13s %s", "when", "result", "elapsed", "method", "TLS");
+	if (all.n == 0)
+		lines[n++] = xstrdup("(never tested)");
+	for (i = 0; i < all.n; i++) {
+		char *s = scr_logon_hist_line(&all.v[i], true);
+
+		lines[n++] = wdg_menu_view_line(all.v[i].diagnosis != NULL &&
+		    strcmp(all.v[i].diagnosis, "ok") == 0 ? TUI_R_OK :
+		    TUI_R_ERROR, "%s", s);
+		free(s);
+	}
+	title = xasprintf("Test results of %s (%d, newest first)", l->name,
+	    all.n);
+	wdg_menu_view_open(t, title, lines, n, NULL, 0, NULL, NULL);
+	free(title);
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	store_test_list_cleanup(&all);
+}
+
 /* ---- keys ------------------------------------------------------------ */
 
 static int
@@ -563,6 +859,14 @@ scr_logon_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 		scr_logon_start(t, l, tui_key_is(k, 't'));
 		return TUI_REDRAW;
 	}
+	if (tui_key_is(k, 'p') && scr_logon_pin_fp(l) != NULL) {
+		scr_logon_pin(t, l);
+		return TUI_REDRAW;
+	}
+	if (tui_key_is(k, 'h')) {
+		scr_logon_history(t, l);
+		return TUI_REDRAW;
+	}
 	if (tui_key_is(k, '?') || tui_key_fn(k, KEY_F(1))) {
 		scr_list_help(t, "logon");
 		return TUI_REDRAW;
@@ -584,6 +888,7 @@ scr_logon_free(struct tui *t, struct tui_screen *s)
 	free(l->name);
 	free(l->pending_path);
 	free(l->last_path);
+	store_test_list_cleanup(&l->hist);
 	free(l);
 }
 
@@ -611,5 +916,6 @@ scr_logon_enter(struct tui *t, struct profile *p, bool record)
 		return;
 	l->s = s;
 	tui_screen_window(s);
+	scr_logon_hist_load(t, l);
 	scr_logon_start(t, l, false);
 }
