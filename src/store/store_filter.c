@@ -96,16 +96,21 @@ store_filter_word(const char *w, struct store_fterm *t, char **cause)
 			t->kind = STORE_FT_FAILED;
 		else if (strcasecmp(v, "untested") == 0)
 			t->kind = STORE_FT_UNTESTED;
-		else if (diag_from_key(v) >= 0) {
-			t->kind = STORE_FT_DIAG;
+		else {
+			/* Diagnosis keys are lower case. */
 			t->text = xstrdup(v);
 			for (len = 0; t->text[len] != '\0'; len++)
 				t->text[len] = (char)tolower(
 				    (unsigned char)t->text[len]);
-		} else
+			t->kind = STORE_FT_DIAG;
+		}
+		if (t->kind == STORE_FT_DIAG && diag_from_key(t->text) < 0) {
+			free(t->text);
+			t->text = NULL;
 			return store_fail(cause, PC_E_INVALID, "status: takes "
 			    "ok, failed, untested or a diagnosis such as "
 			    "auth_failed: %s", w);
+		}
 		return PC_OK;
 	}
 	if (store_filter_prefix(w, "group:")) {
