@@ -772,6 +772,9 @@ static void
 scr_list_keys(struct scr_list *l, bool heading, bool folded, struct wdg_key *k,
     int *n)
 {
+	/* At 80 columns two labels are shorter, so that "s sort" fits
+	 * beside "/ filter". */
+	bool narrow = COLS < 100;
 	int i = 0;
 
 	if (l->filtering) {
@@ -794,11 +797,13 @@ scr_list_keys(struct scr_list *l, bool heading, bool folded, struct wdg_key *k,
 		k[i++] = (struct wdg_key){ "Spc", heading ? "mark group" :
 		    "mark", false };
 		if (!heading)
-			k[i++] = (struct wdg_key){ "g", "mark grp", false };
+			k[i++] = (struct wdg_key){ "g", narrow ?
+			    "mark grp" : "mark group", false };
 		if (l->marks.n > 0 || heading)
 			k[i++] = (struct wdg_key){ "b", "bulk edit", false };
 		if (l->marks.n > 0 || !heading)
-			k[i++] = (struct wdg_key){ "d", "del", false };
+			k[i++] = (struct wdg_key){ "d", narrow ? "del" :
+			    "delete", false };
 	}
 	k[i++] = (struct wdg_key){ "/", "filter", false };
 	if (l->nrows > 0)
