@@ -274,6 +274,21 @@ enum pc_err	 store_list_page(struct store *st, const struct store_filter *f,
 		    int64_t offset, int limit, struct store_list *out,
 		    char **cause);
 /*
+ * The row ids of every profile f selects, in f->sort's order: a sort other
+ * than by name costs a sort of every selected profile, so a screen that
+ * scrolls under it sorts once (here) and reads each page with
+ * store_list_by_ids.  *ids is the caller's (free); none: NULL and 0.
+ */
+enum pc_err	 store_list_ids(struct store *st, const struct store_filter *f,
+		    int64_t **ids, int64_t *n, char **cause);
+/*
+ * The profiles with these row ids, in the order of ids, as store_list_page
+ * gives them (no secrets; cert_not_after filled).  A profile removed since
+ * is left out.
+ */
+enum pc_err	 store_list_by_ids(struct store *st, const int64_t *ids, int n,
+		    struct store_list *out, char **cause);
+/*
  * The next profiles of one group, with their secrets, for a run over a
  * whole group that holds only a page of it at a time (test --group): at
  * most limit profiles of group ("" = profiles without a group;

@@ -1532,23 +1532,30 @@ store_list(struct store *st, const char *group, bool with_secrets,
 	return rc;
 }
 
+/* select_sql with the certificate's end as one more column (its index
+ * is STORE_SEL_AFTER(st, 2)).  Caller frees. */
+static char *
+store_page_sql(struct store *st)
+{
+	size_t len = strlen(st->select_sql) - strlen(" FROM profiles");
+
+	return xasprintf("%.*s, %s FROM profiles", (int)len, st->select_sql,
+	    STORE_CERT_SQL);
+}
+
 enum pc_err
 store_list_page(struct store *st, const struct store_filter *f,
     int64_t offset, int limit, struct store_list *out, char **cause)
 {
 	struct store_where w;
 	sqlite3_stmt *s = NULL;
-	size_t len;
 	char *head;
 	enum pc_err rc;
 
 	memset(out, 0, sizeof *out);
 	if (limit <= 0 || offset < 0)
 		return PC_OK;
-	/* select_sql with the certificate's end as one more column. */
-	len = strlen(st->select_sql) - strlen(" FROM profiles");
-	head = xasprintf("%.*s, %s FROM profiles", (int)len, st->select_sql,
-	    STORE_CERT_SQL);
+	head = store_page_sql(st);
 	rc = store_filter_prepare(st, head, f, NULL,
 	    " ORDER BY %s LIMIT ?3 OFFSET ?4", &w, &s, cause);
 	free(head);
@@ -1561,6 +1568,100 @@ store_list_page(struct store *st, const struct store_filter *f,
 	sqlite3_finalize(s);
 	store_where_cleanup(&w);
 	return rc;
+}
+
+enum pc_err
+store_list_ids(struct store *st, const struct store_filter *f, int64_t **ids,
+    int64_t *n, char **cause)
+{
+	struct store_where w;
+	sqlite3_stmt *s = NULL;
+	int64_t cap = 0;
+	int src;
+	enum pc_err rc;
+
+	*ids = NULL;
+	*n = 0;
+	rc = store_filter_prepare(st, "SELECT id FROM profiles", f, NULL,
+	    " ORDER BY %s", &w, &s, cause);
+	while (rc == PC_OK) {
+		src = sqlite3_step(s);
+		if (src == SQLITE_DONE)
+			break;
+		if (src != SQLITE_ROW) {
+			rc = store_db_fail(st, "read", src, cause);
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			*ids = xreallocarray(*ids, (size_t)cap, sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	store_where_cleanup(&w);
+	if (rc) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+enum pc_err
+store_list_by_ids(struct store *st, const int64_t *ids, int n,
+    struct store_list *out, char **cause)
+{
+	struct store_list got;
+	struct buf b;
+	sqlite3_stmt *s = NULL;
+	char *head, *sql;
+	enum pc_err rc;
+	int i, j;
+
+	memset(out, 0, sizeof *out);
+	if (n <= 0)
+		return PC_OK;
+	head = store_page_sql(st);
+	buf_init(&b, 0);
+	buf_addf(&b, "%s WHERE id IN (", head);
+	for (i = 0; i < n; i++)
+		buf_addstr(&b, i ? ", ?" : "?");
+	buf_addstr(&b, ")");
+	sql = buf_take(&b);
+	free(head);
+	rc = store_prepare(st, sql, &s, cause);
+	free(sql);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++)
+		sqlite3_bind_int64(s, i + 1, ids[i]);
+	rc = store_list_fill(st, s, false, STORE_SEL_AFTER(st, 2), &got,
+	    cause);
+	sqlite3_finalize(s);
+	if (rc)
+		return rc;
+	/* Back into the order of ids (a profile removed since is left
+	 * out). */
+	out->v = xcalloc((size_t)n, sizeof *out->v);
+	out->secrets = xcalloc((size_t)n, sizeof *out->secrets);
+	out->cert_not_after = xcalloc((size_t)n,
+	    sizeof *out->cert_not_after);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < got.n; j++) {
+			if (got.v[j] == NULL || got.v[j]->id != ids[i])
+				continue;
+			out->v[out->n] = got.v[j];
+			out->secrets[out->n] = got.secrets[j];
+			out->cert_not_after[out->n++] = got.cert_not_after[j];
+			got.v[j] = NULL;
+			break;
+		}
+	for (j = 0; j < got.n; j++)
+		profile_free(got.v[j]);
+	got.n = 0;
+	store_list_cleanup(&got);
+	return PC_OK;
 }
 
 enum pc_err

@@ -237,6 +237,13 @@ struct scr_list {
 	struct store_list *pages;	/* own the cached profiles: one */
 	int		 npages;	/* read per run of listing positions */
 	struct store_list all;		/* every match of a small filter */
+	/* Under a sort other than by name (and not a small filter): the
+	 * row ids of the whole listing in its order, sorted once per
+	 * reload; pages are read by id. */
+	int64_t		*ids;
+	int64_t		 nids;
+	int64_t		 keep_id;	/* row id of the reload's keep, when
+					   the caller knows it; 0 = not */
 	int64_t		 reload_ms;	/* how long the last reload took */
 	struct scr_list_marks marks;
 	struct scr_list_marks folded;	/* names of the folded groups */
@@ -458,6 +465,9 @@ scr_list_reload(struct tui *t, struct scr_list *l, const char *keep)
 	scr_list_cache_drop(l);
 	scr_list_groups_free(l);
 	store_list_cleanup(&l->all);
+	free(l->ids);
+	l->ids = NULL;
+	l->nids = 0;
 	l->nrows = l->nmatch = 0;
 	l->loaded = true;
 	l->gen = t->gen;
@@ -493,14 +503,28 @@ scr_list_reload(struct tui *t, struct scr_list *l, const char *keep)
 		gl.v[i].name = NULL;
 	}
 	store_group_list_cleanup(&gl);
+	if (l->sort != STORE_SORT_NAME) {
+		f = scr_list_filter(l, NULL);
+		rc = store_list_ids(t->st, &f, &l->ids, &l->nids, &cause);
+		if (rc)
+			scr_list_set_err(l, rc, cause);
+	}
 done:
 	l->nrows = row;
 	l->nmatch = pos;
-	if (keep_copy != NULL) {
+	if (keep_copy != NULL && l->ids != NULL && l->keep_id != 0) {
+		/* The order is in memory: no second sort to find it. */
+		for (kp = 0; kp < l->nids; kp++)
+			if (l->ids[kp] == l->keep_id) {
+				l->cur = scr_list_row_of(l, kp);
+				break;
+			}
+	} else if (keep_copy != NULL) {
 		f = scr_list_filter(l, NULL);
 		if (store_position(t->st, &f, keep_copy, &kp, NULL) == PC_OK)
 			l->cur = scr_list_row_of(l, kp);
 	}
+	l->keep_id = 0;
 out:
 	free(keep_copy);
 	if (l->cur >= l->nrows)
@@ -570,7 +594,12 @@ scr_list_fetch(struct tui *t, struct scr_list *l)
 		    sizeof *l->pages);
 		pl = &l->pages[l->npages++];
 		memset(pl, 0, sizeof *pl);
-		rc = store_list_page(t->st, &f, first, j - i, pl, &cause);
+		if (l->ids != NULL)
+			rc = first + (j - i) <= l->nids ? store_list_by_ids(
+			    t->st, l->ids + first, j - i, pl, &cause) : PC_OK;
+		else
+			rc = store_list_page(t->st, &f, first, j - i, pl,
+			    &cause);
 		if (rc) {
 			scr_list_set_err(l, rc, cause);
 			return;
@@ -1731,6 +1760,7 @@ scr_list_sort(struct tui *t, struct scr_list *l)
 	const struct profile *p = scr_list_cur_profile(t, l);
 	char *keep = p != NULL ? xstrdup(p->name) : NULL;
 
+	l->keep_id = p != NULL ? p->id : 0;
 	l->sort = (enum store_sort)((l->sort + 1) % STORE_SORT_N);
 	scr_list_reload(t, l, keep);
 	free(keep);
@@ -1887,8 +1917,10 @@ scr_list_tick(struct tui *t, struct tui_screen *s)
 	if (l->filtering || l->reload_ms > SCR_LIST_TICK_MAX_MS)
 		return TUI_NONE;
 	p = scr_list_cur_profile(t, l);
-	if (p != NULL)
+	if (p != NULL) {
 		keep = xstrdup(p->name);
+		l->keep_id = p->id;
+	}
 	scr_list_reload(t, l, keep);
 	free(keep);
 	return TUI_REDRAW;
@@ -1912,6 +1944,7 @@ scr_list_free(struct tui *t, struct tui_screen *s)
 	scr_list_cache_drop(l);
 	scr_list_groups_free(l);
 	store_list_cleanup(&l->all);
+	free(l->ids);
 	scr_list_marks_clear(&l->marks);
 	scr_list_marks_clear(&l->folded);
 	scr_list_split_free(l);

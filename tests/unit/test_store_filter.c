@@ -5,7 +5,7 @@
  * in-memory store with test results recorded through store_test_add: each
  * term and terms together as counts and pages, the Cert column's data
  * (the newest result's certificate end), the four sorts within groups,
- * and positions under a sort.
+ * the sorted row ids and pages read by them, and positions under a sort.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -348,6 +348,42 @@ test_store_filter_sorts(void **state)
 		assert_string_equal(l.v[0]->name, "w-down");
 		assert_string_equal(l.v[1]->name, "w-auth");
 		store_list_cleanup(&l);
+	}
+	/* The whole order as row ids, then pages read by id in it. */
+	{
+		struct store_list l;
+		int64_t *ids, n, drop[3];
+
+		assert_int_equal(store_list_ids(st, &f, &ids, &n, NULL),
+		    PC_OK);
+		assert_int_equal(n, 6);
+		assert_int_equal(store_list_by_ids(st, ids + 3, 3, &l, NULL),
+		    PC_OK);
+		assert_int_equal(l.n, 3);
+		assert_string_equal(l.v[0]->name, "w-down");
+		assert_string_equal(l.v[1]->name, "w-auth");
+		assert_string_equal(l.v[2]->name, "w-fine");
+		assert_int_equal(l.cert_not_after[1], NOW + 12 * DAY + 60);
+		store_list_cleanup(&l);
+		/* A profile removed since is left out; the order stays. */
+		assert_int_equal(store_remove(st, "w-auth", NULL), PC_OK);
+		memcpy(drop, ids + 3, sizeof drop);
+		assert_int_equal(store_list_by_ids(st, drop, 3, &l, NULL),
+		    PC_OK);
+		assert_int_equal(l.n, 2);
+		assert_string_equal(l.v[0]->name, "w-down");
+		assert_string_equal(l.v[1]->name, "w-fine");
+		store_list_cleanup(&l);
+		free(ids);
+		f.text = "status:failed";
+		assert_int_equal(store_list_ids(st, &f, &ids, &n, NULL),
+		    PC_OK);
+		assert_int_equal(n, 1);
+		free(ids);
+		f.text = NULL;
+		test_add(st, "w-auth", "web", "w1.example.com");
+		test_result(st, "w-auth", 3 * DAY, "auth_failed",
+		    NOW + 12 * DAY + 60);
 	}
 	/* Positions follow the sort (the list keeps its cursor with them). */
 	assert_int_equal(store_position(st, &f, "M-NEVER", &pos, NULL), PC_OK);
