@@ -130,8 +130,9 @@ expect_order A "m-expired m-never m-ok w-auth w-down w-fine" "by name again"
 
 # --- help -----------------------------------------------------------------------------
 tui_keys A '?'
-tui_expect A 's +sort within each group' "the help names s"
+tui_wait A 'popconn help'
 tui_keys A NPage
+tui_expect A 's +sort within each group' "the help names s"
 tui_expect A 'status:failed +the last test failed' "the help lists the filter terms"
 tui_expect A 'cert<30 +the certificate has under 30 days left' "cert<30 in the help"
 tui_keys A Escape
