@@ -12,7 +12,9 @@
  * It reads only what is on screen: group counts come from store_groups (or
  * one count per group under a filter) and the rows from store_list_page,
  * one page per redraw that moves, so 100,000 profiles scroll as quickly as
- * ten.  Rows are virtual: each group is a heading row followed by its
+ * ten.  Under a sort other than by name every page would sort the whole
+ * listing: the order is read once per reload as row ids (store_list_ids)
+ * and each page by id.  Rows are virtual: each group is a heading row followed by its
  * profiles, and a row maps to a position in the store's listing order
  * (group, name), which is also the order of store_groups.
  *
