@@ -97,17 +97,87 @@ struct store_list {
 	 * listing can say "set" without decrypting anything).
 	 */
 	unsigned	 *secrets;
+	/*
+	 * store_list_page only (else NULL): per profile, the end of validity
+	 * (unix time) of the certificate its newest test result saw; 0 =
+	 * unknown (never tested, or the newest test saw no certificate).
+	 */
+	int64_t		 *cert_not_after;
 };
 
-/* Which profiles a paged listing shows. */
+/*
+ * The order of a paged listing: always by group first (the rows of a group
+ * stay together under its heading), then within each group by
+ */
+enum store_sort {
+	STORE_SORT_NAME,	/* name (the default) */
+	STORE_SORT_RESULT,	/* last result: failed, then never tested,
+				   then ok; then name */
+	STORE_SORT_CERT,	/* certificate days left, soonest (or
+				   expired) first, unknown last; then name */
+	STORE_SORT_AGE,		/* time of the last test, never tested
+				   first, then oldest first; then name */
+	STORE_SORT_N
+};
+
+/* Which profiles a paged listing shows, and in which order. */
 struct store_filter {
 	const char	*group;		/* NULL = every group; "" = profiles
 					   without a group; else that group
 					   (case-insensitive) */
-	const char	*text;		/* NULL or "" = all; else profiles whose
-					   name, group, address or username
-					   holds it (ASCII case-insensitive) */
+	/*
+	 * NULL or "" = all; else words separated by blanks, each of which
+	 * must hold (store_filter_parse): a plain word matches profiles
+	 * whose name, group, address or username holds it (ASCII
+	 * case-insensitive); "status:ok", "status:failed",
+	 * "status:untested", "status:<diagnosis>", "group:NAME",
+	 * "cert<N" (also <=, >, >=: days left on the certificate of the
+	 * newest result; unknown never matches), "untested>N[dhw]" (never
+	 * tested, or not for that long; d when no unit).  A term that does
+	 * not parse makes the listing fail with PC_E_INVALID and a cause
+	 * that names it.
+	 */
+	const char	*text;
+	enum store_sort	 sort;		/* 0 = STORE_SORT_NAME */
+	int64_t		 now;		/* unix time the terms count from;
+					   0 = the clock */
 };
+
+/* store_filter.c - the filter syntax of struct store_filter.text. */
+enum store_fterm_kind {
+	STORE_FT_WORD,		/* text: a plain word */
+	STORE_FT_GROUP,		/* text: the group ("" = none) */
+	STORE_FT_OK,		/* status:ok */
+	STORE_FT_FAILED,	/* status:failed (any diagnosis but ok) */
+	STORE_FT_UNTESTED,	/* status:untested */
+	STORE_FT_DIAG,		/* text: status:<diagnosis key> */
+	STORE_FT_CERT_LT,	/* n: days left < n ("cert<=n" is < n + 1) */
+	STORE_FT_CERT_GE,	/* n: days left >= n ("cert>n" is >= n + 1) */
+	STORE_FT_UNTESTED_GT,	/* n: seconds since the last test > n, or
+				   never tested */
+};
+
+struct store_fterm {
+	enum store_fterm_kind kind;
+	char		*text;		/* owned, or NULL */
+	int64_t		 n;
+};
+
+struct store_fterms {
+	struct store_fterm *v;
+	int		 n;
+};
+
+/*
+ * Split text (NULL = empty) into its terms, in order.  PC_E_INVALID with a
+ * cause naming the term ("cert< needs a number of days: cert<x") when one
+ * does not parse; out is then empty.  Caller cleans up (also on error).
+ */
+enum pc_err	 store_filter_parse(const char *text, struct store_fterms *out,
+		    char **cause);
+void		 store_fterms_cleanup(struct store_fterms *t);
+/* "name" "result" "cert" "age".  Static. */
+const char	*store_sort_str(enum store_sort s);
 
 /* A group and how many profiles it holds. */
 struct store_group {
@@ -192,14 +262,32 @@ void		 store_list_cleanup(struct store_list *l);
 enum pc_err	 store_count(struct store *st, const char *group,
 		    int64_t *out, char **cause);
 /*
- * One page of the listing (same order as store_list): at most limit
- * profiles from position offset (0-based) among those f selects (NULL =
- * all).  Never decrypts: secrets are NULL, out->secrets says which are set.
- * Reads only the rows of the page, for screens over 100,000 profiles.
+ * One page of the listing (in f->sort's order; STORE_SORT_NAME is the
+ * order of store_list): at most limit profiles from position offset
+ * (0-based) among those f selects (NULL = all).  Never decrypts: secrets
+ * are NULL, out->secrets says which are set; out->cert_not_after is filled.
+ * With STORE_SORT_NAME it reads only the rows of the page, for screens over
+ * 100,000 profiles; another sort orders every profile the filter selects
+ * (once per page: one index lookup per profile for STORE_SORT_CERT).
  */
 enum pc_err	 store_list_page(struct store *st, const struct store_filter *f,
 		    int64_t offset, int limit, struct store_list *out,
 		    char **cause);
+/*
+ * The row ids of every profile f selects, in f->sort's order: a sort other
+ * than by name costs a sort of every selected profile, so a screen that
+ * scrolls under it sorts once (here) and reads each page with
+ * store_list_by_ids.  *ids is the caller's (free); none: NULL and 0.
+ */
+enum pc_err	 store_list_ids(struct store *st, const struct store_filter *f,
+		    int64_t **ids, int64_t *n, char **cause);
+/*
+ * The profiles with these row ids, in the order of ids, as store_list_page
+ * gives them (no secrets; cert_not_after filled).  A profile removed since
+ * is left out.
+ */
+enum pc_err	 store_list_by_ids(struct store *st, const int64_t *ids, int n,
+		    struct store_list *out, char **cause);
 /*
  * The next profiles of one group, with their secrets, for a run over a
  * whole group that holds only a page of it at a time (test --group): at
@@ -212,12 +300,12 @@ enum pc_err	 store_list_page(struct store *st, const struct store_filter *f,
 enum pc_err	 store_list_next(struct store *st, const char *group,
 		    const char *after, int limit, struct store_list *out,
 		    char **cause);
-/* Number of profiles f selects (NULL = all). */
+/* Number of profiles f selects (NULL = all; f->sort does not matter). */
 enum pc_err	 store_count_filter(struct store *st,
 		    const struct store_filter *f, int64_t *out, char **cause);
 /*
- * Position (0-based) of the named profile in the listing f selects, to
- * keep a cursor on it after a change.  PC_E_NOTFOUND when the profile does
+ * Position (0-based) of the named profile in the listing f selects (in
+ * f->sort's order), to keep a cursor on it after a change.  PC_E_NOTFOUND when the profile does
  * not exist or f does not select it.
  */
 enum pc_err	 store_position(struct store *st, const struct store_filter *f,

@@ -1416,15 +1416,20 @@ store_list_cleanup(struct store_list *l)
 		profile_free(l->v[i]);
 	free(l->v);
 	free(l->secrets);
+	free(l->cert_not_after);
 	l->v = NULL;
 	l->secrets = NULL;
+	l->cert_not_after = NULL;
 	l->n = 0;
 }
 
-/* Step s (a select_sql statement) to the end, appending to out. */
+/*
+ * Step s (a select_sql statement) to the end, appending to out; cert_col
+ * >= 0 is the column of STORE_CERT_SQL (out->cert_not_after), else -1.
+ */
 static enum pc_err
 store_list_fill(struct store *st, sqlite3_stmt *s, bool with_secrets,
-    struct store_list *out, char **cause)
+    int cert_col, struct store_list *out, char **cause)
 {
 	struct store_row row;
 	int src, cap = 0;
@@ -1432,6 +1437,7 @@ store_list_fill(struct store *st, sqlite3_stmt *s, bool with_secrets,
 
 	out->v = NULL;
 	out->secrets = NULL;
+	out->cert_not_after = NULL;
 	out->n = 0;
 	for (;;) {
 		src = sqlite3_step(s);
@@ -1446,7 +1452,14 @@ store_list_fill(struct store *st, sqlite3_stmt *s, bool with_secrets,
 			    sizeof *out->v);
 			out->secrets = xreallocarray(out->secrets, (size_t)cap,
 			    sizeof *out->secrets);
+			if (cert_col >= 0)
+				out->cert_not_after = xreallocarray(
+				    out->cert_not_after, (size_t)cap,
+				    sizeof *out->cert_not_after);
 		}
+		if (cert_col >= 0)
+			out->cert_not_after[out->n] =
+			    sqlite3_column_int64(s, cert_col);
 		out->secrets[out->n] = store_row_secrets(&row);
 		out->v[out->n++] = row.p;
 		row.p = NULL;
@@ -1459,155 +1472,258 @@ store_list_fill(struct store *st, sqlite3_stmt *s, bool with_secrets,
 	return rc;
 }
 
-/*
- * The WHERE clause of a filter: ?1 is the group, ?2 the text.  Returns ""
- * or " WHERE ...".  Caller frees.
- */
+/* sql with f's ORDER BY terms for its "%s", when it holds one. */
 static char *
-store_filter_where(const struct store_filter *f, const char *extra)
+store_filter_order(const char *sql, const struct store_filter *f)
 {
-	struct buf b;
-	const char *and = " WHERE ";
+	const char *p = strstr(sql, "%s");
 
-	buf_init(&b, 0);
-	if (f != NULL && f->group != NULL) {
-		buf_addf(&b, "%s%s", and, *f->group == '\0' ?
-		    "group_name IS NULL" : "group_name = ?1");
-		and = " AND ";
-	}
-	if (f != NULL && f->text != NULL && *f->text != '\0') {
-		buf_addf(&b, "%s(instr(lower(name), lower(?2)) > 0 OR "
-		    "instr(lower(coalesce(group_name, '')), lower(?2)) > 0 OR "
-		    "instr(lower(coalesce(address, '')), lower(?2)) > 0 OR "
-		    "instr(lower(coalesce(username, '')), lower(?2)) > 0)",
-		    and);
-		and = " AND ";
-	}
-	if (extra != NULL)
-		buf_addf(&b, "%s%s", and, extra);
-	return buf_take(&b);
+	if (p == NULL)
+		return xstrdup(sql);
+	return xasprintf("%.*s%s%s", (int)(p - sql), sql,
+	    store_where_order(f), p + 2);
 }
 
-static void
-store_filter_bind(sqlite3_stmt *s, const struct store_filter *f)
+/*
+ * Prepare head + the WHERE of f and extra + tail (with f's order for
+ * "%s" in either, when it holds one), and bind the filter.  *w is the
+ * caller's to clean up (also on error).
+ */
+static enum pc_err
+store_filter_prepare(struct store *st, const char *head,
+    const struct store_filter *f, const char *extra, const char *tail,
+    struct store_where *w, sqlite3_stmt **s, char **cause)
 {
-	if (f == NULL)
-		return;
-	if (f->group != NULL && *f->group != '\0')
-		sqlite3_bind_text(s, 1, f->group, -1, SQLITE_STATIC);
-	if (f->text != NULL && *f->text != '\0')
-		sqlite3_bind_text(s, 2, f->text, -1, SQLITE_STATIC);
+	char *sql, *h, *t;
+	enum pc_err rc;
+
+	*s = NULL;
+	rc = store_where_build(f, extra, w, cause);
+	if (rc)
+		return rc;
+	h = store_filter_order(head, f);
+	t = store_filter_order(tail, f);
+	sql = xasprintf("%s%s%s", h, w->sql, t);
+	free(h);
+	free(t);
+	rc = store_prepare(st, sql, s, cause);
+	free(sql);
+	if (rc)
+		return rc;
+	store_where_bind(*s, f, w);
+	return PC_OK;
 }
 
 enum pc_err
 store_list(struct store *st, const char *group, bool with_secrets,
     struct store_list *out, char **cause)
 {
-	struct store_filter f = { group, NULL };
+	struct store_filter f = { .group = group };
+	struct store_where w;
 	sqlite3_stmt *s = NULL;
-	char *where, *sql;
 	enum pc_err rc;
 
-	where = store_filter_where(&f, NULL);
-	sql = xasprintf("%s%s ORDER BY group_name, name", st->select_sql,
-	    where);
-	free(where);
-	rc = store_prepare(st, sql, &s, cause);
-	free(sql);
-	if (rc)
-		return rc;
-	store_filter_bind(s, &f);
-	rc = store_list_fill(st, s, with_secrets, out, cause);
+	rc = store_filter_prepare(st, st->select_sql, &f, NULL,
+	    " ORDER BY group_name, name", &w, &s, cause);
+	if (rc == PC_OK)
+		rc = store_list_fill(st, s, with_secrets, -1, out, cause);
 	sqlite3_finalize(s);
+	store_where_cleanup(&w);
 	return rc;
+}
+
+/* select_sql with the certificate's end as one more column (its index
+ * is STORE_SEL_AFTER(st, 2)).  Caller frees. */
+static char *
+store_page_sql(struct store *st)
+{
+	size_t len = strlen(st->select_sql) - strlen(" FROM profiles");
+
+	return xasprintf("%.*s, %s FROM profiles", (int)len, st->select_sql,
+	    STORE_CERT_SQL);
 }
 
 enum pc_err
 store_list_page(struct store *st, const struct store_filter *f,
     int64_t offset, int limit, struct store_list *out, char **cause)
 {
+	struct store_where w;
 	sqlite3_stmt *s = NULL;
-	char *where, *sql;
+	char *head;
 	enum pc_err rc;
 
-	out->v = NULL;
-	out->secrets = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof *out);
 	if (limit <= 0 || offset < 0)
 		return PC_OK;
-	where = store_filter_where(f, NULL);
-	sql = xasprintf("%s%s ORDER BY group_name, name LIMIT ?3 OFFSET ?4",
-	    st->select_sql, where);
-	free(where);
+	head = store_page_sql(st);
+	rc = store_filter_prepare(st, head, f, NULL,
+	    " ORDER BY %s LIMIT ?3 OFFSET ?4", &w, &s, cause);
+	free(head);
+	if (rc == PC_OK) {
+		sqlite3_bind_int(s, 3, limit);
+		sqlite3_bind_int64(s, 4, offset);
+		rc = store_list_fill(st, s, false, STORE_SEL_AFTER(st, 2),
+		    out, cause);
+	}
+	sqlite3_finalize(s);
+	store_where_cleanup(&w);
+	return rc;
+}
+
+enum pc_err
+store_list_ids(struct store *st, const struct store_filter *f, int64_t **ids,
+    int64_t *n, char **cause)
+{
+	struct store_where w;
+	sqlite3_stmt *s = NULL;
+	int64_t cap = 0;
+	int src;
+	enum pc_err rc;
+
+	*ids = NULL;
+	*n = 0;
+	rc = store_filter_prepare(st, "SELECT id FROM profiles", f, NULL,
+	    " ORDER BY %s", &w, &s, cause);
+	while (rc == PC_OK) {
+		src = sqlite3_step(s);
+		if (src == SQLITE_DONE)
+			break;
+		if (src != SQLITE_ROW) {
+			rc = store_db_fail(st, "read", src, cause);
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			*ids = xreallocarray(*ids, (size_t)cap, sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	store_where_cleanup(&w);
+	if (rc) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+enum pc_err
+store_list_by_ids(struct store *st, const int64_t *ids, int n,
+    struct store_list *out, char **cause)
+{
+	struct store_list got;
+	struct buf b;
+	sqlite3_stmt *s = NULL;
+	char *head, *sql;
+	enum pc_err rc;
+	int i, j;
+
+	memset(out, 0, sizeof *out);
+	if (n <= 0)
+		return PC_OK;
+	head = store_page_sql(st);
+	buf_init(&b, 0);
+	buf_addf(&b, "%s WHERE id IN (", head);
+	for (i = 0; i < n; i++)
+		buf_addstr(&b, i ? ", ?" : "?");
+	buf_addstr(&b, ")");
+	sql = buf_take(&b);
+	free(head);
 	rc = store_prepare(st, sql, &s, cause);
 	free(sql);
 	if (rc)
 		return rc;
-	store_filter_bind(s, f);
-	sqlite3_bind_int(s, 3, limit);
-	sqlite3_bind_int64(s, 4, offset);
-	rc = store_list_fill(st, s, false, out, cause);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_int64(s, i + 1, ids[i]);
+	rc = store_list_fill(st, s, false, STORE_SEL_AFTER(st, 2), &got,
+	    cause);
 	sqlite3_finalize(s);
-	return rc;
+	if (rc)
+		return rc;
+	/* Back into the order of ids (a profile removed since is left
+	 * out). */
+	out->v = xcalloc((size_t)n, sizeof *out->v);
+	out->secrets = xcalloc((size_t)n, sizeof *out->secrets);
+	out->cert_not_after = xcalloc((size_t)n,
+	    sizeof *out->cert_not_after);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < got.n; j++) {
+			if (got.v[j] == NULL || got.v[j]->id != ids[i])
+				continue;
+			out->v[out->n] = got.v[j];
+			out->secrets[out->n] = got.secrets[j];
+			out->cert_not_after[out->n++] = got.cert_not_after[j];
+			got.v[j] = NULL;
+			break;
+		}
+	for (j = 0; j < got.n; j++)
+		profile_free(got.v[j]);
+	got.n = 0;
+	store_list_cleanup(&got);
+	return PC_OK;
 }
 
 enum pc_err
 store_list_next(struct store *st, const char *group, const char *after,
     int limit, struct store_list *out, char **cause)
 {
-	struct store_filter f = { group, NULL };
+	struct store_filter f = { .group = group };
+	struct store_where w;
 	sqlite3_stmt *s = NULL;
-	char *where, *sql;
 	enum pc_err rc;
 
-	out->v = NULL;
-	out->secrets = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof *out);
 	if (limit <= 0 || group == NULL)
 		return PC_OK;
 	/* Keyset paging: the index (group_name, name) finds the next page
 	 * directly, where an OFFSET would walk every row before it. */
-	where = store_filter_where(&f, after != NULL ? "name > ?5" : NULL);
-	sql = xasprintf("%s%s ORDER BY name LIMIT ?3", st->select_sql, where);
-	free(where);
-	rc = store_prepare(st, sql, &s, cause);
-	free(sql);
-	if (rc)
-		return rc;
-	store_filter_bind(s, &f);
-	sqlite3_bind_int(s, 3, limit);
-	if (after != NULL)
-		sqlite3_bind_text(s, 5, after, -1, SQLITE_STATIC);
-	rc = store_list_fill(st, s, true, out, cause);
+	rc = store_filter_prepare(st, st->select_sql, &f, after != NULL ?
+	    "name > ?5" : NULL, " ORDER BY name LIMIT ?3", &w, &s, cause);
+	if (rc == PC_OK) {
+		sqlite3_bind_int(s, 3, limit);
+		if (after != NULL)
+			sqlite3_bind_text(s, 5, after, -1, SQLITE_STATIC);
+		rc = store_list_fill(st, s, true, -1, out, cause);
+	}
 	sqlite3_finalize(s);
+	store_where_cleanup(&w);
 	return rc;
 }
 
-/* One integer from sql (a count), with the filter bound. */
+/*
+ * One integer from head + f's WHERE (and extra) + tail: a count or a
+ * position, with the filter bound, ?3 = name and ?4 = group4 when given.
+ * *out is -1 when the query gives no row.
+ */
 static enum pc_err
-store_count_sql(struct store *st, const char *sql,
-    const struct store_filter *f, const char *name, const char *group5,
-    int64_t *out, char **cause)
+store_count_sql(struct store *st, const char *head,
+    const struct store_filter *f, const char *extra, const char *tail,
+    const char *name, const char *group4, int64_t *out, char **cause)
 {
+	struct store_where w;
 	sqlite3_stmt *s = NULL;
 	int src;
 	enum pc_err rc;
 
 	*out = 0;
-	rc = store_prepare(st, sql, &s, cause);
+	rc = store_filter_prepare(st, head, f, extra, tail, &w, &s, cause);
 	if (rc)
-		return rc;
-	store_filter_bind(s, f);
+		goto out;
 	if (name != NULL)
 		sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
-	if (group5 != NULL)
-		sqlite3_bind_text(s, 4, group5, -1, SQLITE_STATIC);
+	if (group4 != NULL)
+		sqlite3_bind_text(s, 4, group4, -1, SQLITE_STATIC);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
+	else if (src == SQLITE_DONE)
+		*out = -1;
 	else
 		rc = store_db_fail(st, "read", src, cause);
+out:
 	sqlite3_finalize(s);
+	store_where_cleanup(&w);
 	return rc;
 }
 
@@ -1615,21 +1731,14 @@ enum pc_err
 store_count_filter(struct store *st, const struct store_filter *f,
     int64_t *out, char **cause)
 {
-	char *where, *sql;
-	enum pc_err rc;
-
-	where = store_filter_where(f, NULL);
-	sql = xasprintf("SELECT count(*) FROM profiles%s", where);
-	rc = store_count_sql(st, sql, f, NULL, NULL, out, cause);
-	free(where);
-	free(sql);
-	return rc;
+	return store_count_sql(st, "SELECT count(*) FROM profiles", f, NULL,
+	    "", NULL, NULL, out, cause);
 }
 
 enum pc_err
 store_count(struct store *st, const char *group, int64_t *out, char **cause)
 {
-	struct store_filter f = { group, NULL };
+	struct store_filter f = { .group = group };
 
 	return store_count_filter(st, &f, out, cause);
 }
@@ -1640,7 +1749,7 @@ store_position(struct store *st, const struct store_filter *f,
 {
 	sqlite3_stmt *s = NULL;
 	const unsigned char *g;
-	char *where, *sql, *grp = NULL, *nm = NULL;
+	char *grp = NULL, *nm = NULL;
 	int64_t n;
 	int src;
 	enum pc_err rc;
@@ -1666,26 +1775,30 @@ store_position(struct store *st, const struct store_filter *f,
 		return rc;
 
 	/* Is it in the listing at all? */
-	where = store_filter_where(f, "name = ?3");
-	sql = xasprintf("SELECT count(*) FROM profiles%s", where);
-	free(where);
-	rc = store_count_sql(st, sql, f, nm, NULL, &n, cause);
-	free(sql);
+	rc = store_count_sql(st, "SELECT count(*) FROM profiles", f,
+	    "name = ?3", "", nm, NULL, &n, cause);
 	if (rc == PC_OK && n == 0)
 		rc = store_fail(cause, PC_E_NOTFOUND, "profile '%s' is not in "
 		    "this listing", name);
 	if (rc)
 		goto out;
+	if (f != NULL && f->sort != STORE_SORT_NAME) {
+		/* Another order: number the whole listing (it is sorted
+		 * whole for every page anyway). */
+		rc = store_count_sql(st, "SELECT pos FROM (SELECT name, "
+		    "row_number() OVER (ORDER BY %s) - 1 AS pos FROM profiles",
+		    f, NULL, ") WHERE name = ?3", nm, NULL, out, cause);
+		if (rc == PC_OK && *out < 0)
+			rc = store_fail(cause, PC_E_NOTFOUND, "profile '%s' "
+			    "is not in this listing", name);
+		goto out;
+	}
 	/* Rows before it in the order group_name, name (NULL groups
 	 * first); comparisons use the columns' NOCASE collation. */
-	where = store_filter_where(f, grp == NULL ?
-	    "(group_name IS NULL AND name < ?3)" :
+	rc = store_count_sql(st, "SELECT count(*) FROM profiles", f,
+	    grp == NULL ? "(group_name IS NULL AND name < ?3)" :
 	    "(group_name IS NULL OR group_name < ?4 OR "
-	    "(group_name = ?4 AND name < ?3))");
-	sql = xasprintf("SELECT count(*) FROM profiles%s", where);
-	free(where);
-	rc = store_count_sql(st, sql, f, nm, grp, out, cause);
-	free(sql);
+	    "(group_name = ?4 AND name < ?3))", "", nm, grp, out, cause);
 out:
 	free(grp);
 	free(nm);

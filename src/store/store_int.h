@@ -94,6 +94,37 @@ struct store {
 #define STORE_SEL_VERSION	2
 #define STORE_SEL_FIELDS	3
 
+/*
+ * The certificate end (unix time, NULL when unknown) of the newest test
+ * result of the profiles row in the query: one lookup in
+ * test_results_by_profile per row it is evaluated on.
+ */
+#define STORE_CERT_SQL "(SELECT nullif(r.cert_not_after, 0) FROM " \
+	"test_results r WHERE r.profile_id = profiles.id ORDER BY r.id DESC " \
+	"LIMIT 1)"
+
+/* store_filter.c - a struct store_filter as SQL. */
+/* The parameter of the first filter term; ?1 is f->group, and ?2 to ?9
+ * are the caller's. */
+#define STORE_WHERE_FIRST	10
+struct store_where {
+	char		*sql;		/* "" or " WHERE ..." */
+	struct store_fterms terms;	/* parsed f->text */
+	int64_t		 now;		/* f->now, or the clock */
+};
+/*
+ * The WHERE clause of f (NULL = all) with extra ANDed (NULL = none).
+ * PC_E_INVALID when f->text does not parse.  store_where_cleanup after.
+ */
+enum pc_err	 store_where_build(const struct store_filter *f,
+		    const char *extra, struct store_where *w, char **cause);
+/* Bind ?1 and the terms' parameters of w to s. */
+void		 store_where_bind(sqlite3_stmt *s, const struct store_filter *f,
+		    const struct store_where *w);
+void		 store_where_cleanup(struct store_where *w);
+/* The ORDER BY terms (without "ORDER BY") of f->sort.  Static. */
+const char	*store_where_order(const struct store_filter *f);
+
 /* store.c */
 /* SQLite's failure src in words ("the disk is full").  Borrowed. */
 const char	*store_db_reason(sqlite3 *db, int src);

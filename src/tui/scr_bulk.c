@@ -835,8 +835,8 @@ void
 scr_bulk_test_enter(struct tui *t, const char *group, char *const *names,
     int n)
 {
-	struct store_list sl = { NULL, 0, NULL };
-	struct store_filter f;
+	struct store_list sl = { NULL, 0, NULL, NULL };
+	struct store_filter f = { .group = NULL };
 	struct scr_bulk_test *b;
 	struct tui_screen *s;
 	char *cause = NULL, *cnt;

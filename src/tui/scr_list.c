@@ -1,7 +1,10 @@
 /*
  * scr_list.c - the connection list, popconn's home screen: profiles under
- * group headings with address, port, security and the last test result;
- * "/" filters (with a match count), Space marks, "g" (or Space on a
+ * group headings with address, port, security, the days left on the
+ * certificate and the last test result with its age; "/" filters (with a
+ * match count; plain words and the terms of store_filter_parse), s cycles
+ * the order within each group (name, last result, certificate days left,
+ * test age), Space marks, "g" (or Space on a
  * heading) marks a whole group, and the keys that act on the cursor or
  * the marked set: n new (from a preset), Enter/e edit, t test, b bulk edit,
  * d delete, u undo the last bulk change, ? help, q quit.
@@ -9,7 +12,9 @@
  * It reads only what is on screen: group counts come from store_groups (or
  * one count per group under a filter) and the rows from store_list_page,
  * one page per redraw that moves, so 100,000 profiles scroll as quickly as
- * ten.  Rows are virtual: each group is a heading row followed by its
+ * ten.  Under a sort other than by name every page would sort the whole
+ * listing: the order is read once per reload as row ids (store_list_ids)
+ * and each page by id.  Rows are virtual: each group is a heading row followed by its
  * profiles, and a row maps to a position in the store's listing order
  * (group, name), which is also the order of store_groups.
  *
@@ -206,6 +211,7 @@ struct scr_list_group {
 struct scr_list_row {
 	int		 group;
 	struct profile	*p;		/* NULL on a heading */
+	int64_t		 cert;		/* certificate end; 0 = unknown */
 };
 
 struct scr_list {
@@ -219,6 +225,9 @@ struct scr_list {
 	int64_t		 top;
 	int		 page;		/* rows shown */
 	char		*filter;	/* NULL = none */
+	enum store_sort	 sort;		/* s cycles it */
+	int64_t		 now;		/* clock of the last reload: the
+					   filter's terms count from it */
 	bool		 filtering;	/* typing the filter */
 	char		*typed;		/* filter typed, not applied yet */
 	uint64_t	 gen;		/* tui gen of the last reload */
@@ -230,6 +239,13 @@ struct scr_list {
 	struct store_list *pages;	/* own the cached profiles: one */
 	int		 npages;	/* read per run of listing positions */
 	struct store_list all;		/* every match of a small filter */
+	/* Under a sort other than by name (and not a small filter): the
+	 * row ids of the whole listing in its order, sorted once per
+	 * reload; pages are read by id. */
+	int64_t		*ids;
+	int64_t		 nids;
+	int64_t		 keep_id;	/* row id of the reload's keep, when
+					   the caller knows it; 0 = not */
 	int64_t		 reload_ms;	/* how long the last reload took */
 	struct scr_list_marks marks;
 	struct scr_list_marks folded;	/* names of the folded groups */
@@ -244,6 +260,19 @@ struct scr_list {
 };
 
 static const char *scr_list_filter_text(const struct scr_list *l);
+
+/* The store's view of the list: group (NULL = all) under its filter,
+ * in its order. */
+static struct store_filter
+scr_list_filter(const struct scr_list *l, const char *group)
+{
+	struct store_filter f = { .group = group };
+
+	f.text = l->filter;
+	f.sort = l->sort;
+	f.now = l->now;
+	return f;
+}
 
 static void
 scr_list_cache_drop(struct scr_list *l)
@@ -388,7 +417,7 @@ static bool
 scr_list_reload_small(struct tui *t, struct scr_list *l, int64_t *row,
     int64_t *pos)
 {
-	struct store_filter f = { NULL, l->filter };
+	struct store_filter f = scr_list_filter(l, NULL);
 	char *cause = NULL;
 	const char *g, *prev = NULL;
 	int64_t n = 0, cnt = 0;
@@ -426,7 +455,7 @@ static void
 scr_list_reload(struct tui *t, struct scr_list *l, const char *keep)
 {
 	struct store_group_list gl = { NULL, 0 };
-	struct store_filter f;
+	struct store_filter f = { .group = NULL };
 	char *cause = NULL, *keep_copy;
 	int64_t row = 0, pos = 0, cnt, kp, t0 = tui_now_ms();
 	enum pc_err rc;
@@ -438,9 +467,13 @@ scr_list_reload(struct tui *t, struct scr_list *l, const char *keep)
 	scr_list_cache_drop(l);
 	scr_list_groups_free(l);
 	store_list_cleanup(&l->all);
+	free(l->ids);
+	l->ids = NULL;
+	l->nids = 0;
 	l->nrows = l->nmatch = 0;
 	l->loaded = true;
 	l->gen = t->gen;
+	l->now = (int64_t)time(NULL);
 	free(l->err);
 	l->err = NULL;
 	rc = store_count(t->st, NULL, &l->ntotal, &cause);
@@ -458,8 +491,7 @@ scr_list_reload(struct tui *t, struct scr_list *l, const char *keep)
 	for (i = 0; i < gl.n; i++) {
 		cnt = gl.v[i].count;
 		if (l->filter != NULL) {
-			f.group = gl.v[i].name;
-			f.text = l->filter;
+			f = scr_list_filter(l, gl.v[i].name);
 			rc = store_count_filter(t->st, &f, &cnt, &cause);
 			if (rc) {
 				scr_list_set_err(l, rc, cause);
@@ -473,15 +505,28 @@ scr_list_reload(struct tui *t, struct scr_list *l, const char *keep)
 		gl.v[i].name = NULL;
 	}
 	store_group_list_cleanup(&gl);
+	if (l->sort != STORE_SORT_NAME) {
+		f = scr_list_filter(l, NULL);
+		rc = store_list_ids(t->st, &f, &l->ids, &l->nids, &cause);
+		if (rc)
+			scr_list_set_err(l, rc, cause);
+	}
 done:
 	l->nrows = row;
 	l->nmatch = pos;
-	if (keep_copy != NULL) {
-		f.group = NULL;
-		f.text = l->filter;
+	if (keep_copy != NULL && l->ids != NULL && l->keep_id != 0) {
+		/* The order is in memory: no second sort to find it. */
+		for (kp = 0; kp < l->nids; kp++)
+			if (l->ids[kp] == l->keep_id) {
+				l->cur = scr_list_row_of(l, kp);
+				break;
+			}
+	} else if (keep_copy != NULL) {
+		f = scr_list_filter(l, NULL);
 		if (store_position(t->st, &f, keep_copy, &kp, NULL) == PC_OK)
 			l->cur = scr_list_row_of(l, kp);
 	}
+	l->keep_id = 0;
 out:
 	free(keep_copy);
 	if (l->cur >= l->nrows)
@@ -504,7 +549,7 @@ out:
 static void
 scr_list_fetch(struct tui *t, struct scr_list *l)
 {
-	struct store_filter f = { NULL, NULL };
+	struct store_filter f = scr_list_filter(l, NULL);
 	struct store_list *pl;
 	int64_t r, pos, first, next;
 	char *cause = NULL;
@@ -527,12 +572,14 @@ scr_list_fetch(struct tui *t, struct scr_list *l)
 		pos = scr_list_pos_of(l, r, &g);
 		l->cache[r - l->top].group = g;
 		/* A small filtered listing is all in memory already. */
-		if (pos >= 0 && l->all.v != NULL && pos < l->all.n)
+		if (pos >= 0 && l->all.v != NULL && pos < l->all.n) {
 			l->cache[r - l->top].p = l->all.v[pos];
+			l->cache[r - l->top].cert =
+			    l->all.cert_not_after[pos];
+		}
 	}
 	if (l->all.v != NULL)
 		return;
-	f.text = l->filter;
 	for (i = 0; i < l->ncache; i = j) {
 		first = scr_list_pos_of(l, l->top + i, &g);
 		if (first < 0) {
@@ -549,13 +596,20 @@ scr_list_fetch(struct tui *t, struct scr_list *l)
 		    sizeof *l->pages);
 		pl = &l->pages[l->npages++];
 		memset(pl, 0, sizeof *pl);
-		rc = store_list_page(t->st, &f, first, j - i, pl, &cause);
+		if (l->ids != NULL)
+			rc = first + (j - i) <= l->nids ? store_list_by_ids(
+			    t->st, l->ids + first, j - i, pl, &cause) : PC_OK;
+		else
+			rc = store_list_page(t->st, &f, first, j - i, pl,
+			    &cause);
 		if (rc) {
 			scr_list_set_err(l, rc, cause);
 			return;
 		}
-		for (k = 0; k < pl->n && i + k < j; k++)
+		for (k = 0; k < pl->n && i + k < j; k++) {
 			l->cache[i + k].p = pl->v[k];
+			l->cache[i + k].cert = pl->cert_not_after[k];
+		}
 	}
 }
 
@@ -576,15 +630,33 @@ scr_list_scroll(struct scr_list *l)
 
 /* ---- drawing --------------------------------------------------------- */
 
+/* How the title names a sort. */
+static const char *
+scr_list_sort_label(enum store_sort s)
+{
+	switch (s) {
+	case STORE_SORT_RESULT:
+		return "result";
+	case STORE_SORT_CERT:
+		return "cert days";
+	case STORE_SORT_AGE:
+		return "test age";
+	default:
+		return "name";
+	}
+}
+
 struct scr_list_cols {
 	int	 name;
 	int	 addr;
 	int	 port;
 	int	 sec;
+	int	 cert;
 	int	 result;
 	int	 x_addr;
 	int	 x_port;
 	int	 x_sec;
+	int	 x_cert;
 	int	 x_result;
 };
 
@@ -595,15 +667,17 @@ scr_list_columns(int cols, struct scr_list_cols *c)
 
 	c->port = 5;
 	c->sec = 4;
+	c->cert = 5;
 	c->result = 20;
 	c->name = 18;
-	/* 4 single-space gaps between the five columns. */
-	c->addr = avail - c->name - c->port - c->sec - c->result - 4;
-	extra = c->addr - 25;
+	/* 5 single-space gaps between the six columns. */
+	c->addr = avail - c->name - c->port - c->sec - c->cert - c->result -
+	    5;
+	extra = c->addr - 19;
 	if (extra > 0) {
 		/* Wider terminals: the result a little, then name and
 		 * address share the rest (2 to 3). */
-		c->addr = 25;
+		c->addr = 19;
 		more = extra / 4 > 14 ? 14 : extra / 4;
 		c->result += more;
 		extra -= more;
@@ -613,13 +687,52 @@ scr_list_columns(int cols, struct scr_list_cols *c)
 	c->x_addr = 3 + c->name + 1;
 	c->x_port = c->x_addr + c->addr + 1;
 	c->x_sec = c->x_port + c->port + 1;
-	c->x_result = c->x_sec + c->sec + 1;
+	c->x_cert = c->x_sec + c->sec + 1;
+	c->x_result = c->x_cert + c->cert + 1;
+}
+
+/*
+ * Whole days left until end (rounded down, as check and report count
+ * them: -1 from the day after it ended).
+ */
+static int64_t
+scr_list_days_left(int64_t end, int64_t now)
+{
+	int64_t d = end - now;
+
+	return d >= 0 ? d / 86400 : -((-d + 86399) / 86400);
+}
+
+/* Certificate days left below this are shown as a warning. */
+#define SCR_LIST_CERT_WARN_DAYS	30
+
+/* The Cert column: "12d", "-3d" (ended), "-" (unknown), right-aligned. */
+static void
+scr_list_draw_cert(WINDOW *w, int y, const struct scr_list_cols *c,
+    int64_t end, int64_t now)
+{
+	int64_t d;
+	attr_t a;
+
+	if (end == 0) {
+		tui_putf(w, y, c->x_cert, c->cert, theme_attr(TUI_R_DIM),
+		    "%*s", c->cert, "-");
+		return;
+	}
+	d = scr_list_days_left(end, now);
+	a = d < 0 ? theme_attr(TUI_R_ERROR) : d < SCR_LIST_CERT_WARN_DAYS ?
+	    theme_attr(TUI_R_WARN) : A_NORMAL;
+	if (d > 9999)
+		d = 9999;
+	tui_putf(w, y, c->x_cert, c->cert, a, "%*lldd", c->cert - 1,
+	    (long long)d);
 }
 
 static void
 scr_list_draw_profile(struct tui *t, struct scr_list *l, WINDOW *w, int y,
-    const struct profile *p, bool cur, const struct scr_list_cols *c)
+    const struct scr_list_row *row, bool cur, const struct scr_list_cols *c)
 {
+	const struct profile *p = row->p;
 	attr_t hl = cur ? theme_attr(TUI_R_CURSOR) : A_NORMAL, base = A_NORMAL;
 	attr_t ra;
 	char *age, *res;
@@ -647,6 +760,7 @@ scr_list_draw_profile(struct tui *t, struct scr_list *l, WINDOW *w, int y,
 		    theme_attr(TUI_R_WARN), "%s!", sec);
 	else
 		tui_put(w, y, c->x_sec, c->sec, base, sec);
+	scr_list_draw_cert(w, y, c, row->cert, l->now);
 	if (p->last_result == NULL || p->last_tested <= 0) {
 		tui_put(w, y, c->x_result, c->result, cur ? base :
 		    theme_attr(TUI_R_DIM), "not tested");
@@ -689,6 +803,9 @@ static void
 scr_list_keys(struct scr_list *l, bool heading, bool folded, struct wdg_key *k,
     int *n)
 {
+	/* At 80 columns two labels are shorter, so that "s sort" fits
+	 * beside "/ filter". */
+	bool narrow = COLS < 100;
 	int i = 0;
 
 	if (l->filtering) {
@@ -711,13 +828,17 @@ scr_list_keys(struct scr_list *l, bool heading, bool folded, struct wdg_key *k,
 		k[i++] = (struct wdg_key){ "Spc", heading ? "mark group" :
 		    "mark", false };
 		if (!heading)
-			k[i++] = (struct wdg_key){ "g", "mark group", false };
+			k[i++] = (struct wdg_key){ "g", narrow ?
+			    "mark grp" : "mark group", false };
 		if (l->marks.n > 0 || heading)
 			k[i++] = (struct wdg_key){ "b", "bulk edit", false };
 		if (l->marks.n > 0 || !heading)
-			k[i++] = (struct wdg_key){ "d", "delete", false };
+			k[i++] = (struct wdg_key){ "d", narrow ? "del" :
+			    "delete", false };
 	}
 	k[i++] = (struct wdg_key){ "/", "filter", false };
+	if (l->nrows > 0)
+		k[i++] = (struct wdg_key){ "s", "sort", false };
 	k[i++] = (struct wdg_key){ "u", "undo bulk", false };
 	k[i++] = (struct wdg_key){ "^O", "messages", false };
 	k[i++] = (struct wdg_key){ "?", "help", true };
@@ -776,7 +897,7 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 	struct scr_list_cols c;
 	struct wdg_key keys[16];
 	WINDOW *w = s->win;
-	char *left, *right, *total, *match, *hint;
+	char *left, *right, *total, *match, *hint, *sort;
 	int y, i, nkeys, g;
 	int64_t r;
 	bool heading;
@@ -792,16 +913,20 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 	scr_list_fetch(t, l);
 
 	total = wdg_status_count(l->ntotal);
+	sort = l->sort != STORE_SORT_NAME ? xasprintf("by %s | ",
+	    scr_list_sort_label(l->sort)) : xstrdup("");
 	left = xasprintf("popconn  %s%s", store_path(t->st),
 	    store_read_only(t->st) ? " (read-only)" : "");
 	if (l->filter != NULL) {
 		match = wdg_status_count(l->nmatch);
-		right = xasprintf("filter \"%s\": %s of %s%s", l->filter,
-		    match, total, l->marks.n > 0 ? " | marked " : "");
+		right = xasprintf("%sfilter \"%s\": %s of %s%s", sort,
+		    l->filter, match, total, l->marks.n > 0 ? " | marked " :
+		    "");
 		free(match);
 	} else
-		right = xasprintf("%s profile%s%s", total, l->ntotal == 1 ?
-		    "" : "s", l->marks.n > 0 ? " | marked " : "");
+		right = xasprintf("%s%s profile%s%s", sort, total,
+		    l->ntotal == 1 ? "" : "s", l->marks.n > 0 ? " | marked " :
+		    "");
 	if (l->marks.n > 0) {
 		char *m = wdg_status_count((int64_t)l->marks.n), *both;
 
@@ -814,6 +939,7 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 	free(left);
 	free(right);
 	free(total);
+	free(sort);
 
 	scr_list_columns(COLS, &c);
 	tui_fill(w, 1, 0, COLS, A_NORMAL);
@@ -821,6 +947,8 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 	tui_put(w, 1, c.x_addr, c.addr, theme_attr(TUI_R_COLHEAD), "Address");
 	tui_put(w, 1, c.x_port, c.port, theme_attr(TUI_R_COLHEAD), " Port");
 	tui_put(w, 1, c.x_sec, c.sec, theme_attr(TUI_R_COLHEAD), "Sec");
+	tui_putf(w, 1, c.x_cert, c.cert, theme_attr(TUI_R_COLHEAD), "%*s",
+	    c.cert, "Cert");
 	tui_put(w, 1, c.x_result, c.result, theme_attr(TUI_R_COLHEAD),
 	    "Last test");
 
@@ -844,7 +972,7 @@ scr_list_draw(struct tui *t, struct tui_screen *s)
 		r = l->cache_top + i;
 		g = l->cache[i].group;
 		if (l->cache[i].p != NULL)
-			scr_list_draw_profile(t, l, w, y + i, l->cache[i].p,
+			scr_list_draw_profile(t, l, w, y + i, &l->cache[i],
 			    r == l->cur, &c);
 		else if (g >= 0)
 			scr_list_draw_heading(l, w, y + i, g, r == l->cur);
@@ -938,8 +1066,8 @@ scr_list_cur_group(struct scr_list *l)
 static void
 scr_list_mark_group(struct tui *t, struct scr_list *l)
 {
-	struct store_filter f;
-	struct store_list sl = { NULL, 0, NULL };
+	struct store_filter f = { .group = NULL };
+	struct store_list sl = { NULL, 0, NULL, NULL };
 	char *cause = NULL, *n;
 	enum pc_err rc;
 	int g, i, already = 0;
@@ -947,8 +1075,7 @@ scr_list_mark_group(struct tui *t, struct scr_list *l)
 	scr_list_pos_of(l, l->cur, &g);
 	if (g < 0)
 		return;
-	f.group = l->groups[g].name;
-	f.text = l->filter;
+	f = scr_list_filter(l, l->groups[g].name);
 	rc = store_list_page(t->st, &f, 0, (int)l->groups[g].count, &sl,
 	    &cause);
 	if (rc) {
@@ -1091,8 +1218,8 @@ scr_list_split_free(struct scr_list *l)
 static enum pc_err
 scr_list_split(struct tui *t, struct scr_list *l, char **cause)
 {
-	struct store_filter f = { NULL, l->filter };
-	struct store_list sl = { NULL, 0, NULL };
+	struct store_filter f = scr_list_filter(l, NULL);
+	struct store_list sl = { NULL, 0, NULL, NULL };
 	struct scr_list_marks vis;
 	enum pc_err rc = PC_OK;
 	int64_t off = 0;
@@ -1625,6 +1752,26 @@ scr_list_fold(struct scr_list *l, int how)
 	scr_list_cache_drop(l);
 }
 
+/*
+ * s: the next order within each group (name, last result, certificate
+ * days left, age of the last test); the cursor stays on its profile.
+ */
+static void
+scr_list_sort(struct tui *t, struct scr_list *l)
+{
+	const struct profile *p = scr_list_cur_profile(t, l);
+	char *keep = p != NULL ? xstrdup(p->name) : NULL;
+
+	l->keep_id = p != NULL ? p->id : 0;
+	l->sort = (enum store_sort)((l->sort + 1) % STORE_SORT_N);
+	scr_list_reload(t, l, keep);
+	free(keep);
+	tui_msg(t, TUI_MSG_INFO, "sorted by %s within each group%s",
+	    scr_list_sort_label(l->sort), l->sort == STORE_SORT_RESULT ?
+	    " (failed first)" : l->sort == STORE_SORT_CERT ? " (soonest "
+	    "first)" : l->sort == STORE_SORT_AGE ? " (oldest first)" : "");
+}
+
 static int
 scr_list_move(struct scr_list *l, const struct tui_key *k)
 {
@@ -1736,6 +1883,9 @@ scr_list_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 	case 'u':
 		scr_list_undo(t, l);
 		break;
+	case 's':
+		scr_list_sort(t, l);
+		break;
 	case '?':
 		scr_list_help(t, "list");
 		break;
@@ -1769,8 +1919,10 @@ scr_list_tick(struct tui *t, struct tui_screen *s)
 	if (l->filtering || l->reload_ms > SCR_LIST_TICK_MAX_MS)
 		return TUI_NONE;
 	p = scr_list_cur_profile(t, l);
-	if (p != NULL)
+	if (p != NULL) {
 		keep = xstrdup(p->name);
+		l->keep_id = p->id;
+	}
 	scr_list_reload(t, l, keep);
 	free(keep);
 	return TUI_REDRAW;
@@ -1794,6 +1946,7 @@ scr_list_free(struct tui *t, struct tui_screen *s)
 	scr_list_cache_drop(l);
 	scr_list_groups_free(l);
 	store_list_cleanup(&l->all);
+	free(l->ids);
 	scr_list_marks_clear(&l->marks);
 	scr_list_marks_clear(&l->folded);
 	scr_list_split_free(l);
@@ -1853,7 +2006,24 @@ static const char *const scr_list_help_list[] = {
 	"  Esc                clear the filter, then the marks",
 	"  ^L                 repaint the screen",
 	"  ^O                 the recent messages in full (on every screen)",
+	"  s                  sort within each group: by name, by last result",
+	"                     (failed first), by certificate days left",
+	"                     (soonest first), by test age (oldest first)",
 	"  q                  quit",
+	"",
+	"The filter takes words and terms together; each must hold:",
+	"  word               name, group, address or user name holds it",
+	"  status:failed      the last test failed (status:ok, status:untested,",
+	"                     status:auth_failed or any other diagnosis)",
+	"  cert<30            the certificate has under 30 days left (also",
+	"                     cert<=N, cert>N, cert>=N; cert<0: expired)",
+	"  untested>7d        never tested, or not for 7 days (h, d, w)",
+	"  group:NAME         in that group (group: alone: without a group)",
+	"",
+	"The Cert column shows the days left on the certificate the last test",
+	"saw (\"-\" when none):",
+	"\002e  -3d                 it has expired",
+	"\002w  12d                 under 30 days left",
 	"",
 	"The last test column shows the diagnosis of the last test logon and",
 	"how long ago it ran, in its colour:",

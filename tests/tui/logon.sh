@@ -129,7 +129,7 @@ fi
 tui_keys A r
 tui_expect A '✓ capa' "r asks CAPA again" 15
 tui_keys A Escape
-tui_expect A 'dovecot +127\.0\.0\.1 +[0-9]+ ssl +ok' "the list shows the last result"
+tui_expect A 'dovecot +127\.0\.0\.1 +[0-9]+ ssl +[0-9]+d ok' "the list shows the last result and the certificate's days left"
 run pc show dovecot --json
 expect_out '"last_result": "ok"' "the result is recorded in the store"
 

@@ -37,7 +37,7 @@ keybar_back() { tui_screen "$1" | tail -1 | grep -q 'Esc close'; }
 tui_start A 80 24
 tui_wait A 'third'
 check_frame A 80 24
-tui_expect A 'a-rather-long-pro… pop3.a-very-long-host-na…' "long values end in an ellipsis at 80 columns"
+tui_expect A 'a-rather-long-pro… pop3.a-very-long-h…' "long values end in an ellipsis at 80 columns"
 tui_result A resize_list_80x24
 
 tx resize-window -t A -x 200 -y 60

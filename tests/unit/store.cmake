@@ -11,3 +11,6 @@ pc_unit_test(test_store_hist
 	SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_hist.c LIBS pc_store)
 # 200,000 small transactions: slower under the sanitizers.
 set_tests_properties(test_store_hist PROPERTIES TIMEOUT 400)
+# The list's filter terms, the certificate column's data and the sorts.
+pc_unit_test(test_store_filter
+	SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_store_filter.c LIBS pc_store)

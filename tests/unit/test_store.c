@@ -364,7 +364,7 @@ static void
 test_store_list_and_pages(void **state)
 {
 	struct test_env *e = *state;
-	struct store_filter f = { NULL, NULL };
+	struct store_filter f = { .group = NULL };
 	struct store_group_list gl;
 	struct store_list l;
 	int64_t n, pos;
