@@ -71,8 +71,10 @@ static const struct {
 	[DIAG_AUTH_FAILED] = { "auth_failed",
 	    "The server rejected the user name or password." },
 	[DIAG_AUTH_MECHANISM_UNAVAILABLE] = { "auth_mechanism_unavailable",
-	    "The server does not offer the chosen logon method: choose "
-	    "another method, or auto." },
+	    "No logon method is both offered by the server and usable with "
+	    "what the profile holds (the message lists both): set the "
+	    "missing password or OAuth2 token, or choose a method the "
+	    "server offers, or auto." },
 	[DIAG_MAILBOX_IN_USE] = { "mailbox_in_use",
 	    "The mailbox is locked by another POP3 session: wait for it to "
 	    "end and test again." },

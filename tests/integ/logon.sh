@@ -56,6 +56,16 @@ check() {
 
 CA=tls_ca_file=$POPCONN_TEST_CA
 U=username=$TEST_USER
+
+# A profile without a password: the logon step says what is missing, and
+# the hint points at the profile, not only at the server's offer.
+PW='' add nopass address=localhost port="$POP3S_PORT" security=ssl "$CA" "$U"
+check nopass auth_mechanism_unavailable "no password set"
+expect_out '"message": "auto: no logon method fits .*the profile has no password and no token' \
+    "no password: the message says the profile has none"
+expect_out '"hint": "No logon method .*set the missing password' \
+    "no password: the hint says to set it"
+
 PW=$TEST_PASS
 
 # --- the happy paths against the real Dovecot ------------------------------
