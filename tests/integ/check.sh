@@ -60,6 +60,10 @@ printf '%s\n' "$WRONG" | "$PC" set bad password=- >/dev/null
 na=$(openssl x509 -in "$POPCONN_TEST_CERT_DIR/server.crt" -noout -enddate |
 	sed 's/notAfter=//')
 days=$((($(date -u -d "$na" +%s) - $(date +%s)) / 86400))
+# The certificate is made when servers.sh starts, valid a whole number of
+# days, so its days left sit right on a day boundary: a second later check
+# counts one day less.  Either is right.
+days="($days|$((days - 1)))"
 
 # --- OK ----------------------------------------------------------------------
 check check good

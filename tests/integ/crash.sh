@@ -289,6 +289,11 @@ kill_round() {
 			    "$label" "$at" $((arg / 10)) $((arg % 10)) $((EST_MS * OP_PERMILLE / 1000)) \
 			    "$([ "$try" = 0 ] || echo ", times 0.$shrink")"
 		fi
+		# Inside the checkpoint: a checkpoint quicker than the delay
+		# is met by a shorter delay each time (0 at the last tries).
+		if [ "$mode" = db ] && [ "$try" -gt 0 ]; then
+			at=$((arg * (4 - (try > 4 ? 4 : try)) / 4))
+		fi
 		attempt "$mode" "$at"
 		[ "$KILLED" = 1 ] && break
 		printf '# %s: the command ended at %d ms, before the kill; again\n' "$label" "$AT_MS"
