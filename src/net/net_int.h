@@ -1,8 +1,9 @@
 /*
  * net_int.h - internals shared by the files of the net layer: the
  * asynchronous resolver used by the TCP transport and by SOCKS4 (which must
- * resolve the destination itself), stack helpers, and the TLS transport's
- * session struct and the functions its files (xport_tls*.c) share.
+ * resolve the destination itself), stack helpers, the proxy handshakes
+ * (sans I/O) and the TLS transport's session struct and the functions its
+ * files (xport_tls*.c) share.
  */
 #ifndef POPCONN_NET_INT_H
 #define POPCONN_NET_INT_H
@@ -65,6 +66,111 @@ char		*xport_dns_numeric(const struct addrinfo *ai);
  * AF_INET, AF_INET6, or 0 when s is not an IP literal.
  */
 int		 xport_dns_parse_ip(const char *s, unsigned char out[16]);
+
+/*
+ * The proxy handshakes without I/O (proxy.c, proxy_socks.c,
+ * proxy_http.c), driven like the POP3 core: proxy_init, proxy_start, then
+ * proxy_step until it is final.  PROXY_SEND: write out the bytes in out,
+ * tell proxy_sent how many went, step again.  PROXY_NEED: proxy_feed what
+ * the proxy sent, step again.  PROXY_DONE: the tunnel is ready, in holds
+ * its first bytes.  PROXY_FAILED: fail, fail_rc and cause say why.
+ */
+#define XPORT_PROXY_HDR_MAX	16384	/* HTTP reply header block */
+
+enum proxy_act {
+	PROXY_SEND,
+	PROXY_NEED,
+	PROXY_DONE,
+	PROXY_FAILED,
+};
+
+enum proxy_phase {
+	PROXY_PH_START,		/* proxy_start not called yet */
+	PROXY_PH_S4_REPLY,
+	PROXY_PH_S5_METHOD,
+	PROXY_PH_S5_AUTH,
+	PROXY_PH_S5_REPLY,
+	PROXY_PH_HTTP_SKIP,	/* discarding a 407 body */
+	PROXY_PH_HTTP_REPLY,
+	PROXY_PH_DONE,
+	PROXY_PH_FAILED,
+};
+
+struct proxy {
+	enum xport_proxy_type type;
+	const char	*label;		/* "SOCKS5", "HTTP CONNECT" */
+	char		*host;		/* destination, brackets removed */
+	int		 port;
+	char		*user;		/* NULL: no credentials */
+	char		*password;	/* SECRET, "" when none */
+	char		*domain;	/* NULL unless NTLM */
+	enum proxy_phase ph;
+	struct buf	 out;		/* request not yet written; wiped */
+	struct buf	 in;		/* reply bytes, then tunnel bytes */
+	size_t		 http_scanned;	/* bytes of in searched for the end of
+					   an HTTP header block */
+	int		 ntlm_leg;	/* 1: NEGOTIATE sent, 2: AUTHENTICATE */
+	size_t		 skip;		/* body bytes still to discard */
+	enum xport_fail	 fail;		/* set when ph is PROXY_PH_FAILED */
+	enum pc_err	 fail_rc;
+	char		*cause;		/* "SOCKS5: ...", never a secret */
+	xport_note_cb	 note;		/* trace notes, may be NULL */
+	void		*note_arg;
+	/* NTLM: a fixed client challenge and time (tests), else random/now. */
+	int		 ntlm_fixed;
+	unsigned char	 ntlm_cchal[8];
+	int64_t		 ntlm_time;	/* Unix seconds */
+};
+
+/* proxy.c */
+/*
+ * Check cfg (PC_E_INVALID with *cause, caller frees, for a field the
+ * protocol cannot carry) and copy it into p.
+ */
+enum pc_err	 proxy_init(struct proxy *p,
+		    const struct xport_proxy_cfg *cfg, char **cause);
+void		 proxy_cleanup(struct proxy *p);
+/*
+ * Queue the first request.  ip4: the destination's IPv4 address for
+ * SOCKS4 when the host is a name (the caller resolves it), else NULL.
+ */
+void		 proxy_start(struct proxy *p, const unsigned char *ip4);
+/* What to do next; see above. */
+enum proxy_act	 proxy_step(struct proxy *p);
+/*
+ * Hand the proxy's bytes to the handshake: takes up to proxy_room()
+ * of them and says how many.  With no room left it fails the handshake.
+ */
+size_t		 proxy_feed(struct proxy *p, const void *data, size_t len);
+size_t		 proxy_room(const struct proxy *p);
+/* The first n bytes of out went out: wipe and drop them. */
+void		 proxy_sent(struct proxy *p, size_t n);
+/*
+ * Fail the handshake with class f and rc; the cause is the label and the
+ * formatted text (never a secret), also given as a trace note.
+ */
+enum pc_err	 proxy_fail(struct proxy *p, enum xport_fail f, enum pc_err rc,
+		    const char *fmt, ...) PC_PRINTFLIKE(4, 5);
+void		 proxy_note(struct proxy *p, const char *fmt, ...)
+		    PC_PRINTFLIKE(2, 3);
+/* host:port, with brackets around an IPv6 literal.  Caller frees. */
+char		*proxy_hostport(const char *host, int port);
+
+/*
+ * proxy_socks.c, proxy_http.c: the requests, and the reply parsers
+ * (PC_OK when they advanced, PC_E_AGAIN when bytes are missing, else
+ * failed).
+ */
+void		 proxy_socks_s4_request(struct proxy *p,
+		    const unsigned char *ip);
+void		 proxy_socks_s5_start(struct proxy *p);
+enum pc_err	 proxy_socks_s4_reply(struct proxy *p);
+enum pc_err	 proxy_socks_s5_method(struct proxy *p);
+enum pc_err	 proxy_socks_s5_auth(struct proxy *p);
+enum pc_err	 proxy_socks_s5_reply(struct proxy *p);
+void		 proxy_http_start(struct proxy *p);
+enum pc_err	 proxy_http_reply(struct proxy *p);
+enum pc_err	 proxy_http_skip(struct proxy *p);
 
 /* The TLS transport (xport_tls*.c): one session. */
 enum xport_tls_state {
