@@ -193,9 +193,12 @@ void		 xport_init(struct xport *x, const struct xport_ops *ops,
 		    struct xport *next);
 enum pc_err	 xport_fail_set(struct xport *x, enum xport_fail f,
 		    enum pc_err rc, const char *fmt, ...) PC_PRINTFLIKE(4, 5);
+/* Call cb, unless it is NULL, with a formatted line (arg passed back). */
+void		 xport_note_to(xport_note_cb cb, void *arg, const char *fmt,
+		    ...) PC_PRINTFLIKE(3, 4);
 /* Call x's trace hook, if any, with a formatted line. */
-void		 xport_note(struct xport *x, const char *fmt, ...)
-		    PC_PRINTFLIKE(2, 3);
+#define xport_note(x, ...) \
+	xport_note_to((x)->note, (x)->note_arg, __VA_ARGS__)
 
 /* xport_sock.c */
 /*

@@ -151,8 +151,9 @@ void		 proxy_sent(struct proxy *p, size_t n);
  */
 enum pc_err	 proxy_fail(struct proxy *p, enum xport_fail f, enum pc_err rc,
 		    const char *fmt, ...) PC_PRINTFLIKE(4, 5);
-void		 proxy_note(struct proxy *p, const char *fmt, ...)
-		    PC_PRINTFLIKE(2, 3);
+/* A trace note of the handshake (printf-style). */
+#define proxy_note(p, ...) \
+	xport_note_to((p)->note, (p)->note_arg, __VA_ARGS__)
 /* host:port, with brackets around an IPv6 literal.  Caller frees. */
 char		*proxy_hostport(const char *host, int port);
 

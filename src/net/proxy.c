@@ -24,22 +24,6 @@
 
 #define PROXY_NAME_MAX	255
 
-
-void
-proxy_note(struct proxy *p, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*text;
-
-	if (p->note == NULL)
-		return;
-	va_start(ap, fmt);
-	text = xvasprintf(fmt, ap);
-	va_end(ap);
-	p->note(p->note_arg, text);
-	free(text);
-}
-
 enum pc_err
 proxy_fail(struct proxy *p, enum xport_fail f, enum pc_err rc,
     const char *fmt, ...)

@@ -20,6 +20,7 @@
 #include "popconn/str.h"
 #include "popconn/xport.h"
 #include "net/net_int.h"
+#include "helpers/ntlm_chal.h"
 
 #define SECRET	"proxypass"
 
@@ -74,6 +75,20 @@ feed(struct proxy *p, const void *bytes, size_t len)
 }
 
 #define FEED(p, lit)		feed((p), (lit), sizeof (lit) - 1)
+/* The handshake waits for input; it gets these bytes. */
+#define NEED_FEED(p, lit) do {						\
+	assert_int_equal(proxy_step(p), PROXY_NEED);			\
+	FEED((p), lit);							\
+} while (0)
+
+/* The tunnel is ready and holds these first bytes. */
+static void
+expect_done(struct proxy *p, const char *tunnel)
+{
+	assert_int_equal(proxy_step(p), PROXY_DONE);
+	assert_int_equal(p->in.len, strlen(tunnel));
+	assert_memory_equal(p->in.data, tunnel, p->in.len);
+}
 
 /* The handshake failed with this class and rc, its cause holding words. */
 static void
@@ -116,14 +131,10 @@ test_proxy_socks4(void **state)
 	p = hs_start(XPORT_PROXY_SOCKS4, "127.0.0.1", 110, "proxyuser",
 	    SECRET, NULL, NULL);
 	EXPECT_SEND(p, "\x04\x01\x00\x6e\x7f\x00\x00\x01proxyuser\0");
-	assert_int_equal(proxy_step(p), PROXY_NEED);
-	FEED(p, "\x00\x5a\x00\x00");
-	assert_int_equal(proxy_step(p), PROXY_NEED);
-	FEED(p, "\x00\x00\x00\x00+OK hi\r\n");
-	assert_int_equal(proxy_step(p), PROXY_DONE);
+	NEED_FEED(p, "\x00\x5a\x00\x00");
+	NEED_FEED(p, "\x00\x00\x00\x00+OK hi\r\n");
 	/* What followed the reply is the tunnel's. */
-	assert_int_equal(p->in.len, 8);
-	assert_memory_equal(p->in.data, "+OK hi\r\n", 8);
+	expect_done(p, "+OK hi\r\n");
 	assert_non_null(strstr(notes.data, "SOCKS4: request granted"));
 	hs_end(p);
 
@@ -152,8 +163,7 @@ test_proxy_socks4a(void **state)
 	EXPECT_SEND(p, "\x04\x01\x03\xe3\x00\x00\x00\x01u\0"
 	    "pop.example.com\0");
 	FEED(p, "\x00\x5a\x03\xe3\x00\x00\x00\x00");
-	assert_int_equal(proxy_step(p), PROXY_DONE);
-	assert_int_equal(p->in.len, 0);
+	expect_done(p, "");
 	hs_end(p);
 
 	/* An IPv4 literal goes as an address, also in SOCKS4a. */
@@ -217,17 +227,12 @@ test_proxy_socks5(void **state)
 	p = hs_start(XPORT_PROXY_SOCKS5, "pop.example.com", 995, NULL, NULL,
 	    NULL, NULL);
 	EXPECT_SEND(p, "\x05\x01\x00");
-	assert_int_equal(proxy_step(p), PROXY_NEED);
-	FEED(p, "\x05\x00");
+	NEED_FEED(p, "\x05\x00");
 	EXPECT_SEND(p, "\x05\x01\x00\x03\x0fpop.example.com\x03\xe3");
-	assert_int_equal(proxy_step(p), PROXY_NEED);
 	/* The bound address is a name of 4 bytes here. */
-	FEED(p, "\x05\x00\x00\x03\x04");
-	assert_int_equal(proxy_step(p), PROXY_NEED);
-	FEED(p, "host\x00\x50+OK");
-	assert_int_equal(proxy_step(p), PROXY_DONE);
-	assert_int_equal(p->in.len, 3);
-	assert_memory_equal(p->in.data, "+OK", 3);
+	NEED_FEED(p, "\x05\x00\x00\x03\x04");
+	NEED_FEED(p, "host\x00\x50+OK");
+	expect_done(p, "+OK");
 	hs_end(p);
 
 	/* IPv4 and IPv6 destinations go as addresses. */
@@ -264,8 +269,7 @@ test_proxy_socks5_password(void **state)
 	FEED(p, "\x05\x02");
 	/* RFC 1929: version 1, user, password. */
 	EXPECT_SEND(p, "\x01\x09proxyuser\x09" SECRET);
-	assert_int_equal(proxy_step(p), PROXY_NEED);
-	FEED(p, "\x01\x00");
+	NEED_FEED(p, "\x01\x00");
 	EXPECT_SEND(p, "\x05\x01\x00\x03\x0fpop.example.com\x03\xe3");
 	FEED(p, "\x05\x00\x00\x01\0\0\0\0\0\0");
 	assert_int_equal(proxy_step(p), PROXY_DONE);
@@ -306,10 +310,28 @@ s5_at_reply(int creds)
 static void
 test_proxy_socks5_refusals(void **state)
 {
+	static const struct {
+		const char	*user, *reply;
+		enum xport_fail	 f;
+		enum pc_err	 rc;
+		const char	*words;
+	} methods[] = {
+		{ NULL, "\x05\xff", XPORT_FAIL_PROXY_AUTH, PC_E_AUTH,
+		    "requires authentication, and no credentials are "
+		    "configured" },
+		{ "u", "\x05\xff", XPORT_FAIL_PROXY_AUTH, PC_E_AUTH,
+		    "accepts none of the offered methods" },
+		{ NULL, "\x05\x02", XPORT_FAIL_PROXY, PC_E_PROTO,
+		    "chose authentication method 0x02, which was not "
+		    "offered" },
+		{ NULL, "HT", XPORT_FAIL_PROXY, PC_E_PROTO,
+		    "version byte is not 5" },
+	};
 	unsigned char	 reply[2] = { 5, 0 };
 	char		 words[160];
 	struct proxy	*p;
 	unsigned	 code;
+	size_t		 i;
 
 	(void)state;
 	/* Each reply code, in words, with its number. */
@@ -340,37 +362,16 @@ test_proxy_socks5_refusals(void **state)
 	    "0x07");
 	hs_end(p);
 
-	/* Method refusals. */
-	p = hs_start(XPORT_PROXY_SOCKS5, "10.0.0.1", 110, NULL, NULL, NULL,
-	    NULL);
-	EXPECT_SEND(p, "\x05\x01\x00");
-	FEED(p, "\x05\xff");
-	expect_fail(p, XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "requires "
-	    "authentication, and no credentials are configured");
-	hs_end(p);
-
-	p = hs_start(XPORT_PROXY_SOCKS5, "10.0.0.1", 110, "u", SECRET, NULL,
-	    NULL);
-	EXPECT_SEND(p, "\x05\x02\x00\x02");
-	FEED(p, "\x05\xff");
-	expect_fail(p, XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "accepts none of "
-	    "the offered methods");
-	hs_end(p);
-
-	p = hs_start(XPORT_PROXY_SOCKS5, "10.0.0.1", 110, NULL, NULL, NULL,
-	    NULL);
-	EXPECT_SEND(p, "\x05\x01\x00");
-	FEED(p, "\x05\x02");
-	expect_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO, "chose authentication "
-	    "method 0x02, which was not offered");
-	hs_end(p);
-
-	p = hs_start(XPORT_PROXY_SOCKS5, "10.0.0.1", 110, NULL, NULL, NULL,
-	    NULL);
-	EXPECT_SEND(p, "\x05\x01\x00");
-	FEED(p, "HTTP/1.1 400");
-	expect_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO, "version byte is not 5");
-	hs_end(p);
+	/* Method refusals: a reply to each greeting. */
+	for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		p = hs_start(XPORT_PROXY_SOCKS5, "10.0.0.1", 110,
+		    methods[i].user, SECRET, NULL, NULL);
+		assert_int_equal(proxy_step(p), PROXY_SEND);
+		proxy_sent(p, p->out.len);
+		feed(p, methods[i].reply, 2);
+		expect_fail(p, methods[i].f, methods[i].rc, methods[i].words);
+		hs_end(p);
+	}
 
 	/* The password is refused: the user is named, never the secret. */
 	p = hs_start(XPORT_PROXY_SOCKS5, "10.0.0.1", 110, "proxyuser", SECRET,
@@ -392,6 +393,18 @@ test_proxy_socks5_refusals(void **state)
 	"User-Agent: popconn/" POPCONN_VERSION "\r\n" \
 	"Proxy-Connection: Keep-Alive\r\n\r\n"
 
+/* HTTP CONNECT without credentials, its request sent. */
+static struct proxy *
+http_start(void)
+{
+	struct proxy	*p;
+
+	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
+	    NULL, NULL);
+	EXPECT_SEND(p, CONNECT_REQ(""));
+	return p;
+}
+
 static const char ok200[] = "HTTP/1.1 200 Connection established\r\n"
     "Via: test\r\n\r\n";
 
@@ -401,15 +414,11 @@ test_proxy_http(void **state)
 	struct proxy	*p;
 
 	(void)state;
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
+	p = http_start();
 	assert_int_equal(proxy_step(p), PROXY_NEED);
 	feed(p, ok200, strlen(ok200));
 	FEED(p, "+OK ready\r\n");
-	assert_int_equal(proxy_step(p), PROXY_DONE);
-	assert_int_equal(p->in.len, 11);
-	assert_memory_equal(p->in.data, "+OK ready\r\n", 11);
+	expect_done(p, "+OK ready\r\n");
 	assert_non_null(strstr(notes.data, "HTTP CONNECT: 200 Connection "
 	    "established"));
 	hs_end(p);
@@ -431,89 +440,73 @@ test_proxy_http_bytewise(void **state)
 	size_t		 i, n = strlen(reply);
 
 	(void)state;
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
+	p = http_start();
 	for (i = 0; i + 3 < n; i++) {
 		assert_int_equal(proxy_step(p), PROXY_NEED);
 		/* Searched bytes are not searched again. */
 		assert_int_equal(p->http_scanned, i);
 		feed(p, reply + i, 1);
 	}
-	assert_int_equal(proxy_step(p), PROXY_DONE);
-	assert_int_equal(p->in.len, 0);
+	expect_done(p, "");
 	hs_end(p);
 
 	/* A bare LF ends the block too. */
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
+	p = http_start();
 	FEED(p, "HTTP/1.1 200 OK\n\n");
 	assert_int_equal(proxy_step(p), PROXY_DONE);
 	hs_end(p);
 }
 
+/*
+ * One request (with Basic credentials when user is set), one refusal of
+ * len bytes.
+ */
+static void
+http_refused(const char *user, const char *reply, size_t len,
+    enum xport_fail f, enum pc_err rc, const char *words)
+{
+	struct proxy	*p;
+	char		*pair, *b64, *req;
+
+	pair = xasprintf("%s:%s", user != NULL ? user : "", SECRET);
+	b64 = b64_encode(pair, strlen(pair));
+	req = user == NULL ? xstrdup(CONNECT_REQ("")) :
+	    xasprintf(CONNECT_REQ("Proxy-Authorization: Basic %s\r\n"), b64);
+	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, user, SECRET,
+	    NULL, NULL);
+	expect_send(p, req, strlen(req));
+	assert_int_equal(proxy_step(p), PROXY_NEED);
+	feed(p, reply, len);
+	expect_fail(p, f, rc, words);
+	hs_end(p);
+	free(req);
+	free(b64);
+	free(pair);
+}
+
+#define HTTP_REFUSED(user, lit, f, rc, words) \
+	http_refused((user), (lit), sizeof (lit) - 1, (f), (rc), (words))
+
 static void
 test_proxy_http_basic(void **state)
 {
-	struct proxy	*p;
-	char		*b64, *line;
-
 	(void)state;
-	b64 = b64_encode("proxyuser:" SECRET, strlen("proxyuser:" SECRET));
-	line = xasprintf(CONNECT_REQ("Proxy-Authorization: Basic %s\r\n"),
-	    b64);
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, "proxyuser",
-	    SECRET, NULL, NULL);
-	expect_send(p, line, strlen(line));
-	FEED(p, "HTTP/1.1 407 Proxy Authentication Required\r\n"
-	    "Proxy-Authenticate: Basic realm=\"x\"\r\n\r\n");
-	expect_fail(p, XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "rejected the "
-	    "credentials of \"proxyuser\" (HTTP 407)");
-	hs_end(p);
-
+	HTTP_REFUSED("proxyuser", "HTTP/1.1 407 Proxy Authentication "
+	    "Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\n\r\n",
+	    XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "rejected the credentials of "
+	    "\"proxyuser\" (HTTP 407)");
 	/* tinyproxy says 401. */
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, "proxyuser",
-	    SECRET, NULL, NULL);
-	expect_send(p, line, strlen(line));
-	FEED(p, "HTTP/1.1 401 Unauthorized\r\n\r\n");
-	expect_fail(p, XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "(HTTP 401)");
-	hs_end(p);
-	free(line);
-	free(b64);
-
+	HTTP_REFUSED("proxyuser", "HTTP/1.1 401 Unauthorized\r\n\r\n",
+	    XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "(HTTP 401)");
 	/* No credentials configured. */
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
-	FEED(p, "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
-	expect_fail(p, XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "requires "
+	HTTP_REFUSED(NULL, "HTTP/1.1 407 Proxy Authentication Required\r\n"
+	    "\r\n", XPORT_FAIL_PROXY_AUTH, PC_E_AUTH, "requires "
 	    "authentication (HTTP 407), and no credentials are configured");
-	hs_end(p);
-
 	/* Another refusal. */
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
-	FEED(p, "HTTP/1.1 403 Forbidden\r\n\r\n");
-	expect_fail(p, XPORT_FAIL_PROXY, PC_E_IO, "refused the connection: "
-	    "HTTP 403 Forbidden");
-	hs_end(p);
+	HTTP_REFUSED(NULL, "HTTP/1.1 403 Forbidden\r\n\r\n",
+	    XPORT_FAIL_PROXY, PC_E_IO, "refused the connection: HTTP 403 "
+	    "Forbidden");
 }
-
-/* A CHALLENGE: Unicode, target info "Domain"/"Server". */
-static const unsigned char chal[] = {
-	'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 2, 0, 0, 0,
-	0, 0, 0, 0, 48, 0, 0, 0,
-	0x01, 0x02, 0x81, 0x00,
-	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-	0, 0, 0, 0, 0, 0, 0, 0,
-	36, 0, 36, 0, 48, 0, 0, 0,
-	0x02, 0x00, 0x0c, 0x00, 'D', 0, 'o', 0, 'm', 0, 'a', 0,
-	'i', 0, 'n', 0,
-	0x01, 0x00, 0x0c, 0x00, 'S', 0, 'e', 0, 'r', 0, 'v', 0,
-	'e', 0, 'r', 0,
-	0, 0, 0, 0 };
 
 /* The CONNECT with an NTLM token m (binary).  Caller frees. */
 static char *
@@ -561,15 +554,15 @@ test_proxy_http_ntlm(void **state)
 	(void)state;
 	p = ntlm_start();
 	/* Leg 2: the CHALLENGE, with a body of 12 bytes split off. */
-	b64 = b64_encode(chal, sizeof chal);
+	b64 = b64_encode(ntlm_test_chal, sizeof ntlm_test_chal);
 	reply = xasprintf("HTTP/1.1 407 Proxy Authentication Required\r\n"
 	    "Proxy-Authenticate: Negotiate\r\nProxy-Authenticate: NTLM %s\r\n"
 	    "Content-Length: 12\r\n\r\n<html>", b64);
 	feed(p, reply, strlen(reply));
 
 	/* Leg 3: the AUTHENTICATE for that challenge, byte for byte. */
-	assert_int_equal(ntlm_challenge_parse(chal, sizeof chal, &ch, &cause),
-	    PC_OK);
+	assert_int_equal(ntlm_challenge_parse(ntlm_test_chal,
+	    sizeof ntlm_test_chal, &ch, &cause), PC_OK);
 	assert_int_equal(ntlm_authenticate(&ch, "proxyuser", "CORP", SECRET,
 	    (const unsigned char *)"\x11\x22\x33\x44\x55\x66\x77\x88",
 	    ntlm_filetime(1700000000), &m, &mlen, &cause), PC_OK);
@@ -578,12 +571,10 @@ test_proxy_http_ntlm(void **state)
 	assert_non_null(strstr(notes.data, "NTLM challenge received, "
 	    "answering as CORP\\proxyuser"));
 	/* The rest of the 407 body is skipped, then the 200 comes. */
-	assert_int_equal(proxy_step(p), PROXY_NEED);
-	FEED(p, "</html");
+	NEED_FEED(p, "</html");
 	assert_int_equal(proxy_step(p), PROXY_NEED);
 	feed(p, ok200, strlen(ok200));
-	assert_int_equal(proxy_step(p), PROXY_DONE);
-	assert_int_equal(p->in.len, 0);
+	expect_done(p, "");
 	hs_end(p);
 	ntlm_challenge_cleanup(&ch);
 	free(m);
@@ -621,7 +612,7 @@ test_proxy_http_ntlm_failures(void **state)
 	hs_end(p);
 
 	/* NTLM needs the connection to stay. */
-	b64 = b64_encode(chal, sizeof chal);
+	b64 = b64_encode(ntlm_test_chal, sizeof ntlm_test_chal);
 	reply = xasprintf("HTTP/1.1 407 Proxy Authentication Required\r\n"
 	    "Proxy-Authenticate: NTLM %s\r\nConnection: close\r\n\r\n", b64);
 	p = ntlm_start();
@@ -655,9 +646,7 @@ test_proxy_http_bad_replies(void **state)
 
 	(void)state;
 	/* A header block over 16 KiB, without its end. */
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
+	p = http_start();
 	FEED(p, "HTTP/1.1 200 OK\r\n");
 	big = xmalloc(1024);
 	memset(big, 'a', 1022);
@@ -675,30 +664,18 @@ test_proxy_http_bad_replies(void **state)
 	free(big);
 
 	/* Not HTTP at all: quoted as soon as its line is there. */
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
+	p = http_start();
 	FEED(p, "SSH-2.0-Open");
-	assert_int_equal(proxy_step(p), PROXY_NEED);
-	FEED(p, "SSH_9.2\r\n");
+	NEED_FEED(p, "SSH_9.2\r\n");
 	expect_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO, "something that is not "
 	    "HTTP: \"SSH-2.0-OpenSSH_9.2\"");
 	hs_end(p);
 
 	/* A broken status line, a NUL byte. */
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
-	FEED(p, "HTTP/1.1 2000 OK\r\n\r\n");
-	expect_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO, "not an HTTP reply");
-	hs_end(p);
-
-	p = hs_start(XPORT_PROXY_HTTP, "pop.example.com", 995, NULL, NULL,
-	    NULL, NULL);
-	EXPECT_SEND(p, CONNECT_REQ(""));
-	FEED(p, "HTTP/1.1 200 OK\r\nX: \0\r\n\r\n");
-	expect_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO, "holds a NUL byte");
-	hs_end(p);
+	HTTP_REFUSED(NULL, "HTTP/1.1 2000 OK\r\n\r\n", XPORT_FAIL_PROXY,
+	    PC_E_PROTO, "not an HTTP reply");
+	HTTP_REFUSED(NULL, "HTTP/1.1 200 OK\r\nX: \0\r\n\r\n",
+	    XPORT_FAIL_PROXY, PC_E_PROTO, "holds a NUL byte");
 }
 
 /* ---- configuration and driving -------------------------------------- */
