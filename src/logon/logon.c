@@ -377,6 +377,27 @@ logon_fail_xport(struct logon *lg, const char *step, enum pc_err rc)
 	    pc_err_str(rc));
 }
 
+/* The profile's TLS versions (PROF_TLS_* bits) as net's XPORT_TLS_*. */
+static unsigned
+logon_tls_versions(unsigned prof)
+{
+	static const unsigned map[][2] = {
+		{ PROF_TLS_SSL2, XPORT_TLS_SSL2 },
+		{ PROF_TLS_SSL3, XPORT_TLS_SSL3 },
+		{ PROF_TLS_10, XPORT_TLS_1_0 },
+		{ PROF_TLS_11, XPORT_TLS_1_1 },
+		{ PROF_TLS_12, XPORT_TLS_1_2 },
+		{ PROF_TLS_13, XPORT_TLS_1_3 },
+	};
+	unsigned v = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (prof & map[i][0])
+			v |= map[i][1];
+	return v;
+}
+
 /* Build and start the TLS layer over what we have. */
 static void
 logon_start_tls(struct logon *lg, bool stls)
@@ -388,7 +409,7 @@ logon_start_tls(struct logon *lg, bool stls)
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.host = lg->p->address;
-	cfg.versions = lg->p->tls_versions;
+	cfg.versions = logon_tls_versions(lg->p->tls_versions);
 	cfg.verify = lg->p->tls_verify == PROF_VERIFY_PIN ?
 	    XPORT_TLS_VERIFY_PIN : lg->p->tls_verify == PROF_VERIFY_OFF ?
 	    XPORT_TLS_VERIFY_OFF : XPORT_TLS_VERIFY_FULL;

@@ -83,17 +83,17 @@ xport_fail_set(struct xport *x, enum xport_fail f, enum pc_err rc,
 }
 
 void
-xport_note(struct xport *x, const char *fmt, ...)
+xport_note_to(xport_note_cb cb, void *arg, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*text;
 
-	if (x->note == NULL)
+	if (cb == NULL)
 		return;
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	x->note(x->note_arg, text);
+	cb(arg, text);
 	free(text);
 }
 
