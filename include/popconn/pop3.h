@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "popconn/diag.h"
+#include "popconn/step.h"
 
 /* Logon methods.  The driver maps the profile's auth field onto these. */
 enum pop3_method {
@@ -116,7 +117,8 @@ enum pop3_act {
 	POP3_ACT_STARTTLS,	/* stack TLS now, then POP3_EV_TLS_READY */
 	POP3_ACT_RECV_LINE,	/* trace: one server line (text) */
 	POP3_ACT_NOTE,		/* trace: information (text) */
-	POP3_ACT_STEP,		/* a step begins or ends (text = name) */
+	POP3_ACT_STATE,		/* trace: the state changed (text) */
+	POP3_ACT_STEP,		/* a step begins or ends (step) */
 	POP3_ACT_DONE,		/* finished: pop3_outcome() is final */
 };
 
@@ -131,11 +133,13 @@ struct pop3_action {
 	/*
 	 * SEND: what to show ("PASS <redacted>"); RECV_LINE: the server line,
 	 * escaped (no control characters), secrets masked; NOTE: the note;
-	 * STEP: the step name ("greeting", "capa", "stls", "capa2", "logon",
-	 * "stat", "quit"); DONE: the outcome message.  Never NULL, never a
-	 * secret.
+	 * STATE: "OLD -> NEW" (state names); STEP: step_name(step); DONE:
+	 * the outcome message.  Never NULL, never a secret.
 	 */
 	const char	*text;
+	/* STEP: which one (STEP_GREETING, _CAPA, _STLS, _CAPA2, _LOGON,
+	   _STAT or _QUIT). */
+	enum step	 step;
 	bool		 sensitive;	/* SEND: data carries a secret */
 	bool		 begin;		/* STEP: true = begins, false = ends */
 	bool		 ok;		/* STEP end: the step passed */
@@ -169,7 +173,7 @@ struct pop3_capa {
 struct pop3_outcome {
 	enum diag	 diag;		/* DIAG_OK: logon and STAT passed */
 	char		*message;	/* escaped; never holds a secret */
-	const char	*failed_step;	/* step name, NULL on success; static */
+	enum step	 failed_step;	/* STEP_NONE on success */
 	enum pop3_method method;	/* method tried; POP3_M_AUTO = none */
 	bool		 logged_in;	/* the server took the credentials */
 	bool		 tls;		/* the session ran over TLS */

@@ -204,26 +204,36 @@ pop3_step_end(struct pop3 *p, bool ok)
 	if (!p->step_open)
 		return;
 	p->step_open = false;
-	it = pop3_push(p, POP3_ACT_STEP, xstrdup(p->step));
+	it = pop3_push(p, POP3_ACT_STEP, xstrdup(step_name(p->step)));
+	it->step = p->step;
 	it->ok = ok;
 }
 
 static void
-pop3_step_begin(struct pop3 *p, const char *name)
+pop3_step_begin(struct pop3 *p, enum step step)
 {
 	struct pop3_item *it;
 
 	pop3_step_end(p, true);
-	p->step = name;
+	p->step = step;
 	p->step_open = true;
-	it = pop3_push(p, POP3_ACT_STEP, xstrdup(name));
+	it = pop3_push(p, POP3_ACT_STEP, xstrdup(step_name(step)));
+	it->step = step;
 	it->begin = true;
 }
 
+/* The step a failure belongs to: the greeting before any began. */
+static enum step
+pop3_step_now(const struct pop3 *p)
+{
+	return p->step != STEP_NONE ? p->step : STEP_GREETING;
+}
+
+/* Its name, for messages. */
 static const char *
 pop3_step_name(const struct pop3 *p)
 {
-	return p->step != NULL ? p->step : "greeting";
+	return step_name(pop3_step_now(p));
 }
 
 /* The only place the state changes. */
@@ -232,8 +242,8 @@ pop3_state_set(struct pop3 *p, enum pop3_state st)
 {
 	if (st == p->state)
 		return;
-	pop3_note(p, "%s -> %s", pop3_state_name(p->state),
-	    pop3_state_name(st));
+	pop3_push(p, POP3_ACT_STATE, xasprintf("%s -> %s",
+	    pop3_state_name(p->state), pop3_state_name(st)));
 	p->state = st;
 }
 
@@ -342,7 +352,7 @@ pop3_record(struct pop3 *p, enum diag d, char *msg)
 		p->out.diag = d;
 		free(p->out.message);
 		p->out.message = msg;
-		p->out.failed_step = pop3_step_name(p);
+		p->out.failed_step = pop3_step_now(p);
 	} else
 		free(msg);
 	pop3_step_end(p, false);
@@ -494,7 +504,7 @@ pop3_pipeline(struct pop3 *p)
 static void
 pop3_send_capa(struct pop3 *p)
 {
-	pop3_step_begin(p, p->tls_done ? "capa2" : "capa");
+	pop3_step_begin(p, p->tls_done ? STEP_CAPA2 : STEP_CAPA);
 	p->in_multi = false;
 	pop3_cmd(p, POP3_CMD_CAPA, NULL, NULL, false);
 }
@@ -531,7 +541,7 @@ pop3_trust_capa(struct pop3 *p)
 static void
 pop3_send_stls(struct pop3 *p)
 {
-	pop3_step_begin(p, "stls");
+	pop3_step_begin(p, STEP_STLS);
 	pop3_cmd(p, POP3_CMD_STLS, NULL, NULL, false);
 }
 
@@ -644,7 +654,7 @@ pop3_send_auth(struct pop3 *p, enum pop3_method m)
 static void
 pop3_send_stat(struct pop3 *p)
 {
-	pop3_step_begin(p, "stat");
+	pop3_step_begin(p, STEP_STAT);
 	if (p->ahead > 0) {
 		pop3_expect(p, POP3_CMD_STAT);	/* sent with the logon */
 		return;
@@ -658,7 +668,7 @@ pop3_send_stat(struct pop3 *p)
 static void
 pop3_send_quit(struct pop3 *p)
 {
-	pop3_step_begin(p, "quit");
+	pop3_step_begin(p, STEP_QUIT);
 	if (p->ahead == 0) {
 		pop3_cmd(p, POP3_CMD_QUIT, NULL, NULL, false);
 		return;
@@ -698,7 +708,7 @@ pop3_logon(struct pop3 *p)
 	char *why = NULL;
 	enum diag d;
 
-	pop3_step_begin(p, "logon");
+	pop3_step_begin(p, STEP_LOGON);
 	p->out.method = m;
 	/* Every method exchanges a credential, CRAM-MD5 and APOP too. */
 	if (!p->tls_active && !p->tls_done && !p->allow_plaintext) {
@@ -1185,7 +1195,7 @@ pop3_on_connected(struct pop3 *p)
 		return;
 	p->out.tls = p->tls_active;
 	pop3_state_set(p, POP3_ST_GREETING);
-	pop3_step_begin(p, "greeting");
+	pop3_step_begin(p, STEP_GREETING);
 }
 
 static void
@@ -1413,6 +1423,7 @@ pop3_next_action(struct pop3 *p, struct pop3_action *out)
 	out->len = it->len;
 	out->text = it->text != NULL ? it->text : "";
 	out->sensitive = it->sensitive;
+	out->step = it->step;
 	out->begin = it->begin;
 	out->ok = it->ok;
 	return 1;

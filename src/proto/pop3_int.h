@@ -78,6 +78,7 @@ struct pop3_item {
 	char		*data;		/* SEND bytes; wiped when sensitive */
 	size_t		 len;
 	char		*text;		/* never a secret */
+	enum step	 step;		/* STEP */
 	bool		 sensitive;
 	bool		 begin;
 	bool		 ok;
@@ -141,7 +142,7 @@ struct pop3 {
 	char		*timestamp;	/* APOP timestamp, NULL when none */
 	struct pop3_sasl sasl;
 
-	const char	*step;		/* current or last step; static */
+	enum step	 step;		/* current or last step, or STEP_NONE */
 	bool		 step_open;
 	bool		 failed;	/* outcome holds a failure */
 

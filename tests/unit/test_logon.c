@@ -290,12 +290,18 @@ run_expect(struct env *e, struct logon **lgp, const struct profile *p,
 	if (r->diag != want)
 		fail_msg("diagnosis %s (%s), wanted %s", diag_key(r->diag),
 		    r->message, diag_key(want));
-	if (step == NULL)
+	if (step == NULL) {
 		assert_null(r->failed_step);
-	else {
+		assert_int_equal(r->failed_at, STEP_NONE);
+	} else {
 		assert_non_null(r->failed_step);
 		assert_string_equal(r->failed_step, step);
+		/* The step travels as the enum; the name is made from it. */
+		assert_string_equal(step_name(r->failed_at), step);
 	}
+	for (int k = 0; k < r->nsteps; k++)
+		assert_string_equal(r->steps[k].name,
+		    step_name(r->steps[k].id));
 	assert_non_null(r->message);
 	t = trace_text(e);
 	assert_null(strstr(t, PW));
