@@ -1,6 +1,6 @@
 /*
- * diag.h - diagnosis codes of a test logon (PRODUCT.md section 2), each with
- * a stable key and a plain-language hint that says what to fix.
+ * diag.h - diagnosis codes of a test logon, each with a stable key and a
+ * plain-language hint that says what to fix.
  */
 #ifndef POPCONN_DIAG_H
 #define POPCONN_DIAG_H

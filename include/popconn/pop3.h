@@ -1,7 +1,6 @@
 /*
- * pop3.h - the POP3 client session as a pure state machine (STYLE.md
- * section 5).  It does no I/O, reads no clock and allocates only through
- * xmalloc.
+ * pop3.h - the POP3 client session as a pure state machine.  It does no
+ * I/O, reads no clock and allocates only through xmalloc.
  *
  * The driver (logon/) owns the transport.  It tells the machine what
  * happened with pop3_event() (connected, TLS ready, peer closed, timeout)
@@ -15,9 +14,9 @@
  * final logon line, STAT and QUIT) come as consecutive SEND actions from
  * one call: the driver should write them in one go before it waits for
  * the server.  Nothing goes past the logon command before its answer to
- * any other server (PRODUCT.md section 2).
+ * any other server.
  *
- * Safety (PRODUCT.md section 2) is enforced here, not in the driver: STLS is
+ * Safety is enforced here, not in the driver: STLS is
  * sent whenever cfg.stls is set and a refusal ends the session; bytes that
  * arrive between the +OK to STLS and TLS_READY end it as an injection;
  * credentials never cross a link that is not TLS unless allow_plaintext is
@@ -78,7 +77,7 @@ struct pop3_cfg {
 	 */
 	const char	*scram_nonce;
 	/*
-	 * The profile's code page (PRODUCT.md section 1): the user name and
+	 * The profile's code page: the user name and
 	 * password written in it, for the methods that send them so (USER,
 	 * PASS, APOP, LOGIN, CRAM-MD5).  PLAIN, SCRAM, XOAUTH2 and
 	 * OAUTHBEARER send username/password (UTF-8, as their RFCs say).

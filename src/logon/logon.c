@@ -63,7 +63,8 @@ logon_tls_new(void *arg, struct xport *next, const struct xport_tls_cfg *cfg,
 	return xport_tls_new(next, cfg, out, cause);
 }
 
-int64_t
+/* Microseconds since the session started. */
+static int64_t
 logon_us(const struct logon *lg)
 {
 	return clock_now_us() - lg->t0_us;
@@ -104,7 +105,7 @@ logon_note_cb(void *arg, const char *text)
 	trace_emit(lg->tr, logon_us(lg), k, text, strlen(text));
 }
 
-int
+static int
 logon_step_begin(struct logon *lg, enum step step)
 {
 	struct logon_step *s;
@@ -130,7 +131,7 @@ logon_step_end(struct logon *lg, int i, bool ok)
 	lg->res.steps[i].done = true;
 }
 
-void
+static void
 logon_wait_from_now(struct logon *lg)
 {
 	lg->deadline = clock_now_ms() + (int64_t)lg->p->timeout * 1000;
@@ -647,7 +648,7 @@ logon_new(const struct profile *p, struct trace *tr,
 		logon_trace(lg, TRACE_INFO, "warning: %s", lg->res.warning);
 	logon_cp_encode(lg);
 	if (lg->cp_error != NULL && pop3_method_uses_cp(logon_method(p->auth))) {
-		/* PRODUCT.md section 1: stop before anything is sent. */
+		/* The code page cannot hold them: stop before anything is sent. */
 		msg = xasprintf("%s: %s sends the credentials in the code page, "
 		    "so the test stopped before connecting; nothing was sent",
 		    lg->cp_error, pop3_method_name(logon_method(p->auth)));

@@ -67,16 +67,10 @@ struct logon {
 };
 
 /* logon.c */
-/* Microseconds since the session started. */
-int64_t		 logon_us(const struct logon *lg);
 /* A trace line; server text in it is escaped already (not twice). */
 void		 logon_trace(struct logon *lg, enum trace_kind k,
 		    const char *fmt, ...) PC_PRINTFLIKE(3, 4);
-/* Begin a step of the result: its index, or -1 when they are full. */
-int		 logon_step_begin(struct logon *lg, enum step step);
 void		 logon_step_end(struct logon *lg, int i, bool ok);
-/* The current wait ends the profile's timeout from now. */
-void		 logon_wait_from_now(struct logon *lg);
 /* A formatted message that lives as long as the session (for finish). */
 const char	*logon_tmpf(struct logon *lg, const char *fmt, ...)
 		    PC_PRINTFLIKE(2, 3);

@@ -8,7 +8,7 @@
  * (SYS and AUTH response codes), 5034 (AUTH), 4616 (PLAIN), 2195
  * (CRAM-MD5), 5802 and 7677 (SCRAM), 7628 (OAUTHBEARER).
  *
- * Safety rules (PRODUCT.md section 2) and where they are enforced:
+ * Safety rules and where they are enforced:
  * - security=tls sends STLS whether or not CAPA listed it, and a refusal
  *   ends the session (pop3_after_capa, pop3_on_stls);
  * - any byte after the +OK to STLS and before TLS_READY ends the session
@@ -43,6 +43,14 @@
  * sends QUIT and waits for one reply (the driver's timeout bounds that
  * wait); a -ERR to QUIT after a good logon is noted but does not change the
  * diagnosis.
+ *
+ * Why this file is over 900 lines and one piece: the command senders
+ * (pop3_send_<cmd>) and the reply handlers (pop3_on_<state>) call each
+ * other around one state variable and one action queue; they are the
+ * machine's transitions, and a split would only spread them over two
+ * files.  The jobs of their own are apart already: reading replies
+ * (pop3_resp.c), choosing and running logon methods (pop3_auth.c), SCRAM
+ * (pop3_scram.c) and MD5 (pop3_md5.c).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -118,7 +126,7 @@ static void	pop3_send_stat(struct pop3 *);
 static void	pop3_send_quit(struct pop3 *);
 static void	pop3_finish(struct pop3 *);
 
-const char *
+static const char *
 pop3_state_name(enum pop3_state st)
 {
 	if ((unsigned)st >= POP3_ST__COUNT)
@@ -167,7 +175,7 @@ pop3_item_free(struct pop3_item *it)
 	free(it);
 }
 
-void
+static void PC_PRINTFLIKE(2, 3)
 pop3_note(struct pop3 *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -179,7 +187,8 @@ pop3_note(struct pop3 *p, const char *fmt, ...)
 	pop3_push(p, POP3_ACT_NOTE, s);
 }
 
-void
+/* Queue line + CRLF; display is what the trace shows. */
+static void
 pop3_send(struct pop3 *p, const char *line, const char *display,
     bool sensitive)
 {
@@ -237,7 +246,7 @@ pop3_step_name(const struct pop3 *p)
 }
 
 /* The only place the state changes. */
-void
+static void
 pop3_state_set(struct pop3 *p, enum pop3_state st)
 {
 	if (st == p->state)
@@ -249,7 +258,8 @@ pop3_state_set(struct pop3 *p, enum pop3_state st)
 
 /* Secrets and display. */
 
-void
+/* Remember s so that server text echoing it is masked. */
+static void
 pop3_secret_add(struct pop3 *p, const char *s)
 {
 	size_t i;
@@ -264,7 +274,11 @@ pop3_secret_add(struct pop3 *p, const char *s)
 	p->secrets[p->nsecrets++] = xstrdup(s);
 }
 
-char *
+/*
+ * Server bytes with every known secret replaced by "<redacted>"; *outlen
+ * is the length (NUL-terminated too).  Caller frees (wipe: xfreezero).
+ */
+static char *
 pop3_scrub(const struct pop3 *p, const char *s, size_t len, size_t *outlen)
 {
 	struct buf b;

@@ -160,7 +160,7 @@ scr_logon_start(struct tui *t, struct scr_logon *l, bool trust)
 	trace_free(l->tr);
 	wdg_trace_clear(l->tw);
 	l->tr = trace_new(0);
-	trace_subscribe(l->tr, wdg_trace_sink, l->tw);
+	wdg_trace_attach(l->tw, l->tr);
 	l->finished = false;
 	l->cancelled = false;
 	l->started_ms = tui_now_ms();

@@ -987,7 +987,7 @@ test_pop3_apop_rfc1939(void **state)
 	}
 }
 
-/* Code page (PRODUCT.md section 1) */
+/* Code page */
 
 /* "jörg" / "pässwörd" in UTF-8 and in ISO-8859-1. */
 #define CP_USER		"j\xc3\xb6rg"
@@ -1613,7 +1613,7 @@ test_pop3_xoauth2_json_error(void **state)
 }
 
 /*
- * auto (PRODUCT.md section 2): a token picks OAUTHBEARER, then XOAUTH2;
+ * auto: a token picks OAUTHBEARER, then XOAUTH2;
  * over TLS PLAIN, LOGIN, USER come first (PLAIN works however the server
  * stores passwords), then SCRAM, CRAM-MD5, APOP; on a clear link
  * (allow_plaintext) the challenge-response methods come first.
