@@ -50,7 +50,7 @@ cli_test_json(const char *name, const struct logon_result *r,
 	json_object_set_new(o, "ok", json_boolean(r->diag == DIAG_OK));
 	json_object_set_new(o, "diagnosis", json_string(diag_key(r->diag)));
 	json_object_set_new(o, "hint", json_string(diag_hint_at(r->diag,
-	    r->failed_step)));
+	    r->failed_at)));
 	json_object_set_new(o, "message", cli_test_jstr(r->message));
 	json_object_set_new(o, "failed_step", cli_test_jstr(r->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));
@@ -137,7 +137,7 @@ cli_test_print_result(const struct logon_result *r)
 	    r->failed_step ? r->failed_step : "", r->message);
 	if (r->diag != DIAG_OK)
 		printf("  Hint: %s\n", diag_hint_at(r->diag,
-		    r->failed_step));
+		    r->failed_at));
 	if (r->warning != NULL)
 		printf("  Warning: %s\n", r->warning);
 	printf("Time: %lld ms\n", (long long)r->elapsed_ms);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "popconn/clock.h"
 #include "popconn/xport.h"
 #include "net/net_int.h"
 
@@ -211,10 +212,7 @@ xport_set_note(struct xport *x, xport_note_cb cb, void *arg)
 int64_t
 xport_now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 int

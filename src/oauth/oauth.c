@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "popconn/clock.h"
 #include "popconn/buf.h"
 #include "popconn/oauth.h"
 #include "popconn/presets.h"
@@ -49,19 +50,13 @@ struct oauth {
 int64_t
 oauth_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 static int64_t
 oauth_us(const struct oauth *o)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - o->t0_us;
+	return clock_now_us() - o->t0_us;
 }
 
 #define oauth_trace oauth_tracef
