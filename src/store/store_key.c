@@ -6,7 +6,8 @@
  * or derived and checked against the key check value in meta before
  * anything is written.  store_rekey re-seals every secret under a new key
  * in one transaction, so a crash leaves the old key and the old
- * ciphertexts, or the new of both.
+ * ciphertexts, or the new of both.  store_key_check_write is the one
+ * writer of the key check row.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,64 @@ const char *
 store_key_mode(struct store *st)
 {
 	return st->passphrase_mode ? "passphrase" : "keyfile";
+}
+
+/*
+ * The one writer of the key check row: seal the known text under st->key
+ * and record it with the key mode, in the caller's transaction.  salt NULL
+ * is key file mode, else passphrase mode with saltlen bytes of salt.
+ * fresh makes the row anew (key file mode only; created = now), else the
+ * existing row is updated.
+ */
+static enum pc_err
+store_key_check_write(struct store *st, bool fresh, const unsigned char *salt,
+    size_t saltlen, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	char *check = NULL;
+	int src;
+	enum pc_err rc;
+
+	rc = secret_seal(st->key, STORE_KEYCHECK_TEXT, STORE_KEYCHECK_AAD,
+	    &check);
+	if (rc)
+		return store_fail(cause, PC_E_CRYPTO, "cannot seal the key "
+		    "check value");
+	if (fresh) {
+		rc = store_prepare(st, "INSERT OR REPLACE INTO meta (id, "
+		    "key_mode, key_check, created) VALUES (1, 'keyfile', ?, ?)",
+		    &s, cause);
+		if (rc)
+			goto out;
+		sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
+	} else {
+		rc = store_prepare(st, "UPDATE meta SET key_mode = ?, kdf_salt = "
+		    "?, kdf_iterations = ?, key_check = ? WHERE id = 1", &s,
+		    cause);
+		if (rc)
+			goto out;
+		sqlite3_bind_text(s, 1, salt != NULL ? "passphrase" :
+		    "keyfile", -1, SQLITE_STATIC);
+		if (salt != NULL) {
+			sqlite3_bind_blob(s, 2, salt, (int)saltlen,
+			    SQLITE_TRANSIENT);
+			sqlite3_bind_int(s, 3, SECRET_PBKDF2_ITERATIONS);
+		} else {
+			sqlite3_bind_null(s, 2);
+			sqlite3_bind_null(s, 3);
+		}
+		sqlite3_bind_text(s, 4, check, -1, SQLITE_STATIC);
+	}
+	src = sqlite3_step(s);
+	/* The row is there (an INSERT OR REPLACE counts one change). */
+	if (src != SQLITE_DONE || sqlite3_changes(st->db) != 1)
+		rc = store_db_fail(st, "write", src == SQLITE_DONE ?
+		    SQLITE_CORRUPT : src, cause);
+out:
+	sqlite3_finalize(s);
+	free(check);
+	return rc;
 }
 
 /* Re-seal one column of every profile from old to st->key. */
@@ -107,8 +166,7 @@ store_rekey(struct store *st, const char *passphrase, int *nsecrets,
     char **cause)
 {
 	unsigned char old[SECRET_KEY_LEN], salt[16];
-	sqlite3_stmt *s = NULL;
-	char *check = NULL, *next = NULL, *detail = NULL;
+	char *next = NULL, *detail = NULL;
 	bool was_passphrase = st->passphrase_mode;
 	int n = 0, src;
 	enum pc_err rc;
@@ -153,35 +211,10 @@ store_rekey(struct store *st, const char *passphrase, int *nsecrets,
 		rc = store_db_fail(st, "write", src, cause);
 		goto fail;
 	}
-	rc = secret_seal(st->key, STORE_KEYCHECK_TEXT, STORE_KEYCHECK_AAD,
-	    &check);
-	if (rc) {
-		rc = store_fail(cause, PC_E_CRYPTO, "cannot seal the key check "
-		    "value");
-		goto fail;
-	}
-	rc = store_prepare(st, "UPDATE meta SET key_mode = ?, kdf_salt = ?, "
-	    "kdf_iterations = ?, key_check = ? WHERE id = 1", &s, cause);
+	rc = store_key_check_write(st, false, passphrase != NULL ? salt : NULL,
+	    sizeof salt, cause);
 	if (rc)
 		goto fail;
-	sqlite3_bind_text(s, 1, passphrase != NULL ? "passphrase" : "keyfile",
-	    -1, SQLITE_STATIC);
-	if (passphrase != NULL) {
-		sqlite3_bind_blob(s, 2, salt, sizeof salt, SQLITE_TRANSIENT);
-		sqlite3_bind_int(s, 3, SECRET_PBKDF2_ITERATIONS);
-	} else {
-		sqlite3_bind_null(s, 2);
-		sqlite3_bind_null(s, 3);
-	}
-	sqlite3_bind_text(s, 4, check, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	s = NULL;
-	if (src != SQLITE_DONE || sqlite3_changes(st->db) != 1) {
-		rc = store_db_fail(st, "write", src == SQLITE_DONE ?
-		    SQLITE_CORRUPT : src, cause);
-		goto fail;
-	}
 	detail = xasprintf("%s -> %s; %d secret%s re-sealed", was_passphrase ?
 	    "passphrase" : "key file", passphrase != NULL ? "passphrase" :
 	    "new key file", n, n == 1 ? "" : "s");
@@ -221,7 +254,6 @@ fail:
 out:
 	explicit_bzero(old, sizeof old);
 	explicit_bzero(salt, sizeof salt);
-	free(check);
 	free(next);
 	free(detail);
 	return rc;
@@ -456,7 +488,6 @@ store_key_meta_write(struct store *st, char **cause)
 {
 	sqlite3_stmt *s = NULL;
 	const unsigned char *t;
-	char *check = NULL;
 	bool exists = false, sealed = false;
 	int src;
 	enum pc_err rc;
@@ -490,29 +521,11 @@ store_key_meta_write(struct store *st, char **cause)
 		if (rc)
 			goto out;
 	}
-	rc = secret_seal(st->key, STORE_KEYCHECK_TEXT, STORE_KEYCHECK_AAD,
-	    &check);
-	if (rc) {
-		rc = store_fail(cause, PC_E_CRYPTO, "cannot seal the key check "
-		    "value");
-		goto out;
-	}
-	rc = store_prepare(st, "INSERT OR REPLACE INTO meta (id, key_mode, "
-	    "key_check, created) VALUES (1, 'keyfile', ?, ?)", &s, cause);
-	if (rc)
-		goto out;
-	sqlite3_bind_text(s, 1, check, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE)
-		rc = store_db_fail(st, "write", src, cause);
-	sqlite3_finalize(s);
-	s = NULL;
+	rc = store_key_check_write(st, true, NULL, 0, cause);
 	if (rc == PC_OK)
 		rc = store_commit(st, cause);
 out:
 	sqlite3_finalize(s);
-	free(check);
 	store_rollback(st);
 	return rc;
 }
