@@ -1,11 +1,11 @@
 /*
  * store.c - writing one profile: add, save (refused when the row moved
- * since it was loaded), remove, and the last test result.  Each change
- * and its audit row commit in one transaction.  The rest of the store:
- * opening in store_open.c, the row of a profile in store_row.c, reading in
- * store_query.c, import in store_import.c, bulk changes and their undo in
- * store_bulk.c, the audit log in audit.c, keys in store_key.c, sealing in
- * secret.c, the schema in store_migrate.c.
+ * since it was loaded) and remove.  Each change and its audit row commit
+ * in one transaction.  The rest of the store: opening in store_open.c,
+ * the row of a profile in store_row.c, reading in store_query.c, import in
+ * store_import.c, bulk changes and their undo in store_bulk.c, the audit
+ * log in audit.c, keys in store_key.c, sealing in secret.c, the schema in
+ * store_migrate.c.
  */
 #include <stdlib.h>
 
@@ -225,30 +225,5 @@ out:
 	sqlite3_finalize(s);
 	store_rollback(st);
 	free(real);
-	return rc;
-}
-
-enum pc_err
-store_set_last_result(struct store *st, const char *name,
-    const char *diagnosis, int64_t when)
-{
-	sqlite3_stmt *s = NULL;
-	int src;
-	enum pc_err rc;
-
-	rc = store_prepare(st, "UPDATE profiles SET last_result = ?, "
-	    "last_tested = ? WHERE name = ?", &s, NULL);
-	if (rc)
-		return rc;
-	if (diagnosis != NULL)
-		sqlite3_bind_text(s, 1, diagnosis, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, when);
-	sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE)
-		rc = PC_E_DB;
-	else if (sqlite3_changes(st->db) == 0)
-		rc = PC_E_NOTFOUND;
-	sqlite3_finalize(s);
 	return rc;
 }
