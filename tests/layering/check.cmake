@@ -1,0 +1,42 @@
+# cmake -DBUILD=dir -DPROBES=probe:header:ok|fail,... -P check.cmake
+# Builds each probe target of layering.cmake; a "fail" probe must fail
+# because its header is not found, an "ok" probe must build.  Prints one
+# line per probe and fails naming every probe that did otherwise.
+string(REPLACE "," ";" probes "${PROBES}")
+set(bad)
+set(n 0)
+foreach(p ${probes})
+	string(REPLACE ":" ";" f ${p})
+	list(GET f 0 target)
+	list(GET f 1 hdr)
+	list(GET f 2 want)
+	execute_process(COMMAND ${CMAKE_COMMAND} --build ${BUILD}
+		--target ${target} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+		ERROR_VARIABLE out)
+	string(REGEX MATCH "popconn/${hdr}\\.h[:']* (No such file|file not found)"
+		missing "${out}")
+	math(EXPR n "${n} + 1")
+	if(want STREQUAL "fail")
+		if(rc EQUAL 0)
+			list(APPEND bad "${target}: popconn/${hdr}.h is visible")
+		elseif(NOT missing)
+			list(APPEND bad "${target}: failed, but not for want of popconn/${hdr}.h:\n${out}")
+		else()
+			message("layering: ${target}: popconn/${hdr}.h not visible (ok)")
+		endif()
+	else()
+		if(NOT rc EQUAL 0)
+			list(APPEND bad "${target}: its own header popconn/${hdr}.h does not compile:\n${out}")
+		else()
+			message("layering: ${target}: own header compiles (ok)")
+		endif()
+	endif()
+endforeach()
+if(bad)
+	string(REPLACE ";" "\n" bad "${bad}")
+	message(FATAL_ERROR "layering broken:\n${bad}")
+endif()
+if(n EQUAL 0)
+	message(FATAL_ERROR "layering: no probe ran")
+endif()
+message("layering: ${n} probes as expected")
