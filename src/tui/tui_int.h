@@ -412,6 +412,24 @@ bool		 wdg_form_any_changed(const struct wdg_form *f);
 /* Tear the FORM down now (before the window it uses goes). */
 void		 wdg_form_unpost(struct wdg_form *f);
 
+/* prof_form.c: the profile form of the editor and of group edit. */
+#define PROF_FORM_TABS	4	/* Common, Connection, Authentication, Proxy */
+
+/* Add model field f as an item on its tab.  Returns the item's index. */
+int		 prof_form_add(struct wdg_form *form,
+		    const struct prof_field *f);
+/*
+ * The tab bar on row 1 of w with page current, and the rule below it.
+ * bad (may be NULL): per tab, how many fields show a message; a tab with
+ * any is flagged "!".
+ */
+void		 prof_form_tabbar(WINDOW *w, int page, const int *bad);
+/* The tab a tab key (PgDn/^N, PgUp/^P) moves to from page, or -1. */
+int		 prof_form_tab_key(const struct tui_key *k, int page);
+/* Why SET box cannot be chosen, for the status line, or NULL (box may
+ * be -1).  Caller frees. */
+char		*prof_form_box_hint(int box);
+
 /* wdg_trace.c: the live trace pane. */
 struct wdg_trace;
 
