@@ -25,8 +25,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <wctype.h>
 
+#include "popconn/str.h"
 #include "popconn/tui.h"
 #include "tui_int.h"
 #include "popconn/logon.h"
@@ -37,6 +37,8 @@
 
 /* Set while curses owns the terminal; read by the signal handler. */
 static volatile sig_atomic_t tui_in_curses;
+/* The locale's character set is UTF-8 (else text is shown as ASCII). */
+static bool tui_utf8;
 
 struct tui_job {
 	struct tui_job	*next;
@@ -180,44 +182,39 @@ tui_changed(struct tui *t)
 	t->dirty = true;
 }
 
-/* Decode the next character of s; *len gets the bytes used (>= 1). */
+/*
+ * Decode the next character of s; *len gets the bytes used (>= 1), *width
+ * its columns.  In a UTF-8 locale core's str_char decodes and measures it
+ * (as str_width does for the CLI); what it finds not printable shows as
+ * one '?'.  Any other locale gets ASCII: every other byte is a '?'.
+ */
 static wchar_t
 tui_decode(const char *s, size_t *len, int *width)
 {
-	mbstate_t mbs;
-	wchar_t wc;
-	size_t n;
-	int w;
+	unsigned char c = (unsigned char)*s;
+	unsigned int cp;
+	int cols;
 
-	memset(&mbs, 0, sizeof mbs);
-	n = mbrtowc(&wc, s, MB_CUR_MAX, &mbs);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+	if (!tui_utf8) {
 		*len = 1;
 		*width = 1;
-		return L'?';
+		return c >= 0x20 && c < 0x7f ? (wchar_t)c : L'?';
 	}
-	*len = n;
-	w = wcwidth(wc);
-	if (!iswprint((wint_t)wc) || w < 0) {
+	*len = str_char(s, &cp, &cols);
+	if (cols < 0) {
 		*width = 1;
 		return L'?';
 	}
-	*width = w;
-	return wc;
+	*width = cols;
+	return (wchar_t)cp;
 }
 
 int
 tui_width(const char *s)
 {
-	size_t len;
-	int w, total = 0;
-
-	while (s != NULL && *s != '\0') {
-		tui_decode(s, &len, &w);
-		total += w;
-		s += len;
-	}
-	return total;
+	if (s == NULL)
+		return 0;
+	return (int)(tui_utf8 ? str_width(s) : strlen(s));
 }
 
 size_t
@@ -1047,7 +1044,7 @@ tui_main(const struct store_opts *o)
 	t.opts = o;
 	setlocale(LC_ALL, "");
 	cs = nl_langinfo(CODESET);
-	t.utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+	tui_utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "popconn: the terminal UI needs a terminal; "
 		    "use a command instead (popconn --help)\n");
@@ -1079,7 +1076,7 @@ tui_main(const struct store_opts *o)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	tui_keys_define();
-	theme_init(t.utf8);
+	theme_init(tui_utf8);
 	t.color = theme_has_color();
 	/* stdscr stays blank under the panels; refresh it once. */
 	refresh();

@@ -144,7 +144,6 @@ struct tui {
 	bool		 small;		/* terminal below 80x24 */
 	bool		 small_quit;	/* q pressed once there, over unsaved
 					   changes: once more quits */
-	bool		 utf8;
 	bool		 color;
 	int		 exit_code;
 };
@@ -178,7 +177,9 @@ int		 tui_put(WINDOW *w, int y, int x, int width, attr_t attr,
 		    const char *s);
 int		 tui_putf(WINDOW *w, int y, int x, int width, attr_t attr,
 		    const char *fmt, ...) PC_PRINTFLIKE(6, 7);
-/* Display width of s as tui_put would draw it. */
+/* Display width of s as tui_put would draw it: core's str_width in a
+ * UTF-8 locale, one column a byte in any other (ASCII shown, the rest
+ * '?'). */
 int		 tui_width(const char *s);
 /* How many bytes of s fit in width columns (whole characters). */
 size_t		 tui_fit(const char *s, int width);
