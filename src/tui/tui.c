@@ -388,7 +388,8 @@ tui_close(struct tui *t, struct tui_screen *s)
 	t->dirty = true;
 }
 
-struct tui_screen *
+/* The topmost screen that is not closing. */
+static struct tui_screen *
 tui_top(struct tui *t)
 {
 	int i;
@@ -652,7 +653,8 @@ tui_job_free(struct tui *t, struct tui_job *j)
 	free(j);
 }
 
-bool
+/* Whether any job is running (the loop ticks for running clocks). */
+static bool
 tui_jobs_running(const struct tui *t)
 {
 	const struct tui_job *j;
@@ -1041,7 +1043,6 @@ tui_main(const struct store_opts *o)
 	int i;
 
 	memset(&t, 0, sizeof t);
-	t.opts = o;
 	setlocale(LC_ALL, "");
 	cs = nl_langinfo(CODESET);
 	tui_utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
@@ -1077,7 +1078,6 @@ tui_main(const struct store_opts *o)
 	nodelay(stdscr, TRUE);
 	tui_keys_define();
 	theme_init(tui_utf8);
-	t.color = theme_has_color();
 	/* stdscr stays blank under the panels; refresh it once. */
 	refresh();
 	t.small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
@@ -1090,5 +1090,5 @@ tui_main(const struct store_opts *o)
 	for (i = 0; i < TUI_MSG_HIST; i++)
 		free(t.hist[i]);
 	store_close(t.st);
-	return t.exit_code;
+	return 0;
 }

@@ -124,7 +124,6 @@ enum tui_msg {
 };
 
 struct tui {
-	const struct store_opts *opts;
 	struct store	*st;
 	struct tui_screen *stack[TUI_MAX_SCREENS];
 	int		 depth;
@@ -144,8 +143,6 @@ struct tui {
 	bool		 small;		/* terminal below 80x24 */
 	bool		 small_quit;	/* q pressed once there, over unsaved
 					   changes: once more quits */
-	bool		 color;
-	int		 exit_code;
 };
 
 /* tui.c */
@@ -154,8 +151,6 @@ struct tui_screen *tui_push(struct tui *t, const struct tui_screen_ops *ops,
 		    void *priv);
 /* Ask the loop to remove s after the current key (s may be any screen). */
 void		 tui_close(struct tui *t, struct tui_screen *s);
-/* The topmost screen that is not closing. */
-struct tui_screen *tui_top(struct tui *t);
 /* Set the status-line message (printf-style); replaces the previous one. */
 void		 tui_msg(struct tui *t, enum tui_msg kind, const char *fmt, ...)
 		    PC_PRINTFLIKE(3, 4);
@@ -213,8 +208,6 @@ void		 tui_job_cancel(struct tui_job *j);
 const struct logon_result *tui_job_result(const struct tui_job *j);
 /* Stop (if running) and free.  NULL allowed. */
 void		 tui_job_free(struct tui *t, struct tui_job *j);
-/* Whether any job is running (the loop ticks for running clocks). */
-bool		 tui_jobs_running(const struct tui *t);
 
 /* theme.c */
 enum tui_role {
@@ -261,10 +254,7 @@ enum tui_glyph {
 /* Decide colours (has_colors, NO_COLOR) and glyphs (locale).  After initscr. */
 void		 theme_init(bool utf8);
 attr_t		 theme_attr(enum tui_role r);
-/* Colour pair number of a role (0 when colours are off). */
-short		 theme_pair(enum tui_role r);
 const char	*theme_glyph(enum tui_glyph g);
-bool		 theme_has_color(void);
 /* The role of a trace event kind. */
 enum tui_role	 theme_trace_role(enum trace_kind k);
 
@@ -359,9 +349,7 @@ int		 wdg_form_add(struct wdg_form *f, const char *key,
 		    const char *const *choices, const char *const *labels);
 int		 wdg_form_count(const struct wdg_form *f);
 int		 wdg_form_find(const struct wdg_form *f, const char *key);
-const char	*wdg_form_key_of(const struct wdg_form *f, int i);
 enum wdg_ftype	 wdg_form_type(const struct wdg_form *f, int i);
-int		 wdg_form_page_of(const struct wdg_form *f, int i);
 /* Preferred field width (0 = as wide as the room allows). */
 void		 wdg_form_set_width(struct wdg_form *f, int i, int width);
 /*

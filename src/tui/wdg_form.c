@@ -360,22 +360,10 @@ wdg_form_find(const struct wdg_form *f, const char *key)
 	return -1;
 }
 
-const char *
-wdg_form_key_of(const struct wdg_form *f, int i)
-{
-	return f->items[i].key;
-}
-
 enum wdg_ftype
 wdg_form_type(const struct wdg_form *f, int i)
 {
 	return f->items[i].type;
-}
-
-int
-wdg_form_page_of(const struct wdg_form *f, int i)
-{
-	return f->items[i].page;
 }
 
 void
