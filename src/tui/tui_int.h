@@ -163,6 +163,17 @@ void		 tui_screen_window_free(struct tui_screen *s);
 /* Milliseconds since an arbitrary start (monotonic). */
 int64_t		 tui_now_ms(void);
 /*
+ * What to show for a failed write: cause (else rc's text), or, for a
+ * database error on a database opened read-only, just that (the title
+ * names the file).  Takes
+ * cause; the result is the caller's.
+ */
+char		*tui_write_cause(struct tui *t, enum pc_err rc, char *cause);
+
+/* tui_text.c */
+/* Whether the locale is UTF-8 (else text shows as ASCII).  Once, first. */
+void		 tui_text_init(bool utf8);
+/*
  * Write s at (y, x) in w, at most width columns, with attr.  Bytes that do
  * not decode in the locale and characters that are not printable become
  * '?', so no control sequence can reach the terminal.  When s does not fit
@@ -187,13 +198,8 @@ int		 tui_wrap(const char *s, int width, char ***lines);
 void		 tui_fill(WINDOW *w, int y, int x, int n, attr_t attr);
 /* A horizontal rule across w at row y. */
 void		 tui_rule(WINDOW *w, int y);
-/*
- * What to show for a failed write: cause (else rc's text), or, for a
- * database error on a database opened read-only, just that (the title
- * names the file).  Takes
- * cause; the result is the caller's.
- */
-char		*tui_write_cause(struct tui *t, enum pc_err rc, char *cause);
+
+/* tui.c: the test logons the loop runs. */
 /*
  * Start a test logon of p (copied) whose events go to tr (which must live
  * until tui_job_free).  trusted: capability lines a former test saved, for
