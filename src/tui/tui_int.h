@@ -174,9 +174,10 @@ char		*tui_write_cause(struct tui *t, enum pc_err rc, char *cause);
 /* Whether the locale is UTF-8 (else text shows as ASCII).  Once, first. */
 void		 tui_text_init(bool utf8);
 /*
- * Write s at (y, x) in w, at most width columns, with attr.  Bytes that do
- * not decode in the locale and characters that are not printable become
- * '?', so no control sequence can reach the terminal.  When s does not fit
+ * Write s at (y, x) in w, at most width columns, with attr.  Bytes that
+ * are not UTF-8 (in a locale that is not UTF-8: every byte outside
+ * ASCII) and characters that are not printable become '?', so no control
+ * sequence can reach the terminal.  When s does not fit
  * the last column shows an ellipsis.  Returns the columns written.
  */
 int		 tui_put(WINDOW *w, int y, int x, int width, attr_t attr,
