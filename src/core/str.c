@@ -18,11 +18,12 @@
 #include "popconn/xmalloc.h"
 
 /*
- * Length of the valid UTF-8 sequence at s (at most len bytes), or 0; its
- * code point in *cpp.
+ * Length of the UTF-8 sequence at s (at most len bytes; a NUL ends it
+ * early), or 0 when it is not valid UTF-8; its code point in *cpp.  C1
+ * controls decode (str_utf8_len refuses them).
  */
 static size_t
-str_utf8_len(const unsigned char *s, size_t len, unsigned int *cpp)
+str_utf8_dec(const unsigned char *s, size_t len, unsigned int *cpp)
 {
 	size_t n, i;
 	unsigned int cp;
@@ -46,10 +47,23 @@ str_utf8_len(const unsigned char *s, size_t len, unsigned int *cpp)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
-	/* Overlong forms, surrogates, beyond U+10FFFF, and C1 controls. */
+	/* Overlong forms, surrogates, beyond U+10FFFF. */
 	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-	    (cp >= 0x80 && cp <= 0x9f))
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	*cpp = cp;
+	return n;
+}
+
+/* As str_utf8_dec, and C1 controls count as not UTF-8. */
+static size_t
+str_utf8_len(const unsigned char *s, size_t len, unsigned int *cpp)
+{
+	unsigned int cp;
+	size_t n;
+
+	n = str_utf8_dec(s, len, &cp);
+	if (n == 0 || (cp >= 0x80 && cp <= 0x9f))
 		return 0;
 	*cpp = cp;
 	return n;
@@ -270,7 +284,9 @@ fail:
 /*
  * Columns one character takes on a terminal, from the C library's tables
  * for UTF-8 (a C.UTF-8 locale object, whatever the process's own locale is,
- * so the CLI need not call setlocale); 1 when the library cannot say.
+ * so the CLI need not call setlocale); -1 when it is not printable (C0 and
+ * C1 controls, DEL, what the library gives no width); 1 when the library
+ * cannot say.
  */
 static int
 str_cp_width(unsigned int cp)
@@ -280,6 +296,8 @@ str_cp_width(unsigned int cp)
 	locale_t	old;
 	int		w;
 
+	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+		return -1;
 	if (cp < 0x7f)
 		return 1;
 	if (!tried) {
@@ -291,23 +309,35 @@ str_cp_width(unsigned int cp)
 	old = uselocale(utf8);
 	w = wcwidth((wchar_t)cp);
 	uselocale(old);
-	return w < 0 ? 1 : w;
+	return w < 0 ? -1 : w;
+}
+
+size_t
+str_char(const char *s, unsigned int *cp, int *cols)
+{
+	size_t n;
+
+	n = str_utf8_dec((const unsigned char *)s, 4, cp);
+	if (n == 0) {
+		/* ASCII, or a byte that is not UTF-8. */
+		*cp = (unsigned char)s[0];
+		*cols = *cp < 0x80 ? str_cp_width(*cp) : -1;
+		return 1;
+	}
+	*cols = str_cp_width(*cp);
+	return n;
 }
 
 size_t
 str_width(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i, n, len = strlen(s), w = 0;
+	size_t i, len = strlen(s), w = 0;
 	unsigned int cp;
+	int cols;
 
-	for (i = 0; i < len; i += n) {
-		n = str_utf8_len(u + i, len - i, &cp);
-		if (n == 0) {
-			n = 1;
-			w++;
-		} else
-			w += (size_t)str_cp_width(cp);
+	for (i = 0; i < len; ) {
+		i += str_char(s + i, &cp, &cols);
+		w += cols < 0 ? 1 : (size_t)cols;
 	}
 	return w;
 }
@@ -315,9 +345,9 @@ str_width(const char *s)
 char *
 str_fit(const char *s, size_t width)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i, n, len = strlen(s), w = 0, cw, keep = 0;
 	unsigned int cp;
+	int cols;
 	struct buf b;
 
 	if (str_width(s) <= width) {
@@ -329,10 +359,8 @@ str_fit(const char *s, size_t width)
 	}
 	/* Too wide: keep what fits in width - 1 columns, then the marker. */
 	for (i = 0; i < len; i += n) {
-		n = str_utf8_len(u + i, len - i, &cp);
-		cw = n == 0 ? 1 : (size_t)str_cp_width(cp);
-		if (n == 0)
-			n = 1;
+		n = str_char(s + i, &cp, &cols);
+		cw = cols < 0 ? 1 : (size_t)cols;
 		if (w + cw + 1 > width)
 			break;
 		w += cw;

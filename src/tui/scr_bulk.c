@@ -23,11 +23,6 @@
 #include "tui_int.h"
 
 #define SCR_BULK_JOBS	8
-#define SCR_BULK_TABS	4
-
-static const char *const scr_bulk_tab_names[SCR_BULK_TABS] = {
-	"Common", "Connection", "Authentication", "Proxy"
-};
 
 /* ---- bulk edit ------------------------------------------------------- */
 
@@ -42,26 +37,6 @@ struct scr_bulk {
 	int		*fmap;		/* item -> fields[] index */
 	int		 n;
 };
-
-static enum wdg_ftype
-scr_bulk_ftype(const struct prof_field *f)
-{
-	switch (f->type) {
-	case PROF_F_INT:
-		return strcmp(f->key, "codepage") == 0 ? WDG_F_TEXT :
-		    WDG_F_NUMBER;
-	case PROF_F_BOOL:
-		return WDG_F_BOOL;
-	case PROF_F_CHOICE:
-		return WDG_F_CHOICE;
-	case PROF_F_SET:
-		return WDG_F_SET;
-	case PROF_F_SECRET:
-		return WDG_F_PASSWORD;
-	default:
-		return WDG_F_TEXT;
-	}
-}
 
 static char *
 scr_bulk_target(const struct scr_bulk *b)
@@ -85,8 +60,8 @@ scr_bulk_draw(struct tui *t, struct tui_screen *s)
 	struct wdg_key keys[10];
 	WINDOW *w = s->win;
 	char *title, *target;
-	int i, x, page, cur, box, n = 0, nchanged = 0;
-	const char *help = NULL, *reason;
+	int i, cur, box, n = 0, nchanged = 0;
+	const char *help = NULL;
 	char *hint = NULL;
 
 	werase(w);
@@ -104,30 +79,12 @@ scr_bulk_draw(struct tui *t, struct tui_screen *s)
 	}
 	free(title);
 	free(target);
-	page = wdg_form_page(b->form);
-	x = 1;
-	for (i = 0; i < SCR_BULK_TABS; i++) {
-		attr_t a = i == page ? theme_attr(TUI_R_TAB_CUR) :
-		    theme_attr(TUI_R_TAB);
-
-		x += tui_put(w, 1, x, 1, a, " ");
-		x += tui_put(w, 1, x, 20, a, scr_bulk_tab_names[i]);
-		x += tui_put(w, 1, x, 1, a, " ");
-		x += 1;
-	}
-	tui_put(w, 1, COLS - 23, 22, theme_attr(TUI_R_DIM),
-	    "  PgDn/PgUp: ^N/^P tab");
-	tui_rule(w, 2);
+	prof_form_tabbar(w, wdg_form_page(b->form), NULL);
 	wdg_form_place(b->form, 3, LINES - 5);
 	cur = wdg_form_current(b->form, &box);
 	if (cur >= 0) {
 		help = b->fields[b->fmap[cur]].help;
-		if (box >= 0) {
-			reason = profile_tls_unavailable_reason(1u <<
-			    (unsigned)box);
-			if (reason != NULL)
-				hint = xasprintf("unavailable: %s", reason);
-		}
+		hint = prof_form_box_hint(box);
 	}
 	wdg_status_draw(t, w, LINES - 2, hint != NULL ? hint : help);
 	free(hint);
@@ -364,13 +321,9 @@ scr_bulk_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 		wdg_form_reveal(b->form);
 		return TUI_REDRAW;
 	}
-	if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('n'))) {
-		wdg_form_set_page(b->form, (page + 1) % SCR_BULK_TABS);
-		return TUI_REDRAW;
-	}
-	if (tui_key_fn(k, KEY_PPAGE) || tui_key_is(k, TUI_CTRL('p'))) {
-		wdg_form_set_page(b->form, (page + SCR_BULK_TABS - 1) %
-		    SCR_BULK_TABS);
+	page = prof_form_tab_key(k, page);
+	if (page >= 0) {
+		wdg_form_set_page(b->form, page);
 		return TUI_REDRAW;
 	}
 	r = wdg_form_key(b->form, k);
@@ -465,11 +418,8 @@ scr_bulk_enter(struct tui *t, const char *group, char *const *names, int n)
 		f = &b->fields[i];
 		if (strcmp(f->key, "name") == 0)
 			continue;	/* names are unique: never bulk-set */
-		k = wdg_form_add(b->form, f->key, f->label, (int)f->tab,
-		    scr_bulk_ftype(f), f->choices, f->choice_labels);
+		k = prof_form_add(b->form, f);
 		b->fmap[k] = i;
-		if (strcmp(f->key, "codepage") == 0)
-			wdg_form_set_width(b->form, k, 12);
 		if (f->type == PROF_F_SET)
 			wdg_form_set_unavailable(b->form, k,
 			    ~profile_tls_available() & PROF_TLS_ALL);

@@ -21,12 +21,6 @@
 #include "popconn/codepage.h"
 #include "tui_int.h"
 
-#define SCR_EDIT_TABS 4
-
-static const char *const scr_edit_tab_names[SCR_EDIT_TABS] = {
-	"Common", "Connection", "Authentication", "Proxy"
-};
-
 struct scr_edit {
 	struct tui_screen *s;
 	struct profile	*orig;		/* as saved (or as created) */
@@ -38,32 +32,11 @@ struct scr_edit {
 	bool		*touched;
 	bool		 save_tried;
 	bool		 close_after_save;
-	int		 bad_shown[SCR_EDIT_TABS];
+	int		 bad_shown[PROF_FORM_TABS];
 	int		 nbad;		/* invalid fields (shown or not) */
 	char		*note;		/* what the last commit did by itself */
 	bool		 note_warn;
 };
-
-static enum wdg_ftype
-scr_edit_ftype(const struct prof_field *f)
-{
-	switch (f->type) {
-	case PROF_F_INT:
-		/* The code page also takes names ("utf-8", "cp1252"). */
-		return strcmp(f->key, "codepage") == 0 ? WDG_F_TEXT :
-		    WDG_F_NUMBER;
-	case PROF_F_BOOL:
-		return WDG_F_BOOL;
-	case PROF_F_CHOICE:
-		return WDG_F_CHOICE;
-	case PROF_F_SET:
-		return WDG_F_SET;
-	case PROF_F_SECRET:
-		return WDG_F_PASSWORD;
-	default:
-		return WDG_F_TEXT;
-	}
-}
 
 /* The value of item i in the working profile, text form.  Caller frees. */
 static char *
@@ -160,7 +133,7 @@ scr_edit_refresh(struct scr_edit *e)
 			msg = NULL;
 		wdg_form_set_message(e->form, i, msg);
 		tab = (int)e->fields[i].tab;
-		if (msg != NULL && tab >= 0 && tab < SCR_EDIT_TABS)
+		if (msg != NULL && tab >= 0 && tab < PROF_FORM_TABS)
 			e->bad_shown[tab]++;
 	}
 	profile_issues_cleanup(&iss);
@@ -313,9 +286,9 @@ scr_edit_draw(struct tui *t, struct tui_screen *s)
 	struct scr_edit *e = s->priv;
 	struct wdg_key keys[12];
 	WINDOW *w = s->win;
-	const char *help = NULL, *reason;
+	const char *help = NULL;
 	char *title, *hint = NULL;
-	int x, i, n = 0, cur, box, page;
+	int n = 0, cur, box;
 	bool dirty;
 
 	werase(w);
@@ -330,36 +303,14 @@ scr_edit_draw(struct tui *t, struct tui_screen *s)
 	    e->work->id == 0 ? "not saved yet" : "saved");
 	free(title);
 
-	/* Tab bar. */
-	page = wdg_form_page(e->form);
-	x = 1;
-	for (i = 0; i < SCR_EDIT_TABS; i++) {
-		attr_t a = i == page ? theme_attr(TUI_R_TAB_CUR) :
-		    theme_attr(TUI_R_TAB);
-
-		x += tui_put(w, 1, x, 1, a, " ");
-		x += tui_put(w, 1, x, 20, a, scr_edit_tab_names[i]);
-		if (e->bad_shown[i] > 0)
-			x += tui_put(w, 1, x, 1, i == page ? a :
-			    theme_attr(TUI_R_ERROR), "!");
-		x += tui_put(w, 1, x, 1, a, " ");
-		x += 1;
-	}
-	tui_put(w, 1, COLS - 23, 22, theme_attr(TUI_R_DIM),
-	    "  PgDn/PgUp: ^N/^P tab");
-	tui_rule(w, 2);
+	prof_form_tabbar(w, wdg_form_page(e->form), e->bad_shown);
 
 	wdg_form_place(e->form, 3, LINES - 5);
 
 	cur = wdg_form_current(e->form, &box);
 	if (cur >= 0) {
 		help = e->fields[cur].help;
-		if (box >= 0) {
-			reason = profile_tls_unavailable_reason(1u <<
-			    (unsigned)box);
-			if (reason != NULL)
-				hint = xasprintf("unavailable: %s", reason);
-		}
+		hint = prof_form_box_hint(box);
 	}
 	if (hint == NULL && cur >= 0 && wdg_form_message(e->form, cur) != NULL)
 		hint = xstrdup(wdg_form_message(e->form, cur));
@@ -732,14 +683,10 @@ scr_edit_key(struct tui *t, struct tui_screen *s, const struct tui_key *k)
 		wdg_form_reveal(e->form);
 		return TUI_REDRAW;
 	}
-	if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('n')) ||
-	    tui_key_fn(k, KEY_PPAGE) || tui_key_is(k, TUI_CTRL('p'))) {
+	page = prof_form_tab_key(k, page);
+	if (page >= 0) {
 		scr_edit_commit_current(e);
 		scr_edit_show_note(t, e);
-		if (tui_key_fn(k, KEY_NPAGE) || tui_key_is(k, TUI_CTRL('n')))
-			page = (page + 1) % SCR_EDIT_TABS;
-		else
-			page = (page + SCR_EDIT_TABS - 1) % SCR_EDIT_TABS;
 		wdg_form_set_page(e->form, page);
 		return TUI_REDRAW;
 	}
@@ -810,7 +757,6 @@ scr_edit_enter(struct tui *t, struct profile *p)
 {
 	struct scr_edit *e;
 	struct tui_screen *s;
-	const struct prof_field *f;
 	int i;
 
 	e = xcalloc(1, sizeof *e);
@@ -820,15 +766,8 @@ scr_edit_enter(struct tui *t, struct profile *p)
 	e->perr = xcalloc((size_t)e->n, sizeof *e->perr);
 	e->touched = xcalloc((size_t)e->n, sizeof *e->touched);
 	e->form = wdg_form_new(false);
-	for (i = 0; i < e->n; i++) {
-		f = &e->fields[i];
-		wdg_form_add(e->form, f->key, f->label, (int)f->tab,
-		    scr_edit_ftype(f), f->choices, f->choice_labels);
-		if (strcmp(f->key, "codepage") == 0)
-			wdg_form_set_width(e->form, i, 12);
-		else if (strcmp(f->key, "tls_pin") == 0)
-			wdg_form_set_width(e->form, i, 0);
-	}
+	for (i = 0; i < e->n; i++)
+		prof_form_add(e->form, &e->fields[i]);
 	scr_edit_load(e);
 	/* Every profile, new or not, opens on Common with the name first. */
 	wdg_form_set_page(e->form, 0);

@@ -97,7 +97,8 @@ theme_init(bool utf8)
 		init_pair((short)i, theme_roles[i].fg, theme_roles[i].bg);
 }
 
-short
+/* Colour pair number of a role (0 when colours are off). */
+static short
 theme_pair(enum tui_role r)
 {
 	if (!theme_color || (int)r <= 0 || (int)r >= TUI_R__COUNT ||
@@ -122,12 +123,6 @@ theme_glyph(enum tui_glyph g)
 	if ((int)g < 0 || (int)g >= TUI_G__COUNT)
 		return "?";
 	return theme_utf8 ? theme_glyphs_utf8[g] : theme_glyphs_ascii[g];
-}
-
-bool
-theme_has_color(void)
-{
-	return theme_color;
 }
 
 enum tui_role

@@ -10,9 +10,12 @@
  * (which returns TUI_* flags and never draws), removes closed screens, and
  * redraws when something changed.  KEY_RESIZE is handled here and only here.
  *
- * Also here: safe text output (tui_put), through which every string on
- * screen passes, so that no byte from a server, a file or the database can
- * reach the terminal as a control sequence.
+ * Safe text output (tui_put), through which every string on screen
+ * passes, is in tui_text.c.
+ *
+ * A little over 900 lines, one piece: start-up and the exit paths, the
+ * screen stack, the job runner and the loop share struct tui and the loop's
+ * poll set.
  */
 #include <errno.h>
 #include <langinfo.h>
@@ -25,7 +28,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <wctype.h>
 
 #include "popconn/tui.h"
 #include "tui_int.h"
@@ -178,189 +180,6 @@ tui_changed(struct tui *t)
 	t->dirty = true;
 }
 
-/* Decode the next character of s; *len gets the bytes used (>= 1). */
-static wchar_t
-tui_decode(const char *s, size_t *len, int *width)
-{
-	mbstate_t mbs;
-	wchar_t wc;
-	size_t n;
-	int w;
-
-	memset(&mbs, 0, sizeof mbs);
-	n = mbrtowc(&wc, s, MB_CUR_MAX, &mbs);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		*len = 1;
-		*width = 1;
-		return L'?';
-	}
-	*len = n;
-	w = wcwidth(wc);
-	if (!iswprint((wint_t)wc) || w < 0) {
-		*width = 1;
-		return L'?';
-	}
-	*width = w;
-	return wc;
-}
-
-int
-tui_width(const char *s)
-{
-	size_t len;
-	int w, total = 0;
-
-	while (s != NULL && *s != '\0') {
-		tui_decode(s, &len, &w);
-		total += w;
-		s += len;
-	}
-	return total;
-}
-
-size_t
-tui_fit(const char *s, int width)
-{
-	const char *p = s;
-	size_t len;
-	int w, used = 0;
-
-	while (*p != '\0') {
-		tui_decode(p, &len, &w);
-		if (used + w > width)
-			break;
-		used += w;
-		p += len;
-	}
-	return (size_t)(p - s);
-}
-
-/* Wrap one paragraph (no newline) onto v. */
-static int
-tui_wrap_para(const char *s, size_t len, int width, char ***v, int n)
-{
-	const char *end = s + len;
-	char *para;
-	size_t fit, cut;
-
-	para = xstrndup(s, len);
-	s = para;
-	end = para + len;
-	do {
-		fit = tui_fit(s, width);
-		cut = fit;
-		if (s[fit] != '\0') {
-			/* Break at the last space that leaves something. */
-			while (cut > 0 && s[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = fit;
-			if (cut == 0)	/* a character wider than width */
-				cut = 1;
-		}
-		*v = xreallocarray(*v, (size_t)n + 1, sizeof **v);
-		(*v)[n++] = xstrndup(s, cut);
-		s += cut;
-		while (*s == ' ')
-			s++;
-	} while (s < end && *s != '\0');
-	free(para);
-	return n;
-}
-
-int
-tui_wrap(const char *s, int width, char ***lines)
-{
-	char **v = NULL;
-	const char *nl;
-	int n = 0;
-
-	if (width < 1)
-		width = 1;
-	for (;;) {
-		nl = strchr(s, '\n');
-		n = tui_wrap_para(s, nl != NULL ? (size_t)(nl - s) : strlen(s),
-		    width, &v, n);
-		if (nl == NULL)
-			break;
-		s = nl + 1;
-	}
-	*lines = v;
-	return n;
-}
-
-int
-tui_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s)
-{
-	wchar_t buf[256], wc;
-	size_t len;
-	int cw, used = 0, n = 0, total;
-
-	if (width <= 0 || s == NULL)
-		return 0;
-	total = tui_width(s);
-	wmove(w, y, x);
-	wattrset(w, (int)attr);
-	while (*s != '\0') {
-		wc = tui_decode(s, &len, &cw);
-		s += len;
-		if (cw == 0)
-			continue;	/* combining marks: dropped */
-		/* Keep a column for the ellipsis when the rest will not fit. */
-		if (used + cw > width || (total > width && used + cw >
-		    width - 1))
-			break;
-		buf[n++] = wc;
-		used += cw;
-		if (n == (int)(sizeof buf / sizeof buf[0]) - 1) {
-			waddnwstr(w, buf, n);
-			n = 0;
-		}
-	}
-	if (n > 0)
-		waddnwstr(w, buf, n);
-	if (total > width && used < width) {
-		waddstr(w, theme_glyph(TUI_G_ELLIPSIS));
-		used++;
-	}
-	wattrset(w, A_NORMAL);
-	return used;
-}
-
-int
-tui_putf(WINDOW *w, int y, int x, int width, attr_t attr, const char *fmt,
-    ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	n = tui_put(w, y, x, width, attr, s);
-	free(s);
-	return n;
-}
-
-void
-tui_fill(WINDOW *w, int y, int x, int n, attr_t attr)
-{
-	if (n <= 0)
-		return;
-	wattrset(w, (int)attr);
-	mvwhline(w, y, x, ' ', n);
-	wattrset(w, A_NORMAL);
-}
-
-void
-tui_rule(WINDOW *w, int y)
-{
-	wattrset(w, (int)theme_attr(TUI_R_DIM));
-	mvwhline(w, y, 0, ACS_HLINE, getmaxx(w));
-	wattrset(w, A_NORMAL);
-}
-
 /* ---- screens --------------------------------------------------------- */
 
 struct tui_screen *
@@ -389,7 +208,8 @@ tui_close(struct tui *t, struct tui_screen *s)
 	t->dirty = true;
 }
 
-struct tui_screen *
+/* The topmost screen that is not closing. */
+static struct tui_screen *
 tui_top(struct tui *t)
 {
 	int i;
@@ -653,7 +473,8 @@ tui_job_free(struct tui *t, struct tui_job *j)
 	free(j);
 }
 
-bool
+/* Whether any job is running (the loop ticks for running clocks). */
+static bool
 tui_jobs_running(const struct tui *t)
 {
 	const struct tui_job *j;
@@ -1039,13 +860,13 @@ tui_main(const struct store_opts *o)
 	char *cause = NULL;
 	const char *cs;
 	enum pc_err rc;
+	bool utf8;
 	int i;
 
 	memset(&t, 0, sizeof t);
-	t.opts = o;
 	setlocale(LC_ALL, "");
 	cs = nl_langinfo(CODESET);
-	t.utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
+	utf8 = cs != NULL && strcmp(cs, "UTF-8") == 0;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "popconn: the terminal UI needs a terminal; "
 		    "use a command instead (popconn --help)\n");
@@ -1077,8 +898,8 @@ tui_main(const struct store_opts *o)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	tui_keys_define();
-	theme_init(t.utf8);
-	t.color = theme_has_color();
+	tui_text_init(utf8);
+	theme_init(utf8);
 	/* stdscr stays blank under the panels; refresh it once. */
 	refresh();
 	t.small = COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES;
@@ -1091,5 +912,5 @@ tui_main(const struct store_opts *o)
 	for (i = 0; i < TUI_MSG_HIST; i++)
 		free(t.hist[i]);
 	store_close(t.st);
-	return t.exit_code;
+	return 0;
 }

@@ -124,7 +124,6 @@ enum tui_msg {
 };
 
 struct tui {
-	const struct store_opts *opts;
 	struct store	*st;
 	struct tui_screen *stack[TUI_MAX_SCREENS];
 	int		 depth;
@@ -144,9 +143,6 @@ struct tui {
 	bool		 small;		/* terminal below 80x24 */
 	bool		 small_quit;	/* q pressed once there, over unsaved
 					   changes: once more quits */
-	bool		 utf8;
-	bool		 color;
-	int		 exit_code;
 };
 
 /* tui.c */
@@ -155,8 +151,6 @@ struct tui_screen *tui_push(struct tui *t, const struct tui_screen_ops *ops,
 		    void *priv);
 /* Ask the loop to remove s after the current key (s may be any screen). */
 void		 tui_close(struct tui *t, struct tui_screen *s);
-/* The topmost screen that is not closing. */
-struct tui_screen *tui_top(struct tui *t);
 /* Set the status-line message (printf-style); replaces the previous one. */
 void		 tui_msg(struct tui *t, enum tui_msg kind, const char *fmt, ...)
 		    PC_PRINTFLIKE(3, 4);
@@ -169,16 +163,30 @@ void		 tui_screen_window_free(struct tui_screen *s);
 /* Milliseconds since an arbitrary start (monotonic). */
 int64_t		 tui_now_ms(void);
 /*
- * Write s at (y, x) in w, at most width columns, with attr.  Bytes that do
- * not decode in the locale and characters that are not printable become
- * '?', so no control sequence can reach the terminal.  When s does not fit
+ * What to show for a failed write: cause (else rc's text), or, for a
+ * database error on a database opened read-only, just that (the title
+ * names the file).  Takes
+ * cause; the result is the caller's.
+ */
+char		*tui_write_cause(struct tui *t, enum pc_err rc, char *cause);
+
+/* tui_text.c */
+/* Whether the locale is UTF-8 (else text shows as ASCII).  Once, first. */
+void		 tui_text_init(bool utf8);
+/*
+ * Write s at (y, x) in w, at most width columns, with attr.  Bytes that
+ * are not UTF-8 (in a locale that is not UTF-8: every byte outside
+ * ASCII) and characters that are not printable become '?', so no control
+ * sequence can reach the terminal.  When s does not fit
  * the last column shows an ellipsis.  Returns the columns written.
  */
 int		 tui_put(WINDOW *w, int y, int x, int width, attr_t attr,
 		    const char *s);
 int		 tui_putf(WINDOW *w, int y, int x, int width, attr_t attr,
 		    const char *fmt, ...) PC_PRINTFLIKE(6, 7);
-/* Display width of s as tui_put would draw it. */
+/* Display width of s as tui_put would draw it: core's str_width in a
+ * UTF-8 locale, one column a byte in any other (ASCII shown, the rest
+ * '?'). */
 int		 tui_width(const char *s);
 /* How many bytes of s fit in width columns (whole characters). */
 size_t		 tui_fit(const char *s, int width);
@@ -191,13 +199,8 @@ int		 tui_wrap(const char *s, int width, char ***lines);
 void		 tui_fill(WINDOW *w, int y, int x, int n, attr_t attr);
 /* A horizontal rule across w at row y. */
 void		 tui_rule(WINDOW *w, int y);
-/*
- * What to show for a failed write: cause (else rc's text), or, for a
- * database error on a database opened read-only, just that (the title
- * names the file).  Takes
- * cause; the result is the caller's.
- */
-char		*tui_write_cause(struct tui *t, enum pc_err rc, char *cause);
+
+/* tui.c: the test logons the loop runs. */
 /*
  * Start a test logon of p (copied) whose events go to tr (which must live
  * until tui_job_free).  trusted: capability lines a former test saved, for
@@ -212,8 +215,6 @@ void		 tui_job_cancel(struct tui_job *j);
 const struct logon_result *tui_job_result(const struct tui_job *j);
 /* Stop (if running) and free.  NULL allowed. */
 void		 tui_job_free(struct tui *t, struct tui_job *j);
-/* Whether any job is running (the loop ticks for running clocks). */
-bool		 tui_jobs_running(const struct tui *t);
 
 /* theme.c */
 enum tui_role {
@@ -260,10 +261,7 @@ enum tui_glyph {
 /* Decide colours (has_colors, NO_COLOR) and glyphs (locale).  After initscr. */
 void		 theme_init(bool utf8);
 attr_t		 theme_attr(enum tui_role r);
-/* Colour pair number of a role (0 when colours are off). */
-short		 theme_pair(enum tui_role r);
 const char	*theme_glyph(enum tui_glyph g);
-bool		 theme_has_color(void);
 /* The role of a trace event kind. */
 enum tui_role	 theme_trace_role(enum trace_kind k);
 
@@ -358,9 +356,7 @@ int		 wdg_form_add(struct wdg_form *f, const char *key,
 		    const char *const *choices, const char *const *labels);
 int		 wdg_form_count(const struct wdg_form *f);
 int		 wdg_form_find(const struct wdg_form *f, const char *key);
-const char	*wdg_form_key_of(const struct wdg_form *f, int i);
 enum wdg_ftype	 wdg_form_type(const struct wdg_form *f, int i);
-int		 wdg_form_page_of(const struct wdg_form *f, int i);
 /* Preferred field width (0 = as wide as the room allows). */
 void		 wdg_form_set_width(struct wdg_form *f, int i, int width);
 /*
@@ -411,6 +407,24 @@ bool		 wdg_form_typing(const struct wdg_form *f);
 bool		 wdg_form_any_changed(const struct wdg_form *f);
 /* Tear the FORM down now (before the window it uses goes). */
 void		 wdg_form_unpost(struct wdg_form *f);
+
+/* prof_form.c: the profile form of the editor and of group edit. */
+#define PROF_FORM_TABS	4	/* Common, Connection, Authentication, Proxy */
+
+/* Add model field f as an item on its tab.  Returns the item's index. */
+int		 prof_form_add(struct wdg_form *form,
+		    const struct prof_field *f);
+/*
+ * The tab bar on row 1 of w with page current, and the rule below it.
+ * bad (may be NULL): per tab, how many fields show a message; a tab with
+ * any is flagged "!".
+ */
+void		 prof_form_tabbar(WINDOW *w, int page, const int *bad);
+/* The tab a tab key (PgDn/^N, PgUp/^P) moves to from page, or -1. */
+int		 prof_form_tab_key(const struct tui_key *k, int page);
+/* Why SET box cannot be chosen, for the status line, or NULL (box may
+ * be -1).  Caller frees. */
+char		*prof_form_box_hint(int box);
 
 /* wdg_trace.c: the live trace pane. */
 struct wdg_trace;

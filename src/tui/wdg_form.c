@@ -19,6 +19,10 @@
  * Editable fields are the ncurses form library's; the others are read-only
  * fields whose text the engine writes.  A masked password never enters a
  * FIELD buffer; a revealed one is blanked before its field is freed.
+ *
+ * One piece at some 1,300 lines: the items' values, their layout into
+ * FIELDs, the drawing and the keys share the item array and the one FORM
+ * that is rebuilt whenever the layout changes.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -360,22 +364,10 @@ wdg_form_find(const struct wdg_form *f, const char *key)
 	return -1;
 }
 
-const char *
-wdg_form_key_of(const struct wdg_form *f, int i)
-{
-	return f->items[i].key;
-}
-
 enum wdg_ftype
 wdg_form_type(const struct wdg_form *f, int i)
 {
 	return f->items[i].type;
-}
-
-int
-wdg_form_page_of(const struct wdg_form *f, int i)
-{
-	return f->items[i].page;
 }
 
 void

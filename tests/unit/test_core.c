@@ -182,6 +182,43 @@ test_core_width_fit(void **state)
 	free(f);
 }
 
+/* str_char: one character's bytes, code point and columns, the way the
+ * terminal UI draws text (not printable: -1, shown there as one '?'). */
+static void
+test_core_char(void **state)
+{
+	unsigned int cp;
+	int cols;
+
+	(void)state;
+	assert_int_equal(str_char("a", &cp, &cols), 1);
+	assert_int_equal(cp, 'a');
+	assert_int_equal(cols, 1);
+	assert_int_equal(str_char("\xc3\x9cx", &cp, &cols), 2);
+	assert_int_equal(cp, 0xdc);
+	assert_int_equal(cols, 1);
+	assert_int_equal(str_char("\xe6\x9d\xb1", &cp, &cols), 3);
+	assert_int_equal(cols, 2);
+	assert_int_equal(str_char("\xcc\x81", &cp, &cols), 2);	/* combining */
+	assert_int_equal(cols, 0);
+	assert_int_equal(str_char("\x1b[2J", &cp, &cols), 1);
+	assert_int_equal(cols, -1);
+	assert_int_equal(str_char("\x7f", &cp, &cols), 1);
+	assert_int_equal(cols, -1);
+	/* A C1 control is one character, not printable. */
+	assert_int_equal(str_char("\xc2\x9b", &cp, &cols), 2);
+	assert_int_equal(cp, 0x9b);
+	assert_int_equal(cols, -1);
+	/* Not UTF-8: one byte; a sequence cut by the string's end stops there. */
+	assert_int_equal(str_char("\xff", &cp, &cols), 1);
+	assert_int_equal(cols, -1);
+	assert_int_equal(str_char("\xe6\x9d", &cp, &cols), 1);
+	assert_int_equal(cols, -1);
+	assert_int_equal(str_char("\xed\xa0\x80", &cp, &cols), 1);	/* surrogate */
+	assert_int_equal(cols, -1);
+	assert_int_equal(str_width("a\xc2\x9b\x1b"), 3);
+}
+
 int
 main(void)
 {
@@ -189,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_core_buf_cap),
 		cmocka_unit_test(test_core_escape),
 		cmocka_unit_test(test_core_width_fit),
+		cmocka_unit_test(test_core_char),
 		cmocka_unit_test(test_core_base64),
 		cmocka_unit_test(test_core_int_and_diag),
 	};

@@ -25,8 +25,17 @@ int		 str_needs_escape(const char *s, size_t len);
 /* 1 when s is safe for a terminal as it is: no C0, DEL, C1 or invalid
  * UTF-8 (backslashes allowed: output of str_escape passes). */
 int		 str_printable(const char *s, size_t len);
+/*
+ * The character at s (not at its end, NUL-terminated): returns the bytes
+ * it takes, 1 for a byte that is not UTF-8.  *cp gets its code point (the
+ * byte when not UTF-8) and *cols the columns it takes on a UTF-8 terminal,
+ * or -1 when it must not reach one as it is (a control character, C1
+ * included, a byte that is not UTF-8, what the C library gives no width).
+ */
+size_t		 str_char(const char *s, unsigned int *cp, int *cols);
 /* Columns s takes on a UTF-8 terminal (wide East Asian characters count
- * two, combining marks none; a byte that is not UTF-8 counts one). */
+ * two, combining marks none; what str_char finds not printable counts
+ * one). */
 size_t		 str_width(const char *s);
 /* s padded with spaces to exactly width columns, or cut to width - 1 and
  * ended with an ellipsis when it is wider.  For column output of text that
