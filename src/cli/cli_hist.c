@@ -1,15 +1,13 @@
 /*
- * cli_hist.c - the test history on the command line: recording a test
- * logon's result (popconn test, test --group, check), what a result says
- * beyond itself (the certificate changed since the last test; failing
- * since when), and "popconn history --tests [NAME] [--json] [--limit N]".
+ * cli_hist.c - the test history on the command line (run_record keeps
+ * each result): what a recorded result says beyond itself (the
+ * certificate changed since the last test; failing since when), and "popconn history --tests [NAME] [--json] [--limit N]".
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli_int.h"
-#include "popconn/logon_record.h"
 #include "popconn/str.h"
 
 void
@@ -22,20 +20,6 @@ cli_hist_time(int64_t t, char *buf, size_t len, bool iso)
 	    strftime(buf, len, iso ? "%Y-%m-%dT%H:%M:%SZ" :
 	    "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(buf, len, "%lld", (long long)t);
-}
-
-bool
-cli_hist_record(struct cli *c, const char *name,
-    const struct logon_result *r, const char *source, struct store_test *t)
-{
-	logon_record_fill(t, r, source, (int64_t)time(NULL));
-	/* Like the last result, a database that cannot be written (read
-	 * only) does not fail the test: the result just is not kept. */
-	if (store_test_add(c->st, name, t, 0, NULL) != PC_OK) {
-		t->id = 0;
-		return false;
-	}
-	return true;
 }
 
 void

@@ -84,13 +84,6 @@ int	 cli_cmd_codepages(struct cli *c);
 
 /* cli_test.c */
 int	 cli_cmd_test(struct cli *c);
-/*
- * Start one test logon of p, as every command that tests does: the saved
- * capabilities when trust is asked for, the built-in OAuth2 token first.
- * lo may be NULL (the defaults).
- */
-struct logon	*cli_test_start(struct cli *c, const struct profile *p,
-		    struct trace *tr, const struct logon_opts *lo, bool trust);
 
 /* cli_oauth.c */
 int	 cli_cmd_oauth(struct cli *c);
@@ -103,14 +96,6 @@ int	 cli_cmd_rekey(struct cli *c);
 struct logon_result;
 /* t as text: "2026-12-07 18:00:00 UTC", or ISO 8601 "...T...Z". */
 void	 cli_hist_time(int64_t t, char *buf, size_t len, bool iso);
-/*
- * Keep a test logon's result in the history (store_test_add), filling t
- * (the caller cleans it up with store_test_cleanup).  false (t->id 0) when
- * it could not be written, which does not fail the test.
- */
-bool	 cli_hist_record(struct cli *c, const char *name,
-	    const struct logon_result *r, const char *source,
-	    struct store_test *t);
 /* The lines a recorded result adds: certificate changed, failing since. */
 void	 cli_hist_print(FILE *f, const struct store_test *t);
 /* The same as o's member "history" (null when not recorded). */

@@ -1,19 +1,16 @@
 /*
  * cli_test.c - "popconn test": one test logon with its trace streamed live
- * to standard output, or a whole group run concurrently in one poll() loop
- * (no thread per session) with a result table.  Exit 0 when every logon
+ * to standard output, or a whole group run concurrently (run_batch, one
+ * poll() loop) with a result table.  Exit 0 when every logon
  * succeeded, 1 when one did not.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_int.h"
-#include "popconn/oauth.h"
 #include "cli_prom_int.h"
 #include "popconn/logon.h"
+#include "popconn/run.h"
 #include "popconn/str.h"
 
 #define CLI_TEST_MAX_JOBS 256
@@ -110,110 +107,6 @@ cli_test_json(const char *name, const struct logon_result *r,
 	return o;
 }
 
-static void
-cli_test_print_result(const struct logon_result *r)
-{
-	int j;
-
-	printf("\nSteps:\n");
-	for (j = 0; j < r->nsteps; j++)
-		printf("  %-10s %-4s %8.1f ms\n", r->steps[j].name,
-		    r->steps[j].ok ? "ok" : "FAIL", (double)(
-		    r->steps[j].end_us - r->steps[j].start_us) / 1000.0);
-	if (r->have_tls)
-		printf("\nTLS: %s%s%s; %s\n  subject %s\n  issuer  %s\n"
-		    "  SHA-256 %s\n", r->tls.version ? r->tls.version :
-		    "handshake not completed", r->tls.cipher ? " " : "",
-		    r->tls.cipher ? r->tls.cipher : "",
-		    r->tls.verify_text ? r->tls.verify_text : "not verified",
-		    r->tls.subject ? r->tls.subject : "?",
-		    r->tls.issuer ? r->tls.issuer : "?",
-		    r->tls.fingerprint ? r->tls.fingerprint : "?");
-	if (r->have_stat)
-		printf("\nMailbox: %ld message%s, %ld octets\n", r->messages,
-		    r->messages == 1 ? "" : "s", r->octets);
-	printf("\nDiagnosis: %s%s%s\n  %s\n", diag_key(r->diag),
-	    r->failed_step ? " at step " : "",
-	    r->failed_step ? r->failed_step : "", r->message);
-	if (r->diag != DIAG_OK)
-		printf("  Hint: %s\n", diag_hint_at(r->diag,
-		    r->failed_step));
-	if (r->warning != NULL)
-		printf("  Warning: %s\n", r->warning);
-	printf("Time: %lld ms\n", (long long)r->elapsed_ms);
-}
-
-/*
- * --trust-capabilities: the capabilities the last test saw at this
- * profile's endpoint, or NULL when none are saved (the trace says so, and
- * this test asks CAPA and saves what it learns).
- */
-static char *
-cli_test_trusted(struct cli *c, const struct profile *p, struct trace *tr)
-{
-	char *endpoint, *capa = NULL;
-
-	endpoint = logon_endpoint(p);
-	if (store_capa_get(c->st, p->name, endpoint, &capa, NULL, NULL) !=
-	    PC_OK) {
-		trace_emitf(tr, 0, TRACE_INFO, "no capabilities saved for %s: "
-		    "asking CAPA (they are saved for the next repeat test)",
-		    endpoint);
-		capa = NULL;
-	}
-	free(endpoint);
-	return capa;
-}
-
-/*
- * After a test: keep what CAPA said over TLS for a repeat test, and forget
- * trusted lines that the logon failed with.  Like the last result, a
- * database that cannot be written (read-only) does not fail the test.
- */
-static void
-cli_test_keep_capa(struct cli *c, const struct profile *p,
-    const struct logon_result *r)
-{
-	char *endpoint;
-
-	endpoint = logon_endpoint(p);
-	(void)store_capa_record(c->st, p->name, endpoint, r->capa,
-	    logon_capa_stale(r), (int64_t)time(NULL), NULL);
-	free(endpoint);
-}
-
-/* The options of one session: lo, plus trusted lines when asked for. */
-struct logon *
-cli_test_start(struct cli *c, const struct profile *p, struct trace *tr,
-    const struct logon_opts *lo, bool trust)
-{
-	struct logon_opts o;
-	struct logon *lg;
-	char *capa = NULL, *token = NULL, *failure = NULL;
-
-	if (lo != NULL)
-		o = *lo;
-	else
-		memset(&o, 0, sizeof o);
-	if (trust)
-		capa = cli_test_trusted(c, p, tr);
-	o.trusted_capa = capa;
-	/* Built-in OAuth2: the token first (bounded by the timeout). */
-	if (profile_oauth_builtin(p)) {
-		int64_t t0 = oauth_now_ms();
-
-		(void)oauth_acquire(c->st, p, tr, NULL, &token, &failure);
-		o.access_token = token;
-		o.token_failure = failure;
-		o.token_ms = oauth_now_ms() - t0;
-	}
-	lg = logon_new(p, tr, &o);
-	xfree_secret(token);
-	free(failure);
-	free(capa);
-	return lg;
-}
-
 static int
 cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
     const struct logon_opts *lo, bool trust, struct cli_prom *pm)
@@ -223,9 +116,10 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	struct logon *lg;
 	const struct logon_result *r;
 	struct store_test h;
-	char *cause = NULL, *s;
+	struct logon_opts o;
+	char *cause = NULL, *s, *capa = NULL;
 	enum pc_err rc;
-	json_t *o;
+	json_t *j;
 	int ret;
 
 	rc = store_get(c->st, name, &p, &cause);
@@ -234,23 +128,30 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	tr = trace_new(0);
 	if (!json && !quiet)
 		trace_subscribe(tr, cli_test_sink, NULL);
-	lg = cli_test_start(c, p, tr, lo, trust);
+	if (lo != NULL)
+		o = *lo;
+	else
+		memset(&o, 0, sizeof o);
+	if (trust)
+		capa = run_trusted(c->st, p, tr, true);
+	o.trusted_capa = capa;
+	lg = run_start(c->st, p, tr, &o);
+	free(capa);
 	logon_run(lg);
 	r = logon_result(lg);
-	cli_hist_record(c, p->name, r, "test", &h);
+	run_record(c->st, p, r, "test", true, &h);
 	if (json) {
-		o = cli_test_json(p->name, r, tr);
-		cli_hist_json(o, &h);
-		s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+		j = cli_test_json(p->name, r, tr);
+		cli_hist_json(j, &h);
+		s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(2));
 		printf("%s\n", s);
 		free(s);
-		json_decref(o);
+		json_decref(j);
 	} else {
-		cli_test_print_result(r);
+		run_text_result(stdout, r);
 		cli_hist_print(stdout, &h);
 	}
 	store_test_cleanup(&h);
-	cli_test_keep_capa(c, p, r);
 	if (pm != NULL)
 		cli_prom_add(pm, p, r, cli_prom_now());
 	ret = r->diag == DIAG_OK ? CLI_EXIT_OK : CLI_EXIT_FAILED;
@@ -259,12 +160,6 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	profile_free(p);
 	return ret;
 }
-
-struct cli_job {
-	struct logon	*lg;
-	struct trace	*tr;
-	struct profile	*p;		/* owned */
-};
 
 /*
  * The profiles of a group, read a page at a time (store_list_next) so that
@@ -330,119 +225,107 @@ cli_test_json_element(json_t *o, bool first)
 	json_decref(o);
 }
 
+/* A group test: its profiles as the runner asks, its results as they end. */
+struct cli_test_run {
+	struct cli	*c;
+	struct cli_test_feed feed;
+	struct profile	*first;		/* read before the run starts */
+	enum pc_err	 rc;		/* a page could not be read */
+	char		*cause;
+	bool		 json;
+	struct cli_prom	*pm;
+	int		 done;
+	int		 failed;
+};
+
+static struct profile *
+cli_test_run_next(void *arg)
+{
+	struct cli_test_run *g = arg;
+	struct profile *p;
+
+	if (g->first != NULL) {
+		p = g->first;
+		g->first = NULL;
+		return p;
+	}
+	if (g->rc)
+		return NULL;
+	return cli_test_feed_next(&g->feed, &g->rc, &g->cause);
+}
+
+static void
+cli_test_run_done(void *arg, const struct profile *p,
+    const struct logon_result *r, const struct trace *tr)
+{
+	struct cli_test_run *g = arg;
+	struct store_test h;
+
+	if (r->diag != DIAG_OK)
+		g->failed++;
+	run_record(g->c->st, p, r, "test", true, &h);
+	if (g->json) {
+		json_t *o = cli_test_json(p->name, r, tr);
+
+		cli_hist_json(o, &h);
+		cli_test_json_element(o, g->done == 0);
+	} else {
+		printf("%-24s %-26s %8lld  %s\n", p->name, diag_key(r->diag),
+		    (long long)r->elapsed_ms, r->message);
+		fflush(stdout);
+	}
+	store_test_cleanup(&h);
+	if (g->pm != NULL)
+		cli_prom_add(g->pm, p, r, cli_prom_now());
+	g->done++;
+}
+
 static int
 cli_test_group(struct cli *c, const char *group, long jobs, bool json,
     const struct logon_opts *lo, bool trust, struct cli_prom *pm)
 {
-	struct cli_test_feed feed = { 0 };
-	struct cli_job *run;
-	struct pollfd *fds;
-	struct profile *p;
-	const struct logon_result *r;
-	struct store_test h;
-	char *cause = NULL;
-	enum pc_err rc = PC_OK;
-	int active = 0, done = 0, failed = 0, i, n, nf, timeout, t, ret;
-	int *owner;
+	struct cli_test_run g = { 0 };
+	struct run_batch_opts o = { 0 };
+	struct run_batch *b;
+	int ret;
 
-	feed.st = c->st;
-	feed.group = group;
-	p = cli_test_feed_next(&feed, &rc, &cause);
-	if (rc)
-		return cli_report(rc, cause);
-	if (p == NULL) {
+	g.c = c;
+	g.json = json;
+	g.pm = pm;
+	g.feed.st = c->st;
+	g.feed.group = group;
+	g.first = cli_test_feed_next(&g.feed, &g.rc, &g.cause);
+	if (g.rc)
+		return cli_report(g.rc, g.cause);
+	if (g.first == NULL) {
 		cli_group_not_found(group);
 		return CLI_EXIT_NOTFOUND;
 	}
-	run = xcalloc((size_t)jobs, sizeof *run);
-	fds = xcalloc((size_t)jobs, sizeof *fds);
-	owner = xcalloc((size_t)jobs, sizeof *owner);
 	if (!json)
 		printf("%-24s %-26s %8s  %s\n", "NAME", "DIAGNOSIS", "MS",
 		    "MESSAGE");
-	while (p != NULL || active > 0) {
-		/* Start sessions while there are free slots. */
-		for (i = 0; i < jobs && p != NULL; i++) {
-			if (run[i].lg != NULL)
-				continue;
-			run[i].tr = trace_new(json ? 0 : 256);
-			run[i].p = p;
-			run[i].lg = cli_test_start(c, p, run[i].tr, lo, trust);
-			active++;
-			p = cli_test_feed_next(&feed, &rc, &cause);
-		}
-		nf = 0;
-		timeout = -1;
-		for (i = 0; i < jobs; i++) {
-			if (run[i].lg == NULL || logon_done(run[i].lg))
-				continue;
-			n = logon_pollfds(run[i].lg, fds + nf, 1);
-			if (n == 1)
-				owner[nf++] = i;
-			t = logon_timeout_ms(run[i].lg);
-			if (timeout < 0 || t < timeout)
-				timeout = t;
-		}
-		if (nf > 0 || timeout > 0)
-			if (poll(fds, (nfds_t)nf, timeout < 0 ? 0 : timeout) <
-			    0 && errno != EINTR)
-				break;
-		for (i = 0; i < jobs; i++)
-			if (run[i].lg != NULL && !logon_done(run[i].lg))
-				logon_advance(run[i].lg, NULL, 0);
-		/* Collect finished sessions. */
-		for (i = 0; i < jobs; i++) {
-			if (run[i].lg == NULL || !logon_done(run[i].lg))
-				continue;
-			r = logon_result(run[i].lg);
-			if (r->diag != DIAG_OK)
-				failed++;
-			cli_hist_record(c, run[i].p->name, r, "test", &h);
-			if (json) {
-				json_t *o = cli_test_json(run[i].p->name, r,
-				    run[i].tr);
-
-				cli_hist_json(o, &h);
-				cli_test_json_element(o, done == 0);
-			} else {
-				printf("%-24s %-26s %8lld  %s\n",
-				    run[i].p->name, diag_key(r->diag),
-				    (long long)r->elapsed_ms, r->message);
-				fflush(stdout);
-			}
-			store_test_cleanup(&h);
-			cli_test_keep_capa(c, run[i].p, r);
-			if (pm != NULL)
-				cli_prom_add(pm, run[i].p, r, cli_prom_now());
-			logon_free(run[i].lg);
-			trace_free(run[i].tr);
-			profile_free(run[i].p);
-			run[i].lg = NULL;
-			run[i].tr = NULL;
-			run[i].p = NULL;
-			active--;
-			done++;
-		}
-	}
+	o.jobs = jobs;
+	o.trace_cap = json ? 0 : 256;
+	o.lo = lo;
+	o.trust = trust;
+	o.own = true;
+	o.next = cli_test_run_next;
+	o.done = cli_test_run_done;
+	o.arg = &g;
+	b = run_batch_new(c->st, &o);
+	(void)run_batch_run(b);		/* a failed poll() stops it short */
+	run_batch_free(b);
 	if (json)
-		printf("%s\n", done > 0 ? "\n]" : "[]");
+		printf("%s\n", g.done > 0 ? "\n]" : "[]");
 	else
-		printf("\n%d tested, %d ok, %d failed\n", done, done - failed,
-		    failed);
-	ret = failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
-	if (rc)		/* a page could not be read: the run stopped short */
-		ret = cli_report(rc, cause);
-	for (i = 0; i < jobs; i++) {	/* left by a failed poll() */
-		logon_free(run[i].lg);
-		trace_free(run[i].tr);
-		profile_free(run[i].p);
-	}
-	free(owner);
-	free(fds);
-	free(run);
-	profile_free(p);
-	free(feed.after);
-	store_list_cleanup(&feed.page);
+		printf("\n%d tested, %d ok, %d failed\n", g.done,
+		    g.done - g.failed, g.failed);
+	ret = g.failed ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+	if (g.rc)	/* a page could not be read: the run stopped short */
+		ret = cli_report(g.rc, g.cause);
+	profile_free(g.first);
+	free(g.feed.after);
+	store_list_cleanup(&g.feed.page);
 	return ret;
 }
 
