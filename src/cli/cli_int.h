@@ -82,7 +82,7 @@ int	 cli_cmd_presets(struct cli *c);
 int	 cli_cmd_fields(struct cli *c);
 int	 cli_cmd_codepages(struct cli *c);
 
-/* cli_test.c */
+/* cli_logon.c */
 int	 cli_cmd_test(struct cli *c);
 
 /* cli_oauth.c */

@@ -1,5 +1,5 @@
 /*
- * cli_test.c - "popconn test": one test logon with its trace streamed live
+ * cli_logon.c - "popconn test": one test logon with its trace streamed live
  * to standard output, or a whole group run concurrently (run_batch, one
  * poll() loop) with a result table.  Exit 0 when every logon
  * succeeded, 1 when one did not.
