@@ -1,7 +1,8 @@
 /*
  * cli_hist.c - the test history on the command line (run_record keeps
  * each result): what a recorded result says beyond itself (the
- * certificate changed since the last test; failing since when), and "popconn history --tests [NAME] [--json] [--limit N]".
+ * certificate changed since the last test; failing since when), and
+ * "popconn history --tests [NAME] [--json] [--limit N]".
  */
 #include <stdlib.h>
 #include <string.h>

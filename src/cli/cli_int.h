@@ -41,8 +41,19 @@ struct cli_cmd {
 void	 cli_error(const char *fmt, ...) PC_PRINTFLIKE(1, 2);
 int	 cli_usage(const char *cmd);
 int	 cli_exit_for(enum pc_err rc);
+/* A trace sink: each event as a line on standard output, flushed. */
+struct trace_event;
+void	 cli_trace_sink(void *arg, const struct trace_event *ev);
 /* The one line for a --group that names no profile (exit 3). */
 void	 cli_group_not_found(const char *group);
+/*
+ * The arguments [--json] [--group G] of cmd (list, report), then the
+ * store opened and its profiles (all, or G's: a G without any is not
+ * found) listed into l without secrets.  Returns 0, or the exit status
+ * after printing why (l is then empty).
+ */
+int	 cli_group_list(struct cli *c, const char *cmd, bool *json,
+	    const char **group, struct store_list *l);
 /* Open the store (once); prints the error and returns its exit status. */
 int	 cli_open(struct cli *c);
 /*
@@ -109,8 +120,10 @@ int	 cli_cmd_check(struct cli *c);
 /* cli_fleet.c */
 int	 cli_cmd_report(struct cli *c);
 
-/* cli_xfer.c */
+/* cli_export.c */
 int	 cli_cmd_export(struct cli *c);
+
+/* cli_import.c */
 int	 cli_cmd_import(struct cli *c);
 
 #endif

@@ -13,28 +13,16 @@
 #include "popconn/run.h"
 #include "popconn/str.h"
 
-#define CLI_TEST_MAX_JOBS 256
-
-static void
-cli_test_sink(void *arg, const struct trace_event *ev)
-{
-	char *line;
-
-	(void)arg;
-	line = trace_format(ev);
-	printf("%s\n", line);
-	fflush(stdout);
-	free(line);
-}
+#define CLI_LOGON_MAX_JOBS 256
 
 static json_t *
-cli_test_jstr(const char *s)
+cli_logon_jstr(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
 }
 
 static json_t *
-cli_test_json(const char *name, const struct logon_result *r,
+cli_logon_json(const char *name, const struct logon_result *r,
     const struct trace *tr)
 {
 	const struct trace_event *ev;
@@ -48,30 +36,34 @@ cli_test_json(const char *name, const struct logon_result *r,
 	json_object_set_new(o, "diagnosis", json_string(diag_key(r->diag)));
 	json_object_set_new(o, "hint", json_string(diag_hint_at(r->diag,
 	    r->failed_step)));
-	json_object_set_new(o, "message", cli_test_jstr(r->message));
-	json_object_set_new(o, "failed_step", cli_test_jstr(r->failed_step));
+	json_object_set_new(o, "message", cli_logon_jstr(r->message));
+	json_object_set_new(o, "failed_step", cli_logon_jstr(r->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));
-	json_object_set_new(o, "method", cli_test_jstr(r->method));
-	json_object_set_new(o, "warning", cli_test_jstr(r->warning));
+	json_object_set_new(o, "method", cli_logon_jstr(r->method));
+	json_object_set_new(o, "warning", cli_logon_jstr(r->warning));
 	json_object_set_new(o, "capabilities_trusted",
 	    json_boolean(r->capa_trusted));
 	if (r->have_tls) {
 		t = json_object();
-		json_object_set_new(t, "version", cli_test_jstr(r->tls.version));
-		json_object_set_new(t, "cipher", cli_test_jstr(r->tls.cipher));
-		json_object_set_new(t, "subject", cli_test_jstr(r->tls.subject));
-		json_object_set_new(t, "issuer", cli_test_jstr(r->tls.issuer));
-		json_object_set_new(t, "sans", cli_test_jstr(r->tls.sans));
+		json_object_set_new(t, "version",
+		    cli_logon_jstr(r->tls.version));
+		json_object_set_new(t, "cipher",
+		    cli_logon_jstr(r->tls.cipher));
+		json_object_set_new(t, "subject",
+		    cli_logon_jstr(r->tls.subject));
+		json_object_set_new(t, "issuer",
+		    cli_logon_jstr(r->tls.issuer));
+		json_object_set_new(t, "sans", cli_logon_jstr(r->tls.sans));
 		json_object_set_new(t, "not_before",
-		    cli_test_jstr(r->tls.not_before));
+		    cli_logon_jstr(r->tls.not_before));
 		json_object_set_new(t, "not_after",
-		    cli_test_jstr(r->tls.not_after));
+		    cli_logon_jstr(r->tls.not_after));
 		json_object_set_new(t, "fingerprint_sha256",
-		    cli_test_jstr(r->tls.fingerprint));
+		    cli_logon_jstr(r->tls.fingerprint));
 		json_object_set_new(t, "verified",
 		    json_boolean(r->tls.verified));
 		json_object_set_new(t, "verification",
-		    cli_test_jstr(r->tls.verify_text));
+		    cli_logon_jstr(r->tls.verify_text));
 		json_object_set_new(o, "tls", t);
 	} else
 		json_object_set_new(o, "tls", json_null());
@@ -108,7 +100,7 @@ cli_test_json(const char *name, const struct logon_result *r,
 }
 
 static int
-cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
+cli_logon_one(struct cli *c, const char *name, bool json, bool quiet,
     const struct logon_opts *lo, bool trust, struct cli_prom *pm)
 {
 	struct profile *p = NULL;
@@ -127,7 +119,7 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 		return cli_report(rc, cause);
 	tr = trace_new(0);
 	if (!json && !quiet)
-		trace_subscribe(tr, cli_test_sink, NULL);
+		trace_subscribe(tr, cli_trace_sink, NULL);
 	if (lo != NULL)
 		o = *lo;
 	else
@@ -141,7 +133,7 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
 	r = logon_result(lg);
 	run_record(c->st, p, r, "test", true, &h);
 	if (json) {
-		j = cli_test_json(p->name, r, tr);
+		j = cli_logon_json(p->name, r, tr);
 		cli_hist_json(j, &h);
 		s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(2));
 		printf("%s\n", s);
@@ -166,7 +158,7 @@ cli_test_one(struct cli *c, const char *name, bool json, bool quiet,
  * a group test of any size holds only the sessions that run and one page,
  * never the whole group (with its decrypted secrets).
  */
-struct cli_test_feed {
+struct cli_logon_feed {
 	struct store	*st;
 	const char	*group;
 	struct store_list page;
@@ -175,14 +167,14 @@ struct cli_test_feed {
 	bool		 end;		/* no profile after it */
 };
 
-#define CLI_TEST_PAGE 64
+#define CLI_LOGON_PAGE 64
 
 /*
  * The next profile of the group (the caller owns it), or NULL at the end
  * or on a database error (*rc set, *cause filled).
  */
 static struct profile *
-cli_test_feed_next(struct cli_test_feed *feed, enum pc_err *rc, char **cause)
+cli_logon_feed_next(struct cli_logon_feed *feed, enum pc_err *rc, char **cause)
 {
 	struct profile *p;
 
@@ -190,7 +182,7 @@ cli_test_feed_next(struct cli_test_feed *feed, enum pc_err *rc, char **cause)
 		store_list_cleanup(&feed->page);
 		feed->pos = 0;
 		*rc = store_list_next(feed->st, feed->group, feed->after,
-		    CLI_TEST_PAGE, &feed->page, cause);
+		    CLI_LOGON_PAGE, &feed->page, cause);
 		if (*rc || feed->page.n == 0)
 			feed->end = true;
 	}
@@ -208,7 +200,7 @@ cli_test_feed_next(struct cli_test_feed *feed, enum pc_err *rc, char **cause)
  * whole array, without holding every result until the end.
  */
 static void
-cli_test_json_element(json_t *o, bool first)
+cli_logon_json_element(json_t *o, bool first)
 {
 	char *s, *line, *nl;
 
@@ -226,9 +218,9 @@ cli_test_json_element(json_t *o, bool first)
 }
 
 /* A group test: its profiles as the runner asks, its results as they end. */
-struct cli_test_run {
+struct cli_logon_run {
 	struct cli	*c;
-	struct cli_test_feed feed;
+	struct cli_logon_feed feed;
 	struct profile	*first;		/* read before the run starts */
 	enum pc_err	 rc;		/* a page could not be read */
 	char		*cause;
@@ -239,9 +231,9 @@ struct cli_test_run {
 };
 
 static struct profile *
-cli_test_run_next(void *arg)
+cli_logon_run_next(void *arg)
 {
-	struct cli_test_run *g = arg;
+	struct cli_logon_run *g = arg;
 	struct profile *p;
 
 	if (g->first != NULL) {
@@ -251,24 +243,24 @@ cli_test_run_next(void *arg)
 	}
 	if (g->rc)
 		return NULL;
-	return cli_test_feed_next(&g->feed, &g->rc, &g->cause);
+	return cli_logon_feed_next(&g->feed, &g->rc, &g->cause);
 }
 
 static void
-cli_test_run_done(void *arg, const struct profile *p,
+cli_logon_run_done(void *arg, const struct profile *p,
     const struct logon_result *r, const struct trace *tr)
 {
-	struct cli_test_run *g = arg;
+	struct cli_logon_run *g = arg;
 	struct store_test h;
 
 	if (r->diag != DIAG_OK)
 		g->failed++;
 	run_record(g->c->st, p, r, "test", true, &h);
 	if (g->json) {
-		json_t *o = cli_test_json(p->name, r, tr);
+		json_t *o = cli_logon_json(p->name, r, tr);
 
 		cli_hist_json(o, &h);
-		cli_test_json_element(o, g->done == 0);
+		cli_logon_json_element(o, g->done == 0);
 	} else {
 		printf("%-24s %-26s %8lld  %s\n", p->name, diag_key(r->diag),
 		    (long long)r->elapsed_ms, r->message);
@@ -281,10 +273,10 @@ cli_test_run_done(void *arg, const struct profile *p,
 }
 
 static int
-cli_test_group(struct cli *c, const char *group, long jobs, bool json,
+cli_logon_group(struct cli *c, const char *group, long jobs, bool json,
     const struct logon_opts *lo, bool trust, struct cli_prom *pm)
 {
-	struct cli_test_run g = { 0 };
+	struct cli_logon_run g = { 0 };
 	struct run_batch_opts o = { 0 };
 	struct run_batch *b;
 	int ret;
@@ -294,7 +286,7 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 	g.pm = pm;
 	g.feed.st = c->st;
 	g.feed.group = group;
-	g.first = cli_test_feed_next(&g.feed, &g.rc, &g.cause);
+	g.first = cli_logon_feed_next(&g.feed, &g.rc, &g.cause);
 	if (g.rc)
 		return cli_report(g.rc, g.cause);
 	if (g.first == NULL) {
@@ -309,8 +301,8 @@ cli_test_group(struct cli *c, const char *group, long jobs, bool json,
 	o.lo = lo;
 	o.trust = trust;
 	o.own = true;
-	o.next = cli_test_run_next;
-	o.done = cli_test_run_done;
+	o.next = cli_logon_run_next;
+	o.done = cli_logon_run_done;
 	o.arg = &g;
 	b = run_batch_new(c->st, &o);
 	(void)run_batch_run(b);		/* a failed poll() stops it short */
@@ -354,10 +346,10 @@ cli_cmd_test(struct cli *c)
 		else if (strcmp(c->argv[i], "--prom") == 0 && i + 1 < c->argc)
 			prom = c->argv[++i];
 		else if (strcmp(c->argv[i], "--jobs") == 0 && i + 1 < c->argc) {
-			if (str_to_int(c->argv[++i], 1, CLI_TEST_MAX_JOBS,
+			if (str_to_int(c->argv[++i], 1, CLI_LOGON_MAX_JOBS,
 			    &jobs)) {
 				cli_error("--jobs: '%s' is not a number from 1 "
-				    "to %d", c->argv[i], CLI_TEST_MAX_JOBS);
+				    "to %d", c->argv[i], CLI_LOGON_MAX_JOBS);
 				return CLI_EXIT_USAGE;
 			}
 		} else if (strcmp(c->argv[i], "--source") == 0 &&
@@ -383,9 +375,9 @@ cli_cmd_test(struct cli *c)
 		}
 	}
 	if (group != NULL)
-		ret = cli_test_group(c, group, jobs, json, &lo, trust, pm);
+		ret = cli_logon_group(c, group, jobs, json, &lo, trust, pm);
 	else
-		ret = cli_test_one(c, name, json, quiet, &lo, trust, pm);
+		ret = cli_logon_one(c, name, json, quiet, &lo, trust, pm);
 	/* Nothing tested (not found, database error): the old file stays. */
 	if (pm != NULL && (ret == CLI_EXIT_OK || ret == CLI_EXIT_FAILED)) {
 		rc = cli_prom_commit(pm, &cause);
