@@ -10,8 +10,8 @@
  * Test marked: runs the test logons of many profiles concurrently, at most
  * SCR_BULK_JOBS at a time, all in the one event loop, with a progress bar
  * and a result table; each result is recorded as the profile's last
- * result, with the capabilities CAPA showed (run_record).  Enter on a row runs that one again in the test pane, with its
- * trace.
+ * result, with the capabilities CAPA showed (run_record).  Enter on a
+ * row runs that one again in the test pane, with its trace.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -504,7 +504,7 @@ struct scr_bulk_test_row {
 	long		 octets;
 	struct tui_job	*job;
 	struct trace	*tr;
-	struct profile	*p;		/* while it runs: what run_record keeps */
+	struct profile	*p;		/* while it runs, for run_record */
 };
 
 struct scr_bulk_test {
