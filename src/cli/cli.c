@@ -171,6 +171,12 @@ cli_trace_sink(void *arg, const struct trace_event *ev)
 	free(line);
 }
 
+json_t *
+cli_jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
 int
 cli_group_list(struct cli *c, const char *cmd, bool *json,
     const char **group, struct store_list *l)

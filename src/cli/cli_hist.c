@@ -65,12 +65,6 @@ cli_hist_json(json_t *o, const struct store_test *t)
 }
 
 static json_t *
-cli_hist_jstr(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
 cli_hist_test_json(const struct store_test *t)
 {
 	char when[40];
@@ -80,16 +74,16 @@ cli_hist_test_json(const struct store_test *t)
 	json_object_set_new(o, "profile", json_string(t->profile));
 	cli_hist_time(t->when, when, sizeof when, true);
 	json_object_set_new(o, "time", json_string(when));
-	json_object_set_new(o, "source", cli_hist_jstr(t->source));
+	json_object_set_new(o, "source", cli_jstr(t->source));
 	json_object_set_new(o, "ok", json_boolean(t->diagnosis != NULL &&
 	    strcmp(t->diagnosis, "ok") == 0));
-	json_object_set_new(o, "diagnosis", cli_hist_jstr(t->diagnosis));
-	json_object_set_new(o, "failed_step", cli_hist_jstr(t->failed_step));
+	json_object_set_new(o, "diagnosis", cli_jstr(t->diagnosis));
+	json_object_set_new(o, "failed_step", cli_jstr(t->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(t->elapsed_ms));
-	json_object_set_new(o, "method", cli_hist_jstr(t->method));
-	json_object_set_new(o, "tls_version", cli_hist_jstr(t->tls_version));
-	json_object_set_new(o, "tls_cipher", cli_hist_jstr(t->tls_cipher));
-	json_object_set_new(o, "cert_sha256", cli_hist_jstr(t->cert_sha256));
+	json_object_set_new(o, "method", cli_jstr(t->method));
+	json_object_set_new(o, "tls_version", cli_jstr(t->tls_version));
+	json_object_set_new(o, "tls_cipher", cli_jstr(t->tls_cipher));
+	json_object_set_new(o, "cert_sha256", cli_jstr(t->cert_sha256));
 	if (t->cert_not_after != 0) {
 		cli_hist_time(t->cert_not_after, when, sizeof when, true);
 		json_object_set_new(o, "cert_not_after", json_string(when));

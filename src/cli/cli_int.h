@@ -79,6 +79,8 @@ json_t	*cli_profile_json(const struct profile *p, int secrets);
 /* Print it (indent 0 = one line). */
 void	 cli_print_profile_json(FILE *f, const struct profile *p, int secrets,
 	    int indent);
+/* A JSON string of s, or null when s is NULL. */
+json_t	*cli_jstr(const char *s);
 
 /* cli_cmd.c */
 int	 cli_cmd_list(struct cli *c);

@@ -16,12 +16,6 @@
 #define CLI_LOGON_MAX_JOBS 256
 
 static json_t *
-cli_logon_jstr(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
 cli_logon_json(const char *name, const struct logon_result *r,
     const struct trace *tr)
 {
@@ -36,34 +30,30 @@ cli_logon_json(const char *name, const struct logon_result *r,
 	json_object_set_new(o, "diagnosis", json_string(diag_key(r->diag)));
 	json_object_set_new(o, "hint", json_string(diag_hint_at(r->diag,
 	    r->failed_step)));
-	json_object_set_new(o, "message", cli_logon_jstr(r->message));
-	json_object_set_new(o, "failed_step", cli_logon_jstr(r->failed_step));
+	json_object_set_new(o, "message", cli_jstr(r->message));
+	json_object_set_new(o, "failed_step", cli_jstr(r->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));
-	json_object_set_new(o, "method", cli_logon_jstr(r->method));
-	json_object_set_new(o, "warning", cli_logon_jstr(r->warning));
+	json_object_set_new(o, "method", cli_jstr(r->method));
+	json_object_set_new(o, "warning", cli_jstr(r->warning));
 	json_object_set_new(o, "capabilities_trusted",
 	    json_boolean(r->capa_trusted));
 	if (r->have_tls) {
 		t = json_object();
-		json_object_set_new(t, "version",
-		    cli_logon_jstr(r->tls.version));
-		json_object_set_new(t, "cipher",
-		    cli_logon_jstr(r->tls.cipher));
-		json_object_set_new(t, "subject",
-		    cli_logon_jstr(r->tls.subject));
-		json_object_set_new(t, "issuer",
-		    cli_logon_jstr(r->tls.issuer));
-		json_object_set_new(t, "sans", cli_logon_jstr(r->tls.sans));
+		json_object_set_new(t, "version", cli_jstr(r->tls.version));
+		json_object_set_new(t, "cipher", cli_jstr(r->tls.cipher));
+		json_object_set_new(t, "subject", cli_jstr(r->tls.subject));
+		json_object_set_new(t, "issuer", cli_jstr(r->tls.issuer));
+		json_object_set_new(t, "sans", cli_jstr(r->tls.sans));
 		json_object_set_new(t, "not_before",
-		    cli_logon_jstr(r->tls.not_before));
+		    cli_jstr(r->tls.not_before));
 		json_object_set_new(t, "not_after",
-		    cli_logon_jstr(r->tls.not_after));
+		    cli_jstr(r->tls.not_after));
 		json_object_set_new(t, "fingerprint_sha256",
-		    cli_logon_jstr(r->tls.fingerprint));
+		    cli_jstr(r->tls.fingerprint));
 		json_object_set_new(t, "verified",
 		    json_boolean(r->tls.verified));
 		json_object_set_new(t, "verification",
-		    cli_logon_jstr(r->tls.verify_text));
+		    cli_jstr(r->tls.verify_text));
 		json_object_set_new(o, "tls", t);
 	} else
 		json_object_set_new(o, "tls", json_null());

@@ -238,30 +238,44 @@ run_t_done(void *arg, const struct profile *p, const struct logon_result *r,
 	store_test_cleanup(&h);
 }
 
+/*
+ * b for a batch of RUN_T_N new profiles named prefix0..: its options in
+ * o (jobs at once; own: the batch gets copies and frees them).
+ */
+static void
+run_t_init(struct run_env *e, struct run_t_batch *b,
+    struct run_batch_opts *o, const char *prefix, bool own, long jobs)
+{
+	char name[16];
+	int i;
+
+	memset(b, 0, sizeof *b);
+	b->own = own;
+	b->traced = true;
+	b->st = e->st;
+	for (i = 0; i < RUN_T_N; i++) {
+		snprintf(name, sizeof name, "%s%d", prefix, i);
+		b->v[i] = run_t_profile(e, name);
+	}
+	memset(o, 0, sizeof *o);
+	o->jobs = jobs;
+	o->trace_cap = 64;
+	o->own = own;
+	o->next = run_t_next;
+	o->done = run_t_done;
+	o->arg = b;
+}
+
 static void
 run_t_batch(struct run_env *e, bool own, long jobs)
 {
 	struct run_t_batch b;
-	struct run_batch_opts o = { 0 };
+	struct run_batch_opts o;
 	struct run_batch *rb;
 	struct store_test_list l = { 0 };
-	char name[16];
 	int i;
 
-	memset(&b, 0, sizeof b);
-	b.own = own;
-	b.traced = true;
-	b.st = e->st;
-	for (i = 0; i < RUN_T_N; i++) {
-		snprintf(name, sizeof name, "%s%d", own ? "own" : "lent", i);
-		b.v[i] = run_t_profile(e, name);
-	}
-	o.jobs = jobs;
-	o.trace_cap = 64;
-	o.own = own;
-	o.next = run_t_next;
-	o.done = run_t_done;
-	o.arg = &b;
+	run_t_init(e, &b, &o, own ? "own" : "lent", own, jobs);
 	rb = run_batch_new(e->st, &o);
 	assert_false(run_batch_done(rb));
 	assert_int_equal(run_batch_run(rb), PC_OK);
@@ -301,24 +315,12 @@ test_run_batch_steps(void **state)
 {
 	struct run_env *e = *state;
 	struct run_t_batch b;
-	struct run_batch_opts o = { 0 };
+	struct run_batch_opts o;
 	struct run_batch *rb;
 	struct pollfd fds[3];
 	int i, nf, timeout, passes = 0;
 
-	memset(&b, 0, sizeof b);
-	b.traced = true;
-	b.st = e->st;
-	for (i = 0; i < RUN_T_N; i++) {
-		char name[16];
-
-		snprintf(name, sizeof name, "step%d", i);
-		b.v[i] = run_t_profile(e, name);
-	}
-	o.jobs = 3;
-	o.next = run_t_next;
-	o.done = run_t_done;
-	o.arg = &b;
+	run_t_init(e, &b, &o, "step", false, 3);
 	rb = run_batch_new(e->st, &o);
 	while (!run_batch_done(rb) && passes++ < 10000) {
 		nf = run_batch_pollfds(rb, fds, &timeout);
@@ -334,6 +336,7 @@ test_run_batch_steps(void **state)
 		assert_int_equal(b.seen[i], 1);
 		profile_free(b.v[i]);
 	}
+	assert_true(b.traced);
 }
 
 /* A batch freed while its sessions run reports none of them. */
@@ -342,25 +345,12 @@ test_run_batch_free_early(void **state)
 {
 	struct run_env *e = *state;
 	struct run_t_batch b;
-	struct run_batch_opts o = { 0 };
+	struct run_batch_opts o;
 	struct run_batch *rb;
 	struct pollfd fds[RUN_T_N];
 	int i, timeout;
 
-	memset(&b, 0, sizeof b);
-	b.own = true;
-	b.st = e->st;
-	for (i = 0; i < RUN_T_N; i++) {
-		char name[16];
-
-		snprintf(name, sizeof name, "early%d", i);
-		b.v[i] = run_t_profile(e, name);
-	}
-	o.jobs = RUN_T_N;
-	o.own = true;
-	o.next = run_t_next;
-	o.done = run_t_done;
-	o.arg = &b;
+	run_t_init(e, &b, &o, "early", true, RUN_T_N);
 	rb = run_batch_new(e->st, &o);
 	(void)run_batch_pollfds(rb, fds, &timeout);
 	assert_int_equal(b.next, RUN_T_N);
