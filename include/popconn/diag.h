@@ -1,9 +1,11 @@
 /*
- * diag.h - diagnosis codes of a test logon (PRODUCT.md section 2), each with
- * a stable key and a plain-language hint that says what to fix.
+ * diag.h - diagnosis codes of a test logon, each with a stable key and a
+ * plain-language hint that says what to fix.
  */
 #ifndef POPCONN_DIAG_H
 #define POPCONN_DIAG_H
+
+#include "popconn/step.h"
 
 enum diag {
 	DIAG_OK,
@@ -41,10 +43,10 @@ const char	*diag_key(enum diag d);
 /* One sentence saying what it means and what to check.  Never NULL. */
 const char	*diag_hint(enum diag d);
 /*
- * The hint for a failure at a step ("logon", "stat" ...; NULL when none):
- * diag_hint, except where the step changes what to check.  Never NULL.
+ * The hint for a failure at a step (STEP_NONE when none): diag_hint,
+ * except where the step changes what to check.  Never NULL.
  */
-const char	*diag_hint_at(enum diag d, const char *step);
+const char	*diag_hint_at(enum diag d, enum step step);
 /* Reverse of diag_key; -1 when unknown. */
 int		 diag_from_key(const char *key);
 

@@ -32,15 +32,17 @@
 
 #include "popconn/diag.h"
 #include "popconn/profile.h"
+#include "popconn/step.h"
 #include "popconn/trace.h"
 #include "popconn/xport.h"
 
 #define LOGON_MAX_STEPS 16
 
 struct logon_step {
-	const char	*name;		/* "token" (command) "oauth" (built-in)
-					   "connect" "proxy" "tls" "greeting"
-					   "capa" "stls" "logon" "stat" "quit" */
+	enum step	 id;		/* STEP_TOKEN (command) or STEP_OAUTH
+					   (built-in), STEP_CONNECT, _PROXY,
+					   _TLS, then the POP3 machine's */
+	const char	*name;		/* step_name(id), for output */
 	int64_t		 start_us;	/* since the session started */
 	int64_t		 end_us;
 	bool		 ok;
@@ -63,7 +65,8 @@ struct logon_tls_info {
 struct logon_result {
 	enum diag	 diag;
 	char		*message;	/* what happened, escaped, no secret */
-	const char	*failed_step;	/* NULL when ok */
+	enum step	 failed_at;	/* STEP_NONE when ok */
+	const char	*failed_step;	/* step_name(failed_at), for output */
 	int64_t		 elapsed_ms;
 	struct logon_step steps[LOGON_MAX_STEPS];
 	int		 nsteps;

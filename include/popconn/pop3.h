@@ -1,7 +1,6 @@
 /*
- * pop3.h - the POP3 client session as a pure state machine (STYLE.md
- * section 5).  It does no I/O, reads no clock and allocates only through
- * xmalloc.
+ * pop3.h - the POP3 client session as a pure state machine.  It does no
+ * I/O, reads no clock and allocates only through xmalloc.
  *
  * The driver (logon/) owns the transport.  It tells the machine what
  * happened with pop3_event() (connected, TLS ready, peer closed, timeout)
@@ -15,9 +14,9 @@
  * final logon line, STAT and QUIT) come as consecutive SEND actions from
  * one call: the driver should write them in one go before it waits for
  * the server.  Nothing goes past the logon command before its answer to
- * any other server (PRODUCT.md section 2).
+ * any other server.
  *
- * Safety (PRODUCT.md section 2) is enforced here, not in the driver: STLS is
+ * Safety is enforced here, not in the driver: STLS is
  * sent whenever cfg.stls is set and a refusal ends the session; bytes that
  * arrive between the +OK to STLS and TLS_READY end it as an injection;
  * credentials never cross a link that is not TLS unless allow_plaintext is
@@ -32,6 +31,7 @@
 #include <stdint.h>
 
 #include "popconn/diag.h"
+#include "popconn/step.h"
 
 /* Logon methods.  The driver maps the profile's auth field onto these. */
 enum pop3_method {
@@ -77,7 +77,7 @@ struct pop3_cfg {
 	 */
 	const char	*scram_nonce;
 	/*
-	 * The profile's code page (PRODUCT.md section 1): the user name and
+	 * The profile's code page: the user name and
 	 * password written in it, for the methods that send them so (USER,
 	 * PASS, APOP, LOGIN, CRAM-MD5).  PLAIN, SCRAM, XOAUTH2 and
 	 * OAUTHBEARER send username/password (UTF-8, as their RFCs say).
@@ -116,7 +116,8 @@ enum pop3_act {
 	POP3_ACT_STARTTLS,	/* stack TLS now, then POP3_EV_TLS_READY */
 	POP3_ACT_RECV_LINE,	/* trace: one server line (text) */
 	POP3_ACT_NOTE,		/* trace: information (text) */
-	POP3_ACT_STEP,		/* a step begins or ends (text = name) */
+	POP3_ACT_STATE,		/* trace: the state changed (text) */
+	POP3_ACT_STEP,		/* a step begins or ends (step) */
 	POP3_ACT_DONE,		/* finished: pop3_outcome() is final */
 };
 
@@ -131,11 +132,13 @@ struct pop3_action {
 	/*
 	 * SEND: what to show ("PASS <redacted>"); RECV_LINE: the server line,
 	 * escaped (no control characters), secrets masked; NOTE: the note;
-	 * STEP: the step name ("greeting", "capa", "stls", "capa2", "logon",
-	 * "stat", "quit"); DONE: the outcome message.  Never NULL, never a
-	 * secret.
+	 * STATE: "OLD -> NEW" (state names); STEP: step_name(step); DONE:
+	 * the outcome message.  Never NULL, never a secret.
 	 */
 	const char	*text;
+	/* STEP: which one (STEP_GREETING, _CAPA, _STLS, _CAPA2, _LOGON,
+	   _STAT or _QUIT). */
+	enum step	 step;
 	bool		 sensitive;	/* SEND: data carries a secret */
 	bool		 begin;		/* STEP: true = begins, false = ends */
 	bool		 ok;		/* STEP end: the step passed */
@@ -169,7 +172,7 @@ struct pop3_capa {
 struct pop3_outcome {
 	enum diag	 diag;		/* DIAG_OK: logon and STAT passed */
 	char		*message;	/* escaped; never holds a secret */
-	const char	*failed_step;	/* step name, NULL on success; static */
+	enum step	 failed_step;	/* STEP_NONE on success */
 	enum pop3_method method;	/* method tried; POP3_M_AUTO = none */
 	bool		 logged_in;	/* the server took the credentials */
 	bool		 tls;		/* the session ran over TLS */

@@ -260,7 +260,7 @@ const struct prof_issue *profile_issues_find(const struct prof_issues *iss,
 /*
  * TLS versions the linked TLS library can offer (PROF_TLS_* bits), and for
  * a version it cannot, the reason.  Implemented by the net layer's
- * capabilities (see tlscaps.h) but declared here so the model stays free of
+ * capabilities (xport_tls_versions_available) but declared here so the model stays free of
  * TLS headers: the model receives the mask from whoever links TLS.
  */
 void		 profile_set_tls_available(unsigned mask);

@@ -332,13 +332,6 @@ enum pc_err	 store_add(struct store *st, struct profile *p, char **cause);
 enum pc_err	 store_save(struct store *st, struct profile *p, char **cause);
 /* Delete by name.  PC_E_NOTFOUND when absent.  Audited. */
 enum pc_err	 store_remove(struct store *st, const char *name, char **cause);
-/*
- * Record the outcome of a test logon (not audited: not a change, and the
- * version does not move, so an open editor does not see a conflict).
- * PC_E_NOTFOUND when there is no such profile.
- */
-enum pc_err	 store_set_last_result(struct store *st, const char *name,
-		    const char *diagnosis, int64_t when);
 
 /*
  * store_test.c - the history of test logons (table test_results, migration
@@ -388,8 +381,9 @@ void		 store_test_list_cleanup(struct store_test_list *l);
 int		 store_test_keep(void);
 /*
  * Record one result for the profile name, in one transaction: the row
- * (t->id set), the profile's last_result and last_tested (as
- * store_set_last_result), t->cert_changed, t->cert_previous and
+ * (t->id set), the profile's last_result and last_tested (not audited:
+ * not a change, and the version does not move, so an open editor does not
+ * see a conflict), t->cert_changed, t->cert_previous and
  * t->failing_since worked out from the earlier rows, and the profile's
  * rows beyond the newest keep (<= 0: store_test_keep()) removed.
  * PC_E_NOTFOUND when there is no such profile.

@@ -193,9 +193,12 @@ void		 xport_init(struct xport *x, const struct xport_ops *ops,
 		    struct xport *next);
 enum pc_err	 xport_fail_set(struct xport *x, enum xport_fail f,
 		    enum pc_err rc, const char *fmt, ...) PC_PRINTFLIKE(4, 5);
+/* Call cb, unless it is NULL, with a formatted line (arg passed back). */
+void		 xport_note_to(xport_note_cb cb, void *arg, const char *fmt,
+		    ...) PC_PRINTFLIKE(3, 4);
 /* Call x's trace hook, if any, with a formatted line. */
-void		 xport_note(struct xport *x, const char *fmt, ...)
-		    PC_PRINTFLIKE(2, 3);
+#define xport_note(x, ...) \
+	xport_note_to((x)->note, (x)->note_arg, __VA_ARGS__)
 
 /* xport_sock.c */
 /*
@@ -254,7 +257,16 @@ enum pc_err	 xport_proxy_new(struct xport *next,
 const char	*xport_proxy_socks4_str(unsigned code);
 const char	*xport_proxy_socks5_str(unsigned code);
 
-/* xport_tls.c */
+/* xport_tls.c, xport_tls_ctx.c */
+/* TLS versions, as bits of a set (struct xport_tls_cfg.versions). */
+#define XPORT_TLS_SSL2	0x01
+#define XPORT_TLS_SSL3	0x02
+#define XPORT_TLS_1_0	0x04
+#define XPORT_TLS_1_1	0x08
+#define XPORT_TLS_1_2	0x10
+#define XPORT_TLS_1_3	0x20
+#define XPORT_TLS_ALL	0x3f
+
 enum xport_tls_verify {
 	XPORT_TLS_VERIFY_FULL,	/* trusted chain + host name / IP */
 	XPORT_TLS_VERIFY_PIN,	/* SHA-256 of the leaf certificate */
@@ -265,7 +277,7 @@ struct xport_tls_cfg {
 	const char	*host;		/* server name or IP literal: SNI is
 					   sent for names, and full verify
 					   checks it (IPs against IP SANs) */
-	unsigned	 versions;	/* PROF_TLS_* bits (profile.h) */
+	unsigned	 versions;	/* XPORT_TLS_* bits */
 	enum xport_tls_verify verify;
 	const char	*pin;		/* verify=pin: 64 hex digits, any case,
 					   ':' separators allowed */
@@ -322,9 +334,9 @@ const char	*xport_tls_sni(struct xport *x);
  * keep their context alive.
  */
 void		 xport_tls_cache_clear(void);
-/* PROF_TLS_* bits the linked wolfSSL can offer. */
+/* XPORT_TLS_* bits the linked wolfSSL can offer. */
 unsigned	 xport_tls_versions_available(void);
-/* Why a PROF_TLS_* bit is unavailable; NULL when it is available. */
+/* Why an XPORT_TLS_* bit is unavailable; NULL when it is available. */
 const char	*xport_tls_version_reason(unsigned bit);
 
 #endif

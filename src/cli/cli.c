@@ -22,7 +22,6 @@
 #include "popconn/buf.h"
 #include "popconn/profile.h"
 #include "popconn/str.h"
-#include "popconn/xport.h"
 
 static const struct cli_cmd cli_cmds[] = {
 	{ "list", "list [--group G] [--json]", "list profiles",
@@ -525,7 +524,6 @@ cli_main(int argc, char **argv, cli_tui_cb tui)
 
 	memset(&c, 0, sizeof c);
 	c.passphrase_fd = -1;
-	profile_set_tls_available(xport_tls_versions_available());
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
 			db = argv[++i];

@@ -127,7 +127,7 @@ cli_check_judge(const struct logon_result *r, const struct cli_check_opts *o,
 		    r->failed_step ? " at step " : "",
 		    r->failed_step ? r->failed_step : "",
 		    r->message != NULL ? r->message : "",
-		    diag_hint_at(r->diag, r->failed_step));
+		    diag_hint_at(r->diag, r->failed_at));
 		cli_check_clean(out->text);
 		return;
 	}

@@ -29,7 +29,7 @@ cli_logon_json(const char *name, const struct logon_result *r,
 	json_object_set_new(o, "ok", json_boolean(r->diag == DIAG_OK));
 	json_object_set_new(o, "diagnosis", json_string(diag_key(r->diag)));
 	json_object_set_new(o, "hint", json_string(diag_hint_at(r->diag,
-	    r->failed_step)));
+	    r->failed_at)));
 	json_object_set_new(o, "message", cli_jstr(r->message));
 	json_object_set_new(o, "failed_step", cli_jstr(r->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));

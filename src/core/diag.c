@@ -112,28 +112,27 @@ diag_hint(enum diag d)
 }
 
 const char *
-diag_hint_at(enum diag d, const char *step)
+diag_hint_at(enum diag d, enum step step)
 {
-	/*
-	 * Courier (about 5 s), Cyrus (about 3 s) and Dovecot (2 s) answer
-	 * a refused logon only after a delay: a short timeout turns the
-	 * refusal into a timeout at the logon step.
-	 */
-	if (d == DIAG_AUTH_FAILED && step != NULL &&
-	    strcmp(step, "credentials") == 0)
+	/* The code page check stops the test before anything is sent. */
+	if (d == DIAG_AUTH_FAILED && step == STEP_CREDENTIALS)
 		return "The user name or password holds a character the "
 		    "profile's code page cannot hold, so the test stopped "
 		    "before sending anything: set the code page the server "
 		    "expects (65001, UTF-8, holds every character), or choose "
 		    "a logon method that sends UTF-8 (plain).";
-	if (d == DIAG_TIMEOUT && step != NULL && strcmp(step, "logon") == 0)
+	/*
+	 * Courier (about 5 s), Cyrus (about 3 s) and Dovecot (2 s) answer
+	 * a refused logon only after a delay: a short timeout turns the
+	 * refusal into a timeout at the logon step.
+	 */
+	if (d == DIAG_TIMEOUT && step == STEP_LOGON)
 		return "The server did not answer the logon within the "
 		    "timeout. Servers delay a refused logon; a timeout right "
 		    "after the credentials usually means they were wrong: "
 		    "raise the timeout to see the answer.";
 	/* The built-in OAuth2 flows get their token at the "oauth" step. */
-	if (d == DIAG_TOKEN_FAILED && step != NULL &&
-	    strcmp(step, "oauth") == 0)
+	if (d == DIAG_TOKEN_FAILED && step == STEP_OAUTH)
 		return "popconn could not get an OAuth2 access token from the "
 		    "authorization server, so nothing was sent to the mail "
 		    "server: the message gives the server's error and what to "

@@ -1,16 +1,15 @@
 /*
  * logon.c - the test logon driver.  It builds the transport stack one
  * layer at a time (TCP, then the proxy, then TLS) so that each step gets
- * its own time in the result, feeds the POP3 machine what the server says,
- * carries out the machine's actions, and turns whatever happened into a
- * diagnosis.
+ * its own time in the result, feeds the POP3 machine what the server says
+ * and carries out the machine's actions.  Turning whatever happened into a
+ * diagnosis is logon_result.c's job; the OAuth2 token command is
+ * logon_token.c's.
  *
  * Nothing here blocks: the caller's poll() loop calls logon_advance() when
  * a descriptor is ready or a deadline passes.  The OAuth2 token command is
- * a phase like the others: it is started with posix_spawn in a session of
- * its own, its pipes (and a pidfd for its exit) are polled with the rest,
- * and when it times out or the test is cancelled its whole process group
- * is killed, so no helper outlives the test holding a descriptor.  Every wait for the server is
+ * a phase like the others, its pipes (and a pidfd for its exit) polled
+ * with the rest.  Every wait for the server is
  * bounded by the profile's timeout, counted from the moment the wait began
  * (a connection attempt, a command sent), so a server that drips one byte
  * at a time cannot stretch a step beyond it.
@@ -28,87 +27,20 @@
  * driver only wires them together and never puts a secret in the trace.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/random.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "popconn/buf.h"
+#include "popconn/clock.h"
 #include "popconn/codepage.h"
-#include "popconn/logon.h"
-#include "popconn/pop3.h"
 #include "popconn/str.h"
 #include "popconn/xmalloc.h"
-#include "popconn/xport.h"
+#include "logon_int.h"
 
 #define LOGON_OUT_MAX	(256 * 1024)	/* bytes queued for the server */
-#define LOGON_TOKEN_MAX	(64 * 1024)	/* OAuth token command output */
 #define LOGON_TICK_MS	50		/* re-check when a fd is not polled */
-
-extern char **environ;
-
-enum logon_phase {
-	LOGON_PH_TOKEN,		/* the OAuth2 token command runs */
-	LOGON_PH_CONNECT,	/* DNS + TCP to the server or the proxy */
-	LOGON_PH_PROXY,		/* proxy negotiation */
-	LOGON_PH_TLS,		/* handshake (ssl, or after STLS) */
-	LOGON_PH_POP3,		/* the POP3 dialogue */
-	LOGON_PH_DONE,
-};
-
-struct logon {
-	struct profile	*p;		/* own copy (secrets wiped on free) */
-	struct trace	*tr;		/* borrowed */
-	struct logon_opts opts;
-	char		*trusted;	/* opts.trusted_capa, copied */
-	enum logon_phase phase;
-	struct xport	*x;		/* the stack so far */
-	struct pop3	*pop;
-	char		*token;		/* SECRET: OAuth2 access token */
-	char		*user_cp;	/* user name in the code page, or NULL */
-	char		*pass_cp;	/* SECRET: password in it, or NULL */
-	char		*cp_error;	/* why one cannot be written, or NULL */
-	struct buf	 out;		/* queued bytes for the server */
-	int64_t		 t0;		/* xport_now_ms at start */
-	int64_t		 t0_us;		/* CLOCK_MONOTONIC in us at start */
-	int64_t		 deadline;	/* ms; the current wait ends here */
-	bool		 after_stls;	/* the TLS phase follows STLS */
-	struct logon_result res;
-	int		 step_tls;	/* index of the running steps, or -1 */
-	int		 step_pop;
-	char		*tmp;		/* scratch message, see logon_tmpf */
-	struct logon_xport_ops xops;	/* the builders, defaults filled in */
-	/* The token command while it runs (LOGON_PH_TOKEN). */
-	struct {
-		pid_t	 pid;		/* -1: none, or reaped */
-		int	 out;		/* its stdout (the token), or -1 */
-		int	 err;		/* its stderr (dropped), or -1 */
-		int	 pidfd;		/* readable when it exits, or -1 */
-		int	 status;	/* waitpid status once reaped */
-		size_t	 nout;		/* bytes it wrote to stdout */
-		size_t	 nerr;		/* bytes it wrote to stderr */
-		bool	 too_long;	/* stdout went past LOGON_TOKEN_MAX */
-		bool	 polled_all;	/* logon_pollfds had room for all */
-		struct buf out_buf;	/* SECRET: what stdout said */
-	} tok;
-};
-
-/* CLOCK_MONOTONIC in microseconds. */
-static int64_t
-logon_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The real builders of the stack (struct logon_xport_ops defaults). */
 static struct xport *
@@ -135,14 +67,10 @@ logon_tls_new(void *arg, struct xport *next, const struct xport_tls_cfg *cfg,
 static int64_t
 logon_us(const struct logon *lg)
 {
-	return logon_mono_us() - lg->t0_us;
+	return clock_now_us() - lg->t0_us;
 }
 
-static void
-logon_trace(struct logon *lg, enum trace_kind k, const char *fmt, ...)
-    PC_PRINTFLIKE(3, 4);
-
-static void
+void
 logon_trace(struct logon *lg, enum trace_kind k, const char *fmt, ...)
 {
 	va_list ap;
@@ -178,21 +106,22 @@ logon_note_cb(void *arg, const char *text)
 }
 
 static int
-logon_step_begin(struct logon *lg, const char *name)
+logon_step_begin(struct logon *lg, enum step step)
 {
 	struct logon_step *s;
 
 	if (lg->res.nsteps == LOGON_MAX_STEPS)
 		return -1;
 	s = &lg->res.steps[lg->res.nsteps];
-	s->name = name;
+	s->id = step;
+	s->name = step_name(step);
 	s->start_us = logon_us(lg);
 	s->done = false;
 	s->ok = false;
 	return lg->res.nsteps++;
 }
 
-static void
+void
 logon_step_end(struct logon *lg, int i, bool ok)
 {
 	if (i < 0 || i >= lg->res.nsteps || lg->res.steps[i].done)
@@ -205,125 +134,10 @@ logon_step_end(struct logon *lg, int i, bool ok)
 static void
 logon_wait_from_now(struct logon *lg)
 {
-	lg->deadline = xport_now_ms() + (int64_t)lg->p->timeout * 1000;
+	lg->deadline = clock_now_ms() + (int64_t)lg->p->timeout * 1000;
 }
 
-/* Steps of the POP3 machine have static names; map ours onto them. */
-static const char *
-logon_static_name(const char *name)
-{
-	static const char *const names[] = { "greeting", "capa", "stls",
-	    "capa2", "logon", "stat", "quit", NULL };
-	int i;
-
-	for (i = 0; names[i] != NULL; i++)
-		if (strcmp(names[i], name) == 0)
-			return names[i];
-	return "pop3";
-}
-
-static void	logon_token_end(struct logon *lg);
-static void	logon_token_pump(struct logon *lg);
-
-/* End the session: close everything, fill in the result. */
-static void
-logon_finish(struct logon *lg, enum diag d, const char *failed_step,
-    const char *message)
-{
-	int i;
-
-	if (lg->phase == LOGON_PH_DONE)
-		return;
-	logon_token_end(lg);
-	for (i = 0; i < lg->res.nsteps; i++)
-		if (!lg->res.steps[i].done)
-			logon_step_end(lg, i, d == DIAG_OK);
-	lg->res.diag = d;
-	lg->res.failed_step = d == DIAG_OK ? NULL : failed_step;
-	free(lg->res.message);
-	lg->res.message = xstrdup(message != NULL && *message != '\0' ?
-	    message : diag_hint(d));
-	lg->res.elapsed_ms = xport_now_ms() - lg->t0;
-	if (lg->x != NULL) {
-		xport_close(lg->x);
-		xport_free(lg->x);
-		lg->x = NULL;
-	}
-	buf_cleanup(&lg->out);
-	if (d == DIAG_OK)
-		logon_trace(lg, TRACE_INFO, "result: ok (%s)", lg->res.message);
-	else
-		logon_trace(lg, TRACE_ERROR, "result: %s at step %s: %s",
-		    diag_key(d), failed_step != NULL ? failed_step : "?",
-		    lg->res.message);
-	lg->phase = LOGON_PH_DONE;
-}
-
-static void
-logon_tls_info_cleanup(struct logon_tls_info *t)
-{
-	free(t->version);
-	free(t->cipher);
-	free(t->subject);
-	free(t->issuer);
-	free(t->sans);
-	free(t->not_before);
-	free(t->not_after);
-	free(t->fingerprint);
-	free(t->verify_text);
-	memset(t, 0, sizeof *t);
-}
-
-/* Copy the TLS details into the result and the trace. */
-static void
-logon_take_tls_info(struct logon *lg)
-{
-	const struct xport_tls_info *ti;
-	struct logon_tls_info *t = &lg->res.tls;
-	struct buf b;
-	int i;
-
-	ti = xport_tls_info(lg->x);
-	if (ti == NULL)
-		return;
-	logon_tls_info_cleanup(t);
-	t->version = xstrdup_or_null(ti->version);
-	t->cipher = xstrdup_or_null(ti->cipher);
-	t->subject = xstrdup_or_null(ti->subject);
-	t->issuer = xstrdup_or_null(ti->issuer);
-	buf_init(&b, 0);
-	for (i = 0; i < ti->nsans; i++)
-		buf_addf(&b, "%s%s", i ? ", " : "", ti->sans[i]);
-	t->sans = buf_take(&b);
-	t->not_before = xstrdup_or_null(ti->not_before);
-	t->not_after = xstrdup_or_null(ti->not_after);
-	t->fingerprint = xstrdup_or_null(ti->fingerprint);
-	t->verify_text = xstrdup_or_null(ti->verify_result);
-	t->verified = ti->verified != 0;
-	lg->res.have_tls = true;
-}
-
-static void
-logon_trace_tls(struct logon *lg)
-{
-	const struct logon_tls_info *t = &lg->res.tls;
-
-	/* The TLS layer has already said version, cipher and verdict. */
-	logon_trace(lg, TRACE_TLS, "certificate: subject %s, issuer %s",
-	    t->subject ? t->subject : "?", t->issuer ? t->issuer : "?");
-	logon_trace(lg, TRACE_TLS, "certificate: names %s; valid %s to %s",
-	    t->sans && *t->sans ? t->sans : "(none)",
-	    t->not_before ? t->not_before : "?",
-	    t->not_after ? t->not_after : "?");
-	logon_trace(lg, TRACE_TLS, "certificate: SHA-256 %s",
-	    t->fingerprint ? t->fingerprint : "?");
-}
-
-/* A formatted message that lives as long as the session (for finish). */
-static const char *
-logon_tmpf(struct logon *lg, const char *fmt, ...) PC_PRINTFLIKE(2, 3);
-
-static const char *
+const char *
 logon_tmpf(struct logon *lg, const char *fmt, ...)
 {
 	va_list ap;
@@ -335,46 +149,25 @@ logon_tmpf(struct logon *lg, const char *fmt, ...)
 	return lg->tmp;
 }
 
-/* A transport failed: say why, in the step that was running. */
-static void
-logon_fail_xport(struct logon *lg, const char *step, enum pc_err rc)
+/* The profile's TLS versions (PROF_TLS_* bits) as net's XPORT_TLS_*. */
+static unsigned
+logon_tls_versions(unsigned prof)
 {
-	enum xport_fail f;
-	enum diag d;
-	const char *cause;
+	static const unsigned map[][2] = {
+		{ PROF_TLS_SSL2, XPORT_TLS_SSL2 },
+		{ PROF_TLS_SSL3, XPORT_TLS_SSL3 },
+		{ PROF_TLS_10, XPORT_TLS_1_0 },
+		{ PROF_TLS_11, XPORT_TLS_1_1 },
+		{ PROF_TLS_12, XPORT_TLS_1_2 },
+		{ PROF_TLS_13, XPORT_TLS_1_3 },
+	};
+	unsigned v = 0;
+	size_t i;
 
-	f = xport_fail(lg->x);
-	cause = xport_cause(lg->x);
-	d = xport_fail_diag(f);
-	if (f == XPORT_FAIL_NONE && rc == PC_E_TIMEOUT)
-		d = strcmp(step, "connect") == 0 ? DIAG_CONNECT_TIMEOUT :
-		    DIAG_TIMEOUT;
-	else if (f == XPORT_FAIL_NONE || f == XPORT_FAIL_IO ||
-	    f == XPORT_FAIL_CLOSED) {
-		if (strcmp(step, "tls") == 0)
-			d = DIAG_TLS_HANDSHAKE_FAILED;
-		else if (strcmp(step, "proxy") == 0)
-			d = DIAG_PROXY_FAILED;
-		else if (strcmp(step, "connect") != 0)
-			d = DIAG_PROTOCOL_ERROR;
-	}
-	/* Connecting to the proxy itself is part of using the proxy. */
-	if (strcmp(step, "connect") == 0 && lg->p->proxy_type !=
-	    PROF_PROXY_NONE && d != DIAG_DNS_FAILED) {
-		d = DIAG_PROXY_FAILED;
-		logon_finish(lg, d, step, logon_tmpf(lg, "cannot reach the "
-		    "proxy %s port %d: %s", lg->p->proxy_address,
-		    lg->p->proxy_port, cause != NULL && *cause != '\0' ? cause :
-		    pc_err_str(rc)));
-		return;
-	}
-	if (strcmp(step, "tls") == 0) {
-		logon_take_tls_info(lg);
-		if (lg->res.have_tls)
-			logon_trace_tls(lg);
-	}
-	logon_finish(lg, d, step, cause != NULL && *cause != '\0' ? cause :
-	    pc_err_str(rc));
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (prof & map[i][0])
+			v |= map[i][1];
+	return v;
 }
 
 /* Build and start the TLS layer over what we have. */
@@ -388,7 +181,7 @@ logon_start_tls(struct logon *lg, bool stls)
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.host = lg->p->address;
-	cfg.versions = lg->p->tls_versions;
+	cfg.versions = logon_tls_versions(lg->p->tls_versions);
 	cfg.verify = lg->p->tls_verify == PROF_VERIFY_PIN ?
 	    XPORT_TLS_VERIFY_PIN : lg->p->tls_verify == PROF_VERIFY_OFF ?
 	    XPORT_TLS_VERIFY_OFF : XPORT_TLS_VERIFY_FULL;
@@ -397,13 +190,13 @@ logon_start_tls(struct logon *lg, bool stls)
 	cfg.stls = stls;
 	lg->phase = LOGON_PH_TLS;
 	lg->after_stls = stls;
-	lg->step_tls = logon_step_begin(lg, "tls");
+	lg->step_tls = logon_step_begin(lg, STEP_TLS);
 	if (lg->p->tls_verify == PROF_VERIFY_OFF)
 		logon_trace(lg, TRACE_ERROR, "WARNING: certificate checks are "
 		    "off (tls_verify=off): the server is not authenticated");
 	rc = lg->xops.tls(lg->xops.arg, lg->x, &cfg, &tls, &cause);
 	if (rc) {
-		logon_finish(lg, DIAG_TLS_HANDSHAKE_FAILED, "tls",
+		logon_finish(lg, DIAG_TLS_HANDSHAKE_FAILED, STEP_TLS,
 		    cause != NULL ? cause : "cannot set up TLS");
 		free(cause);
 		return;
@@ -446,10 +239,10 @@ logon_start_proxy(struct logon *lg)
 		cfg.domain = lg->p->proxy_domain;
 	}
 	lg->phase = LOGON_PH_PROXY;
-	lg->step_tls = logon_step_begin(lg, "proxy");
+	lg->step_tls = logon_step_begin(lg, STEP_PROXY);
 	rc = lg->xops.proxy(lg->xops.arg, lg->x, &cfg, &px, &cause);
 	if (rc) {
-		logon_finish(lg, DIAG_PROXY_FAILED, "proxy", cause != NULL ?
+		logon_finish(lg, DIAG_PROXY_FAILED, STEP_PROXY, cause != NULL ?
 		    cause : "cannot use this proxy");
 		free(cause);
 		return;
@@ -614,73 +407,19 @@ logon_layer_up(struct logon *lg)
 	}
 }
 
-/* Trusted capabilities that a logon failed with (logon_capa_stale). */
-static bool
-logon_stale(bool trusted, enum diag d, const char *failed_step)
-{
-	return trusted && d != DIAG_OK && failed_step != NULL &&
-	    strcmp(failed_step, "logon") == 0;
-}
-
-/* Lines joined with '\n' (NULL when there are none). */
-static char *
-logon_join_lines(char *const *v, size_t n)
-{
-	struct buf b;
-	size_t i;
-
-	if (n == 0)
-		return NULL;
-	buf_init(&b, 0);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_addstr(&b, "\n");
-		buf_addstr(&b, v[i]);
-	}
-	return buf_take(&b);
-}
-
-static void
-logon_take_outcome(struct logon *lg)
-{
-	const struct pop3_outcome *o;
-	char *msg;
-
-	o = pop3_outcome(lg->pop);
-	lg->res.have_stat = o->stat_ok;
-	lg->res.messages = (long)o->messages;
-	lg->res.octets = (long)o->octets;
-	free(lg->res.method);
-	lg->res.method = o->method == POP3_M_AUTO ? NULL :
-	    xstrdup(pop3_method_name(o->method));
-	lg->res.capa_trusted = o->capa_trusted;
-	free(lg->res.capa);
-	lg->res.capa = NULL;
-	if (o->capa.seen && o->tls && !o->capa_trusted)
-		lg->res.capa = logon_join_lines(o->capa.lines, o->capa.nlines);
-	if (logon_stale(o->capa_trusted, o->diag, o->failed_step)) {
-		msg = xasprintf("%s (the capabilities of the last test were "
-		    "trusted: a full test asks CAPA again)", o->message);
-		logon_finish(lg, o->diag, o->failed_step, msg);
-		free(msg);
-		return;
-	}
-	logon_finish(lg, o->diag, o->failed_step, o->message);
-}
-
 /* Carry out what the POP3 machine asks for, in order. */
 static void
 logon_actions(struct logon *lg)
 {
 	struct pop3_action a;
-	enum trace_kind k;
 
 	while (lg->phase == LOGON_PH_POP3 && pop3_next_action(lg->pop, &a)) {
 		switch (a.kind) {
 		case POP3_ACT_SEND:
 			logon_trace(lg, TRACE_SEND, "%s", a.text);
 			if (buf_add(&lg->out, a.data, a.len) != PC_OK) {
-				logon_finish(lg, DIAG_PROTOCOL_ERROR, "pop3",
+				logon_finish(lg, DIAG_PROTOCOL_ERROR,
+				    STEP_POP3,
 				    "too much output queued");
 				return;
 			}
@@ -696,14 +435,16 @@ logon_actions(struct logon *lg)
 			    a.text);
 			break;
 		case POP3_ACT_NOTE:
-			k = strstr(a.text, " -> ") != NULL ? TRACE_STATE :
-			    TRACE_INFO;
-			trace_emit_escaped(lg->tr, logon_us(lg), k, a.text);
+			trace_emit_escaped(lg->tr, logon_us(lg), TRACE_INFO,
+			    a.text);
+			break;
+		case POP3_ACT_STATE:
+			trace_emit_escaped(lg->tr, logon_us(lg), TRACE_STATE,
+			    a.text);
 			break;
 		case POP3_ACT_STEP:
 			if (a.begin)
-				lg->step_pop = logon_step_begin(lg,
-				    logon_static_name(a.text));
+				lg->step_pop = logon_step_begin(lg, a.step);
 			else
 				logon_step_end(lg, lg->step_pop, a.ok);
 			break;
@@ -778,7 +519,7 @@ logon_read(struct logon *lg)
 			if (xport_fail(lg->x) == XPORT_FAIL_TLS_CLIENT_CERT) {
 				logon_finish(lg, DIAG_CLIENT_CERT_REQUIRED,
 				    lg->step_pop >= 0 ? lg->res.steps[
-				    lg->step_pop].name : "greeting",
+				    lg->step_pop].id : STEP_GREETING,
 				    xport_cause(lg->x));
 				break;
 			}
@@ -799,7 +540,7 @@ static void
 logon_pump(struct logon *lg)
 {
 	enum pc_err rc;
-	const char *step;
+	enum step step;
 	bool moved;
 
 	for (;;) {
@@ -814,12 +555,12 @@ logon_pump(struct logon *lg)
 		case LOGON_PH_TLS:
 			rc = xport_connect(lg->x);
 			if (rc == PC_E_AGAIN) {
-				if (xport_now_ms() < lg->deadline)
+				if (clock_now_ms() < lg->deadline)
 					return;
 				rc = PC_E_TIMEOUT;
 			}
-			step = lg->phase == LOGON_PH_CONNECT ? "connect" :
-			    lg->phase == LOGON_PH_PROXY ? "proxy" : "tls";
+			step = lg->phase == LOGON_PH_CONNECT ? STEP_CONNECT :
+			    lg->phase == LOGON_PH_PROXY ? STEP_PROXY : STEP_TLS;
 			if (rc) {
 				logon_fail_xport(lg, step, rc);
 				return;
@@ -845,12 +586,12 @@ logon_pump(struct logon *lg)
 			} while (moved && lg->phase == LOGON_PH_POP3);
 			if (lg->phase != LOGON_PH_POP3)
 				break;
-			if (xport_now_ms() >= lg->deadline) {
+			if (clock_now_ms() >= lg->deadline) {
 				pop3_event(lg->pop, POP3_EV_TIMEOUT);
 				logon_actions(lg);
 				if (lg->phase == LOGON_PH_POP3)
 					logon_finish(lg, DIAG_TIMEOUT,
-					    "pop3", "the server stopped "
+					    STEP_POP3, "the server stopped "
 					    "answering");
 			}
 			return;
@@ -860,8 +601,7 @@ logon_pump(struct logon *lg)
 	}
 }
 
-/* Open the connection to the server, or to the proxy: the first layer. */
-static void
+void
 logon_start_connect(struct logon *lg)
 {
 	const struct profile *p = lg->p;
@@ -876,254 +616,13 @@ logon_start_connect(struct logon *lg)
 		port = p->port;
 	}
 	lg->phase = LOGON_PH_CONNECT;
-	lg->step_tls = logon_step_begin(lg, "connect");
+	lg->step_tls = logon_step_begin(lg, STEP_CONNECT);
 	lg->x = lg->xops.sock(lg->xops.arg, host, port, lg->opts.bind_address);
 	xport_set_note(lg->x, logon_note_cb, lg);
 	logon_wait_from_now(lg);
 	xport_set_deadline(lg->x, lg->deadline);
 	logon_trace(lg, TRACE_CONNECT, "connecting to %s port %d%s", host,
 	    port, p->proxy_type != PROF_PROXY_NONE ? " (the proxy)" : "");
-}
-
-static void
-logon_close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/*
- * Stop the token command for good: kill its process group (it runs in a
- * session of its own, so the group is everything it started that did not
- * leave it), reap it, close the pipes and wipe what it said.  Also after
- * a normal exit: a leftover child would otherwise run on with nothing to
- * read it.  The group is killed before the leader is reaped, while its
- * pid cannot be reused.  Idempotent.
- */
-static void
-logon_token_end(struct logon *lg)
-{
-	int status;
-
-	if (lg->tok.pid > 0) {
-		kill(-lg->tok.pid, SIGKILL);
-		/* Before its setsid() ran, the group is not there yet. */
-		kill(lg->tok.pid, SIGKILL);
-		while (waitpid(lg->tok.pid, &status, 0) < 0 && errno == EINTR)
-			;
-		lg->tok.pid = -1;
-	}
-	logon_close_fd(&lg->tok.out);
-	logon_close_fd(&lg->tok.err);
-	logon_close_fd(&lg->tok.pidfd);
-	buf_cleanup(&lg->tok.out_buf);
-}
-
-/*
- * The command failed: say how, and how much it wrote, never what (its
- * output and its standard error may hold the token or a credential).
- */
-static void
-logon_token_fail(struct logon *lg, const char *why)
-{
-	char *msg;
-
-	msg = xasprintf("%s (it wrote %zu byte%s to standard output and %zu "
-	    "to standard error, not shown)", why, lg->tok.nout,
-	    lg->tok.nout == 1 ? "" : "s", lg->tok.nerr);
-	logon_finish(lg, DIAG_TOKEN_FAILED, "token", msg);
-	free(msg);
-}
-
-/*
- * Start the token command: /bin/sh -c CMD in a session of its own
- * (POSIX_SPAWN_SETSID: pid = process group, and no controlling terminal,
- * so it cannot draw over the TUI), stdin /dev/null, stdout and stderr to
- * our pipes, nothing else inherited.
- */
-static enum pc_err
-logon_token_start(struct logon *lg, char **cause)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, all;
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, e;
-	char *argv[4], a_sh[] = "sh", a_c[] = "-c";
-	pid_t pid;
-
-	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-		*cause = xasprintf("cannot run the token command: %s",
-		    strerror(errno));
-		logon_close_fd(&out[0]);
-		logon_close_fd(&out[1]);
-		return PC_E_IO;
-	}
-	/* Our ends only: the command's writes block as usual. */
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	fcntl(err[0], F_SETFL, O_NONBLOCK);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-	    O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	/* The TUI ignores SIGPIPE and others: the helper starts clean. */
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	argv[0] = a_sh;
-	argv[1] = a_c;
-	argv[2] = lg->p->oauth_token_cmd;
-	argv[3] = NULL;
-	e = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	close(out[1]);
-	close(err[1]);
-	if (e != 0) {
-		close(out[0]);
-		close(err[0]);
-		*cause = xasprintf("cannot run the token command: %s",
-		    strerror(e));
-		return PC_E_IO;
-	}
-	lg->tok.pid = pid;
-	lg->tok.out = out[0];
-	lg->tok.err = err[0];
-	/* Without a pidfd (old kernel) the exit is checked every tick. */
-	lg->tok.pidfd = pidfd_open(pid, 0);
-	buf_init_secret(&lg->tok.out_buf, LOGON_TOKEN_MAX);
-	return PC_OK;
-}
-
-/* Read what a pipe holds now; false at its end (or on an error). */
-static bool
-logon_token_drain(struct logon *lg, int fd, bool is_out)
-{
-	char chunk[4096];
-	ssize_t r;
-	bool open = true;
-
-	for (;;) {
-		r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN)
-			break;
-		if (r <= 0) {
-			open = false;
-			break;
-		}
-		if (!is_out) {
-			lg->tok.nerr += (size_t)r;	/* dropped */
-			continue;
-		}
-		lg->tok.nout += (size_t)r;
-		if (!lg->tok.too_long && buf_add(&lg->tok.out_buf, chunk,
-		    (size_t)r) != PC_OK)
-			lg->tok.too_long = true;
-	}
-	explicit_bzero(chunk, sizeof chunk);
-	return open;
-}
-
-/* The command has exited and its output is read: judge it. */
-static void
-logon_token_judge(struct logon *lg)
-{
-	struct buf *b = &lg->tok.out_buf;
-	int st = lg->tok.status;
-	char *why;
-
-	if (WIFSIGNALED(st)) {
-		why = xasprintf("the token command was killed by signal %d",
-		    WTERMSIG(st));
-		logon_token_fail(lg, why);
-		free(why);
-		return;
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		why = xasprintf("the token command failed with exit status %d",
-		    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		logon_token_fail(lg, why);
-		free(why);
-		return;
-	}
-	if (lg->tok.too_long) {
-		logon_token_fail(lg, "the token command printed more than "
-		    "65536 bytes");
-		return;
-	}
-	while (b->len > 0 && (b->data[b->len - 1] == '\n' ||
-	    b->data[b->len - 1] == '\r' || b->data[b->len - 1] == ' '))
-		b->data[--b->len] = '\0';
-	if (b->len == 0) {
-		logon_token_fail(lg, "the token command printed nothing");
-		return;
-	}
-	if (str_needs_escape(b->data, b->len)) {
-		logon_token_fail(lg, "the token command printed control "
-		    "characters");
-		return;
-	}
-	lg->token = buf_take(b);
-	logon_step_end(lg, lg->step_pop, true);
-	logon_trace(lg, TRACE_INFO, "token command: exit status 0, %zu bytes "
-	    "(a secret: not shown)", strlen(lg->token));
-	logon_token_end(lg);
-	logon_start_connect(lg);
-}
-
-/*
- * One step of the token phase: read both pipes, notice the exit, judge
- * the output once the command has exited and both pipes are drained (or
- * at once after its exit: a leftover child keeping a pipe open does not
- * hold the test up), and end it at the deadline.
- */
-static void
-logon_token_pump(struct logon *lg)
-{
-	siginfo_t si;
-	pid_t pid = lg->tok.pid;
-	int r;
-
-	if (lg->tok.out >= 0 && !logon_token_drain(lg, lg->tok.out, true))
-		logon_close_fd(&lg->tok.out);
-	if (lg->tok.err >= 0 && !logon_token_drain(lg, lg->tok.err, false))
-		logon_close_fd(&lg->tok.err);
-	/* Has it exited?  Look without reaping it (see logon_token_end). */
-	memset(&si, 0, sizeof si);
-	r = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
-	if (r == 0 && si.si_pid == pid) {
-		/* What it wrote before exiting is in the pipes. */
-		if (lg->tok.out >= 0)
-			(void)logon_token_drain(lg, lg->tok.out, true);
-		if (lg->tok.err >= 0)
-			(void)logon_token_drain(lg, lg->tok.err, false);
-		kill(-pid, SIGKILL);
-		while (waitpid(pid, &lg->tok.status, 0) < 0 && errno == EINTR)
-			;
-		lg->tok.pid = -1;
-		logon_token_judge(lg);
-		return;
-	}
-	if (r < 0 && errno == ECHILD) {
-		/* Reaped by someone else: its status is unknown. */
-		lg->tok.pid = -1;
-		logon_token_fail(lg, "the token command's exit status was "
-		    "lost");
-		return;
-	}
-	if (xport_now_ms() >= lg->deadline) {
-		logon_token_fail(lg, logon_tmpf(lg, "the token command did "
-		    "not finish within %d s: it was ended with its process "
-		    "group", lg->p->timeout));
-	}
 }
 
 struct logon *
@@ -1154,8 +653,8 @@ logon_new(const struct profile *p, struct trace *tr,
 		lg->xops.proxy = logon_proxy_new;
 	if (lg->xops.tls == NULL)
 		lg->xops.tls = logon_tls_new;
-	lg->t0 = xport_now_ms();
-	lg->t0_us = logon_mono_us();
+	lg->t0 = clock_now_ms();
+	lg->t0_us = clock_now_us();
 	lg->step_tls = lg->step_pop = -1;
 	buf_init_secret(&lg->out, LOGON_OUT_MAX);
 	lg->phase = LOGON_PH_CONNECT;
@@ -1170,11 +669,11 @@ logon_new(const struct profile *p, struct trace *tr,
 		logon_trace(lg, TRACE_INFO, "warning: %s", lg->res.warning);
 	logon_cp_encode(lg);
 	if (lg->cp_error != NULL && pop3_method_uses_cp(logon_method(p->auth))) {
-		/* PRODUCT.md section 1: stop before anything is sent. */
+		/* The code page cannot hold them: stop before anything is sent. */
 		msg = xasprintf("%s: %s sends the credentials in the code page, "
 		    "so the test stopped before connecting; nothing was sent",
 		    lg->cp_error, pop3_method_name(logon_method(p->auth)));
-		logon_finish(lg, DIAG_AUTH_FAILED, "credentials", msg);
+		logon_finish(lg, DIAG_AUTH_FAILED, STEP_CREDENTIALS, msg);
 		free(msg);
 		return lg;
 	}
@@ -1189,7 +688,7 @@ logon_new(const struct profile *p, struct trace *tr,
 			lg->t0_us -= opts->token_ms * 1000;
 			lg->t0 -= opts->token_ms;
 		}
-		lg->step_pop = logon_step_begin(lg, "oauth");
+		lg->step_pop = logon_step_begin(lg, STEP_OAUTH);
 		lg->res.steps[lg->step_pop].start_us = 0;
 		if (opts != NULL && opts->access_token != NULL &&
 		    *opts->access_token != '\0') {
@@ -1200,7 +699,7 @@ logon_new(const struct profile *p, struct trace *tr,
 			    profile_oauth_flow_str(p->oauth_flow),
 			    strlen(lg->token));
 		} else {
-			logon_finish(lg, DIAG_TOKEN_FAILED, "oauth",
+			logon_finish(lg, DIAG_TOKEN_FAILED, STEP_OAUTH,
 			    opts != NULL && opts->token_failure != NULL ?
 			    opts->token_failure : "no OAuth2 access token was "
 			    "obtained for the built-in flow");
@@ -1210,12 +709,12 @@ logon_new(const struct profile *p, struct trace *tr,
 	    (p->auth == PROF_AUTH_XOAUTH2 || p->auth == PROF_AUTH_OAUTHBEARER ||
 	    p->auth == PROF_AUTH_AUTO)) {
 		lg->phase = LOGON_PH_TOKEN;
-		lg->step_pop = logon_step_begin(lg, "token");
+		lg->step_pop = logon_step_begin(lg, STEP_TOKEN);
 		logon_wait_from_now(lg);
 		logon_trace(lg, TRACE_INFO, "running the token command (its "
 		    "output is a secret and is not shown)");
 		if (logon_token_start(lg, &cause) != PC_OK) {
-			logon_finish(lg, DIAG_TOKEN_FAILED, "token", cause);
+			logon_finish(lg, DIAG_TOKEN_FAILED, STEP_TOKEN, cause);
 			free(cause);
 		}
 		/* It has not written yet: the caller's poll() comes first. */
@@ -1303,7 +802,7 @@ logon_timeout_ms(struct logon *lg)
 	 * no pidfd, or when a pipe did not fit in the caller's array.
 	 */
 	if (lg->phase == LOGON_PH_TOKEN && !lg->tok.polled_all) {
-		left = lg->deadline - xport_now_ms();
+		left = lg->deadline - clock_now_ms();
 		return left < 0 ? 0 : left < LOGON_TICK_MS ? (int)left :
 		    LOGON_TICK_MS;
 	}
@@ -1311,7 +810,7 @@ logon_timeout_ms(struct logon *lg)
 	if (lg->x != NULL && lg->phase == LOGON_PH_POP3 &&
 	    xport_pending(lg->x) > 0)
 		return 0;
-	left = lg->deadline - xport_now_ms();
+	left = lg->deadline - clock_now_ms();
 	if (left < 0)
 		return 0;
 	return left > 3600 * 1000 ? 3600 * 1000 : (int)left;
@@ -1332,7 +831,7 @@ logon_cancel(struct logon *lg)
 	if (lg->phase == LOGON_PH_DONE)
 		return;
 	logon_finish(lg, DIAG_CANCELLED, lg->res.nsteps > 0 ?
-	    lg->res.steps[lg->res.nsteps - 1].name : "connect",
+	    lg->res.steps[lg->res.nsteps - 1].id : STEP_CONNECT,
 	    "cancelled by the user");
 }
 
@@ -1373,10 +872,4 @@ logon_endpoint(const struct profile *p)
 	    p->port);
 	free(sec);
 	return s;
-}
-
-bool
-logon_capa_stale(const struct logon_result *r)
-{
-	return logon_stale(r->capa_trusted, r->diag, r->failed_step);
 }

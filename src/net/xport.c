@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "popconn/clock.h"
 #include "popconn/xport.h"
 #include "net/net_int.h"
 
@@ -83,17 +84,17 @@ xport_fail_set(struct xport *x, enum xport_fail f, enum pc_err rc,
 }
 
 void
-xport_note(struct xport *x, const char *fmt, ...)
+xport_note_to(xport_note_cb cb, void *arg, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*text;
 
-	if (x->note == NULL)
+	if (cb == NULL)
 		return;
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	x->note(x->note_arg, text);
+	cb(arg, text);
 	free(text);
 }
 
@@ -211,10 +212,7 @@ xport_set_note(struct xport *x, xport_note_cb cb, void *arg)
 int64_t
 xport_now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 int

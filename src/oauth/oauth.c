@@ -2,7 +2,8 @@
  * oauth.c - the OAuth2 client: RFC 8628 (device authorization grant),
  * RFC 6749 sections 4.4 (client credentials), 5 (token responses and
  * errors) and 6 (refresh, with rotation as OAuth 2.1 and Microsoft do it).
- * HTTP is libcurl's, JSON jansson's: no hand-written HTTP here.
+ * HTTP is libcurl's (loaded on first use: oauth_curl.c), JSON jansson's:
+ * no hand-written HTTP here.
  *
  * Deliberate choices:
  * - The client authenticates with client_secret_post (client_id and
@@ -16,7 +17,6 @@
  * - Google answers the device request with "verification_url" where RFC
  *   8628 says "verification_uri": both are read.
  */
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,11 +24,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "popconn/clock.h"
 #include "popconn/buf.h"
 #include "popconn/oauth.h"
 #include "popconn/presets.h"
 #include "popconn/str.h"
 #include "popconn/xmalloc.h"
+
+#include "oauth_curl.h"
 
 #define OAUTH_BODY_MAX		(256 * 1024)
 #define OAUTH_SYSTEM_CAPATH	"/etc/ssl/certs"
@@ -47,19 +50,13 @@ struct oauth {
 int64_t
 oauth_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 static int64_t
 oauth_us(const struct oauth *o)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - o->t0_us;
+	return clock_now_us() - o->t0_us;
 }
 
 #define oauth_trace oauth_tracef
@@ -306,20 +303,33 @@ oauth_progress_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return x->o->cancel != NULL && *x->o->cancel ? 1 : 0;
 }
 
-/* Append "&key=value" (value escaped) to a form body. */
+/*
+ * Append "&key=value" to a form body, value percent-encoded as
+ * application/x-www-form-urlencoded allows: every byte but RFC 3986's
+ * unreserved characters as %XX (what curl_easy_escape does).
+ */
 static void
-oauth_form_add(CURL *c, struct buf *b, const char *key, const char *value)
+oauth_form_add(struct buf *b, const char *key, const char *value)
 {
-	char *esc;
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *v;
+	char esc[3];
 
 	if (value == NULL)
 		return;
-	esc = curl_easy_escape(c, value, 0);
-	if (esc == NULL)
-		return;
-	buf_addf(b, "%s%s=%s", b->len ? "&" : "", key, esc);
-	explicit_bzero(esc, strlen(esc));
-	curl_free(esc);
+	buf_addf(b, "%s%s=", b->len ? "&" : "", key);
+	for (v = (const unsigned char *)value; *v != '\0'; v++) {
+		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
+		    (*v >= '0' && *v <= '9') || *v == '-' || *v == '.' ||
+		    *v == '_' || *v == '~')
+			buf_add(b, v, 1);
+		else {
+			esc[0] = '%';
+			esc[1] = hex[*v >> 4];
+			esc[2] = hex[*v & 15];
+			buf_add(b, esc, sizeof esc);
+		}
+	}
 }
 
 static const char *
@@ -341,7 +351,8 @@ oauth_proxy_scheme(enum prof_proxy t)
 }
 
 static void
-oauth_set_proxy(struct oauth *o, CURL *c, char **url)
+oauth_set_proxy(struct oauth *o, const struct oauth_curl *cu, CURL *c,
+    char **url)
 {
 	const struct profile *p = o->p;
 	const char *scheme = oauth_proxy_scheme(p->proxy_type);
@@ -349,19 +360,19 @@ oauth_set_proxy(struct oauth *o, CURL *c, char **url)
 
 	if (scheme == NULL) {
 		/* No proxy: ignore http_proxy and friends too. */
-		curl_easy_setopt(c, CURLOPT_PROXY, "");
+		cu->easy_setopt(c, CURLOPT_PROXY, "");
 		return;
 	}
 	v6 = strchr(p->proxy_address, ':') != NULL;
 	*url = xasprintf("%s://%s%s%s:%d", scheme, v6 ? "[" : "",
 	    p->proxy_address, v6 ? "]" : "", p->proxy_port);
-	curl_easy_setopt(c, CURLOPT_PROXY, *url);
+	cu->easy_setopt(c, CURLOPT_PROXY, *url);
 	if (p->proxy_auth && p->proxy_username != NULL) {
-		curl_easy_setopt(c, CURLOPT_PROXYUSERNAME, p->proxy_username);
-		curl_easy_setopt(c, CURLOPT_PROXYPASSWORD,
+		cu->easy_setopt(c, CURLOPT_PROXYUSERNAME, p->proxy_username);
+		cu->easy_setopt(c, CURLOPT_PROXYPASSWORD,
 		    p->proxy_password != NULL ? p->proxy_password : "");
 		if (p->proxy_type == PROF_PROXY_HTTP)
-			curl_easy_setopt(c, CURLOPT_PROXYAUTH,
+			cu->easy_setopt(c, CURLOPT_PROXYAUTH,
 			    (long)CURLAUTH_ANY);
 	}
 	oauth_trace(o, TRACE_PROXY, "OAuth: through the %s proxy %s port %d",
@@ -403,8 +414,10 @@ oauth_post(struct oauth *o, const char *url, const char *what,
 	char ebuf[CURL_ERROR_SIZE] = "", *proxy = NULL, *show;
 	struct curl_slist *hdr = NULL;
 	json_error_t jerr;
+	const struct oauth_curl *cu;
 	CURLcode cc;
-	CURL *c;
+	CURL *c = NULL;
+	char *why = NULL;
 	enum oauth_status st = OAUTH_OK;
 
 	*json = NULL;
@@ -412,7 +425,13 @@ oauth_post(struct oauth *o, const char *url, const char *what,
 	memset(&x, 0, sizeof x);
 	x.o = o;
 	buf_init_secret(&x.body, OAUTH_BODY_MAX);
-	c = curl_easy_init();
+	if ((cu = oauth_curl(&why)) == NULL) {
+		err->status = st = OAUTH_UNREACHABLE;
+		err->message = why;
+		oauth_trace(o, TRACE_ERROR, "OAuth: %s", err->message);
+		goto out;
+	}
+	c = cu->easy_init();
 	if (c == NULL) {
 		err->status = OAUTH_UNREACHABLE;
 		err->message = xstrdup("cannot start libcurl");
@@ -421,37 +440,37 @@ oauth_post(struct oauth *o, const char *url, const char *what,
 	}
 	oauth_trace(o, TRACE_CONNECT, "OAuth: POST %s (%s%s%s)", url, what,
 	    grant != NULL ? ", grant_type " : "", grant != NULL ? grant : "");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form->data == NULL ? "" :
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDS, form->data == NULL ? "" :
 	    form->data);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form->len);
-	hdr = curl_slist_append(hdr, "Accept: application/json");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "popconn/" POPCONN_VERSION);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)o->p->timeout);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->p->timeout);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_CAPATH, OAUTH_SYSTEM_CAPATH);
+	cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form->len);
+	hdr = cu->slist_append(hdr, "Accept: application/json");
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "popconn/" POPCONN_VERSION);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT, (long)o->p->timeout);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->p->timeout);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(c, CURLOPT_CAPATH, OAUTH_SYSTEM_CAPATH);
 	if (o->p->tls_ca_file != NULL && *o->p->tls_ca_file != '\0')
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->p->tls_ca_file);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, oauth_write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, oauth_progress_cb);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
-	oauth_set_proxy(o, c, &proxy);
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);
+		cu->easy_setopt(c, CURLOPT_CAINFO, o->p->tls_ca_file);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, oauth_write_cb);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	cu->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	cu->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, oauth_progress_cb);
+	cu->easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+	oauth_set_proxy(o, cu, c, &proxy);
+	cc = cu->easy_perform(c);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);
 	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && x.too_big)) {
 		st = oauth_curl_status(cc);
 		err->status = st;
 		err->http_status = *http;
-		show = oauth_show(o, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+		show = oauth_show(o, ebuf[0] ? ebuf : cu->easy_strerror(cc));
 		err->message = xasprintf("%s request to %s failed: %s", what,
 		    url, show);
 		free(show);
@@ -483,9 +502,11 @@ oauth_post(struct oauth *o, const char *url, const char *what,
 	oauth_trace(o, TRACE_RECV, "OAuth: HTTP %ld (%zu bytes, not shown)",
 	    *http, x.body.len);
 out:
-	curl_slist_free_all(hdr);
-	if (c != NULL)
-		curl_easy_cleanup(c);
+	if (cu != NULL) {
+		cu->slist_free_all(hdr);
+		if (c != NULL)
+			cu->easy_cleanup(c);
+	}
 	free(proxy);
 	buf_cleanup(&x.body);
 	return st;
@@ -573,16 +594,16 @@ oauth_token_reply(struct oauth *o, json_t *j, long http,
 
 /* The client's own part of every form. */
 static void
-oauth_form_client(struct oauth *o, CURL *c, struct buf *f)
+oauth_form_client(struct oauth *o, struct buf *f)
 {
-	oauth_form_add(c, f, "client_id", o->p->oauth_client_id);
+	oauth_form_add(f, "client_id", o->p->oauth_client_id);
 	if (o->p->oauth_client_secret != NULL &&
 	    *o->p->oauth_client_secret != '\0')
-		oauth_form_add(c, f, "client_secret",
+		oauth_form_add(f, "client_secret",
 		    o->p->oauth_client_secret);
 }
 
-/* Build a form with a throw-away handle (curl_easy_escape needs one). */
+/* Request tokens with grant (and k1=v1, when given). */
 static enum oauth_status
 oauth_token_request(struct oauth *o, const char *grant, const char *k1,
     const char *v1, struct oauth_tokens *tok, struct oauth_error *err)
@@ -590,20 +611,17 @@ oauth_token_request(struct oauth *o, const char *grant, const char *k1,
 	struct buf form;
 	json_t *j = NULL;
 	long http;
-	CURL *c;
 	enum oauth_status st;
 
 	buf_init_secret(&form, 0);
-	c = curl_easy_init();
-	oauth_form_add(c, &form, "grant_type", grant);
+	oauth_form_add(&form, "grant_type", grant);
 	if (k1 != NULL)
-		oauth_form_add(c, &form, k1, v1);
-	oauth_form_client(o, c, &form);
+		oauth_form_add(&form, k1, v1);
+	oauth_form_client(o, &form);
 	if (strcmp(grant, "client_credentials") == 0 ||
 	    strcmp(grant, "refresh_token") == 0)
 		if (o->ep.scope != NULL && *o->ep.scope != '\0')
-			oauth_form_add(c, &form, "scope", o->ep.scope);
-	curl_easy_cleanup(c);
+			oauth_form_add(&form, "scope", o->ep.scope);
 	st = oauth_post(o, o->ep.token_url, "token", grant, &form, &j, &http,
 	    err);
 	buf_cleanup(&form);
@@ -624,7 +642,6 @@ oauth_device_start(struct oauth *o, struct oauth_device *dev,
 	const char *dc, *uc, *uri, *full;
 	json_t *j = NULL;
 	long http;
-	CURL *c;
 	enum oauth_status st;
 
 	memset(dev, 0, sizeof *dev);
@@ -637,11 +654,9 @@ oauth_device_start(struct oauth *o, struct oauth_device *dev,
 		return OAUTH_CONFIG;
 	}
 	buf_init_secret(&form, 0);
-	c = curl_easy_init();
-	oauth_form_client(o, c, &form);
+	oauth_form_client(o, &form);
 	if (*o->ep.scope != '\0')
-		oauth_form_add(c, &form, "scope", o->ep.scope);
-	curl_easy_cleanup(c);
+		oauth_form_add(&form, "scope", o->ep.scope);
 	st = oauth_post(o, o->ep.device_url, "device authorization", NULL,
 	    &form, &j, &http, err);
 	buf_cleanup(&form);

@@ -8,7 +8,7 @@
  * (SYS and AUTH response codes), 5034 (AUTH), 4616 (PLAIN), 2195
  * (CRAM-MD5), 5802 and 7677 (SCRAM), 7628 (OAUTHBEARER).
  *
- * Safety rules (PRODUCT.md section 2) and where they are enforced:
+ * Safety rules and where they are enforced:
  * - security=tls sends STLS whether or not CAPA listed it, and a refusal
  *   ends the session (pop3_after_capa, pop3_on_stls);
  * - any byte after the +OK to STLS and before TLS_READY ends the session
@@ -43,6 +43,14 @@
  * sends QUIT and waits for one reply (the driver's timeout bounds that
  * wait); a -ERR to QUIT after a good logon is noted but does not change the
  * diagnosis.
+ *
+ * Why this file is over 900 lines and one piece: the command senders
+ * (pop3_send_<cmd>) and the reply handlers (pop3_on_<state>) call each
+ * other around one state variable and one action queue; they are the
+ * machine's transitions, and a split would only spread them over two
+ * files.  The jobs of their own are apart already: reading replies
+ * (pop3_resp.c), choosing and running logon methods (pop3_auth.c), SCRAM
+ * (pop3_scram.c) and MD5 (pop3_md5.c).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -118,7 +126,7 @@ static void	pop3_send_stat(struct pop3 *);
 static void	pop3_send_quit(struct pop3 *);
 static void	pop3_finish(struct pop3 *);
 
-const char *
+static const char *
 pop3_state_name(enum pop3_state st)
 {
 	if ((unsigned)st >= POP3_ST__COUNT)
@@ -167,7 +175,7 @@ pop3_item_free(struct pop3_item *it)
 	free(it);
 }
 
-void
+static void PC_PRINTFLIKE(2, 3)
 pop3_note(struct pop3 *p, const char *fmt, ...)
 {
 	va_list ap;
@@ -179,7 +187,8 @@ pop3_note(struct pop3 *p, const char *fmt, ...)
 	pop3_push(p, POP3_ACT_NOTE, s);
 }
 
-void
+/* Queue line + CRLF; display is what the trace shows. */
+static void
 pop3_send(struct pop3 *p, const char *line, const char *display,
     bool sensitive)
 {
@@ -204,42 +213,53 @@ pop3_step_end(struct pop3 *p, bool ok)
 	if (!p->step_open)
 		return;
 	p->step_open = false;
-	it = pop3_push(p, POP3_ACT_STEP, xstrdup(p->step));
+	it = pop3_push(p, POP3_ACT_STEP, xstrdup(step_name(p->step)));
+	it->step = p->step;
 	it->ok = ok;
 }
 
 static void
-pop3_step_begin(struct pop3 *p, const char *name)
+pop3_step_begin(struct pop3 *p, enum step step)
 {
 	struct pop3_item *it;
 
 	pop3_step_end(p, true);
-	p->step = name;
+	p->step = step;
 	p->step_open = true;
-	it = pop3_push(p, POP3_ACT_STEP, xstrdup(name));
+	it = pop3_push(p, POP3_ACT_STEP, xstrdup(step_name(step)));
+	it->step = step;
 	it->begin = true;
 }
 
+/* The step a failure belongs to: the greeting before any began. */
+static enum step
+pop3_step_now(const struct pop3 *p)
+{
+	return p->step != STEP_NONE ? p->step : STEP_GREETING;
+}
+
+/* Its name, for messages. */
 static const char *
 pop3_step_name(const struct pop3 *p)
 {
-	return p->step != NULL ? p->step : "greeting";
+	return step_name(pop3_step_now(p));
 }
 
 /* The only place the state changes. */
-void
+static void
 pop3_state_set(struct pop3 *p, enum pop3_state st)
 {
 	if (st == p->state)
 		return;
-	pop3_note(p, "%s -> %s", pop3_state_name(p->state),
-	    pop3_state_name(st));
+	pop3_push(p, POP3_ACT_STATE, xasprintf("%s -> %s",
+	    pop3_state_name(p->state), pop3_state_name(st)));
 	p->state = st;
 }
 
 /* Secrets and display. */
 
-void
+/* Remember s so that server text echoing it is masked. */
+static void
 pop3_secret_add(struct pop3 *p, const char *s)
 {
 	size_t i;
@@ -254,7 +274,11 @@ pop3_secret_add(struct pop3 *p, const char *s)
 	p->secrets[p->nsecrets++] = xstrdup(s);
 }
 
-char *
+/*
+ * Server bytes with every known secret replaced by "<redacted>"; *outlen
+ * is the length (NUL-terminated too).  Caller frees (wipe: xfreezero).
+ */
+static char *
 pop3_scrub(const struct pop3 *p, const char *s, size_t len, size_t *outlen)
 {
 	struct buf b;
@@ -342,7 +366,7 @@ pop3_record(struct pop3 *p, enum diag d, char *msg)
 		p->out.diag = d;
 		free(p->out.message);
 		p->out.message = msg;
-		p->out.failed_step = pop3_step_name(p);
+		p->out.failed_step = pop3_step_now(p);
 	} else
 		free(msg);
 	pop3_step_end(p, false);
@@ -494,7 +518,7 @@ pop3_pipeline(struct pop3 *p)
 static void
 pop3_send_capa(struct pop3 *p)
 {
-	pop3_step_begin(p, p->tls_done ? "capa2" : "capa");
+	pop3_step_begin(p, p->tls_done ? STEP_CAPA2 : STEP_CAPA);
 	p->in_multi = false;
 	pop3_cmd(p, POP3_CMD_CAPA, NULL, NULL, false);
 }
@@ -531,7 +555,7 @@ pop3_trust_capa(struct pop3 *p)
 static void
 pop3_send_stls(struct pop3 *p)
 {
-	pop3_step_begin(p, "stls");
+	pop3_step_begin(p, STEP_STLS);
 	pop3_cmd(p, POP3_CMD_STLS, NULL, NULL, false);
 }
 
@@ -644,7 +668,7 @@ pop3_send_auth(struct pop3 *p, enum pop3_method m)
 static void
 pop3_send_stat(struct pop3 *p)
 {
-	pop3_step_begin(p, "stat");
+	pop3_step_begin(p, STEP_STAT);
 	if (p->ahead > 0) {
 		pop3_expect(p, POP3_CMD_STAT);	/* sent with the logon */
 		return;
@@ -658,7 +682,7 @@ pop3_send_stat(struct pop3 *p)
 static void
 pop3_send_quit(struct pop3 *p)
 {
-	pop3_step_begin(p, "quit");
+	pop3_step_begin(p, STEP_QUIT);
 	if (p->ahead == 0) {
 		pop3_cmd(p, POP3_CMD_QUIT, NULL, NULL, false);
 		return;
@@ -698,7 +722,7 @@ pop3_logon(struct pop3 *p)
 	char *why = NULL;
 	enum diag d;
 
-	pop3_step_begin(p, "logon");
+	pop3_step_begin(p, STEP_LOGON);
 	p->out.method = m;
 	/* Every method exchanges a credential, CRAM-MD5 and APOP too. */
 	if (!p->tls_active && !p->tls_done && !p->allow_plaintext) {
@@ -1185,7 +1209,7 @@ pop3_on_connected(struct pop3 *p)
 		return;
 	p->out.tls = p->tls_active;
 	pop3_state_set(p, POP3_ST_GREETING);
-	pop3_step_begin(p, "greeting");
+	pop3_step_begin(p, STEP_GREETING);
 }
 
 static void
@@ -1413,6 +1437,7 @@ pop3_next_action(struct pop3 *p, struct pop3_action *out)
 	out->len = it->len;
 	out->text = it->text != NULL ? it->text : "";
 	out->sensitive = it->sensitive;
+	out->step = it->step;
 	out->begin = it->begin;
 	out->ok = it->ok;
 	return 1;

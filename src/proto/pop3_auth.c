@@ -110,10 +110,10 @@ pop3_auth_usable(const struct pop3 *p, enum pop3_method m)
 }
 
 /*
- * PRODUCT.md section 2.  Over TLS the password is protected by TLS, and
- * PLAIN works however the server stores passwords (CRAM-MD5 and APOP need
- * the clear password on the server, and fail where every mail client
- * succeeds): PLAIN, LOGIN, USER first.  On a clear link (allow_plaintext)
+ * Over TLS the password is protected by TLS, and PLAIN works however the
+ * server stores passwords (CRAM-MD5 and APOP need the clear password on
+ * the server, and fail where every mail client succeeds): PLAIN, LOGIN,
+ * USER first.  On a clear link (allow_plaintext)
  * what keeps the password off the wire comes first.
  */
 static const enum pop3_method pop3_auth_tls_order[] = {

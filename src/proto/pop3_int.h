@@ -78,6 +78,7 @@ struct pop3_item {
 	char		*data;		/* SEND bytes; wiped when sensitive */
 	size_t		 len;
 	char		*text;		/* never a secret */
+	enum step	 step;		/* STEP */
 	bool		 sensitive;
 	bool		 begin;
 	bool		 ok;
@@ -141,7 +142,7 @@ struct pop3 {
 	char		*timestamp;	/* APOP timestamp, NULL when none */
 	struct pop3_sasl sasl;
 
-	const char	*step;		/* current or last step; static */
+	enum step	 step;		/* current or last step, or STEP_NONE */
 	bool		 step_open;
 	bool		 failed;	/* outcome holds a failure */
 
@@ -156,21 +157,6 @@ struct pop3 {
 };
 
 /* pop3.c */
-void		 pop3_state_set(struct pop3 *p, enum pop3_state st);
-const char	*pop3_state_name(enum pop3_state st);
-void		 pop3_note(struct pop3 *p, const char *fmt, ...)
-		    PC_PRINTFLIKE(2, 3);
-/* Queue line + CRLF; display is what the trace shows. */
-void		 pop3_send(struct pop3 *p, const char *line,
-		    const char *display, bool sensitive);
-/* Remember s so that server text echoing it is masked. */
-void		 pop3_secret_add(struct pop3 *p, const char *s);
-/*
- * Server bytes with every known secret replaced by "<redacted>"; *outlen
- * is the length (NUL-terminated too).  Caller frees (wipe: xfreezero).
- */
-char		*pop3_scrub(const struct pop3 *p, const char *s, size_t len,
-		    size_t *outlen);
 /*
  * Server text for display: secrets masked, then decoded from the server's
  * code page (cfg.decode) and escaped.  Caller frees.

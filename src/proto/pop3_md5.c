@@ -3,10 +3,10 @@
  * POP3 logon methods that are defined on them: APOP (RFC 1939) and
  * CRAM-MD5 (RFC 2195).
  *
- * Written here rather than taken from wolfCrypt because the proto layer
- * links nothing but core (STYLE.md section 1).  MD5 is broken as a hash;
- * these methods are kept because old servers offer nothing better, and
- * auto prefers XOAUTH2 where it can.  Intermediate state is wiped.
+ * Written here rather than taken from wolfCrypt, which proto links for
+ * SCRAM's primitives only.  MD5 is broken as a hash; these methods are
+ * kept because old servers offer nothing better, and auto prefers XOAUTH2
+ * where it can.  Intermediate state is wiped.
  */
 #include <string.h>
 

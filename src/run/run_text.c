@@ -33,7 +33,7 @@ run_text_result(FILE *f, const struct logon_result *r)
 	    r->failed_step ? r->failed_step : "", r->message);
 	if (r->diag != DIAG_OK)
 		fprintf(f, "  Hint: %s\n", diag_hint_at(r->diag,
-		    r->failed_step));
+		    r->failed_at));
 	if (r->warning != NULL)
 		fprintf(f, "  Warning: %s\n", r->warning);
 	fprintf(f, "Time: %lld ms\n", (long long)r->elapsed_ms);

@@ -4,7 +4,8 @@
  * and a detail text "port: 110 -> 995; password: changed").  Rows are
  * written by the caller's transaction, so a change and its record commit
  * together.  A secret's value never reaches this file: secrets appear only
- * as "set", "changed" or "cleared".
+ * as "set", "changed" or "cleared".  The log is read back here too
+ * (store_history), and a conflict's cause names the last change from it.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -163,7 +164,7 @@ audit_text(sqlite3_stmt *s, int col)
 }
 
 enum pc_err
-audit_history(struct store *st, const char *name, int limit,
+store_history(struct store *st, const char *name, int limit,
     struct store_audit_list *out, char **cause)
 {
 	sqlite3_stmt *s = NULL;
@@ -226,4 +227,23 @@ audit_cleanup(struct store *st)
 {
 	sqlite3_finalize(st->audit_ins);
 	st->audit_ins = NULL;
+}
+
+void
+store_audit_list_cleanup(struct store_audit_list *l)
+{
+	int i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].os_user);
+		free(l->v[i].profile);
+		free(l->v[i].action);
+		free(l->v[i].fields);
+		free(l->v[i].detail);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }

@@ -14,6 +14,11 @@
  * nothing per profile keeps 100,000 profiles within a few megabytes.  A
  * secret assignment is sealed per profile with a fresh nonce under the
  * profile's own aad.
+ *
+ * One file over 900 lines because a change and its undo are one format:
+ * the undo reads back the bulk_undo rows the change writes and applies
+ * them with the same UPDATE (store_bulk_update_sql) and the same report
+ * of changes and errors (store_bulk_change, store_bulk_error).
  */
 #include <stdlib.h>
 #include <string.h>

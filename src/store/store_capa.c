@@ -1,7 +1,7 @@
 /*
  * store_capa.c - the capabilities a test logon saw over TLS, kept per
  * profile for a repeat test that trusts them (table capabilities,
- * migration 0002).  Like store_set_last_result these are not changes of
+ * migration 0002).  Like the last test result these are not changes of
  * the profile: no audit entry, no version bump.
  */
 #include <stdlib.h>

@@ -93,6 +93,8 @@ struct store {
 #define STORE_SEL_UID		1
 #define STORE_SEL_VERSION	2
 #define STORE_SEL_FIELDS	3
+/* Columns after the field columns in select_sql. */
+#define STORE_SEL_AFTER(st, k)	(STORE_SEL_FIELDS + (st)->ncols + (k))
 
 /*
  * The certificate end (unix time, NULL when unknown) of the newest test
@@ -125,7 +127,7 @@ void		 store_where_cleanup(struct store_where *w);
 /* The ORDER BY terms (without "ORDER BY") of f->sort.  Static. */
 const char	*store_where_order(const struct store_filter *f);
 
-/* store.c */
+/* store_db.c */
 /* SQLite's failure src in words ("the disk is full").  Borrowed. */
 const char	*store_db_reason(sqlite3 *db, int src);
 /*
@@ -148,6 +150,10 @@ enum pc_err	 store_prepare(struct store *st, const char *sql,
 enum pc_err	 store_begin(struct store *st, bool write, char **cause);
 enum pc_err	 store_commit(struct store *st, char **cause);
 void		 store_rollback(struct store *st);
+/* "2026-01-02 10:11:12" local time.  Caller frees. */
+char		*store_time_str(int64_t t);
+
+/* store_row.c */
 /* "popconn/v1/<uid>/<key>".  Caller frees. */
 char		*store_aad(const char *uid, const char *key);
 /* Seal clear for column c of the profile with identity uid. */
@@ -186,8 +192,54 @@ int		 store_bind_val(sqlite3_stmt *s, int idx,
 void		 store_val_cleanup(struct store_val *v);
 /* Which STORE_SECRET_* bits a row's sealed columns hold. */
 unsigned	 store_row_secrets(const struct store_row *row);
-/* "2026-01-02 10:11:12" local time.  Caller frees. */
-char		*store_time_str(int64_t t);
+/* The column map (st->cols, st->ncols, st->select_sql) from the model's
+ * field table; PC_E_DB when a field has no column (a missing migration). */
+enum pc_err	 store_cols_init(struct store *st, char **cause);
+/* A new random identity for a profile's row (hex).  Caller frees. */
+char		*store_new_uid(void);
+/* The INSERT and UPDATE statements over every field column.  Caller
+ * frees. */
+char		*store_insert_sql(struct store *st);
+char		*store_update_sql(struct store *st);
+/* Insert p (a store_insert_sql statement) as a new row with identity uid;
+ * *id gets its row id. */
+enum pc_err	 store_insert_row(struct store *st, sqlite3_stmt *ins,
+		    const struct profile *p, const char *uid, int64_t *id,
+		    char **cause);
+/*
+ * Update row old (loaded with secrets) to hold p, with upd a
+ * store_update_sql statement.  Secrets equal to the stored ones keep their
+ * sealed text.  PC_E_CONFLICT when the row moved past old's version.
+ */
+enum pc_err	 store_update_row(struct store *st, sqlite3_stmt *upd,
+		    const struct profile *p, const struct store_row *old,
+		    char **cause);
+
+/* store_query.c */
+/*
+ * Load the row selected by select_sql + where (one ?, bound to name, else
+ * id) through the statement cached in *cache (st->get_by_name or
+ * st->get_by_id, kept until store_close).  PC_E_NOTFOUND when none.
+ */
+enum pc_err	 store_load_one(struct store *st, sqlite3_stmt **cache,
+		    const char *where, const char *name, int64_t id,
+		    bool with_secrets, struct store_row *row, char **cause);
+
+/* store.c */
+/* profile_validate(p), its issues as the cause. */
+enum pc_err	 store_validate(const struct profile *p, char **cause);
+
+/* store_key.c */
+/*
+ * Get the key and check it against the database, before anything is
+ * written.  *write_meta says the meta row must be written (new database,
+ * or a new key for a database without secrets): store_key_meta_write,
+ * after the migrations.
+ */
+enum pc_err	 store_key_setup(struct store *st, int version,
+		    bool *write_meta, char **cause);
+/* Record the key mode and check value (after the migrations). */
+enum pc_err	 store_key_meta_write(struct store *st, char **cause);
 
 /* secret.c */
 /* Create the missing folders above the file path, mode 0700. */
@@ -215,11 +267,6 @@ enum pc_err	 store_migrate_run(sqlite3 *db, const char *path, int target,
 		    char **cause);
 /* PRAGMA user_version, or -1 on failure. */
 int		 store_migrate_version(sqlite3 *db);
-
-/* store.c */
-/* 1 when check (a sealed key check value) opens with st->key. */
-bool		 store_key_matches(struct store *st, const char *check);
-#define STORE_KEY_NEW_SUFFIX	".new"
 
 /* audit.c */
 /* Record one audit row in the current transaction. */
@@ -249,8 +296,6 @@ void		 audit_detail_add(struct buf *b, const char *key,
  */
 char		*audit_last_change(struct store *st, int64_t profile_id,
 		    char **name);
-enum pc_err	 audit_history(struct store *st, const char *name, int limit,
-		    struct store_audit_list *out, char **cause);
 void		 audit_cleanup(struct store *st);
 
 #endif

@@ -110,6 +110,23 @@ out:
 	return rc;
 }
 
+/*
+ * The end of a change: commit when rc is PC_OK, else roll back; s is
+ * finalised and uid freed either way.  The change's result.
+ */
+static enum pc_err
+store_oauth_end(struct store *st, enum pc_err rc, sqlite3_stmt *s, char *uid,
+    char **cause)
+{
+	if (rc == PC_OK)
+		rc = store_commit(st, cause);
+	if (rc)
+		store_rollback(st);
+	sqlite3_finalize(s);
+	free(uid);
+	return rc;
+}
+
 enum pc_err
 store_oauth_put(struct store *st, const char *name,
     const struct store_oauth *o, bool login, char **cause)
@@ -125,21 +142,21 @@ store_oauth_put(struct store *st, const char *name,
 		return rc;
 	rc = store_oauth_profile(st, name, &id, &uid, cause);
 	if (rc)
-		goto fail;
+		goto out;
 	if (o->refresh_token != NULL) {
 		aad = store_aad(uid, STORE_OAUTH_AAD_KEY);
 		rc = secret_seal(st->key, o->refresh_token, aad, &sealed);
 		if (rc) {
 			rc = store_fail(cause, PC_E_CRYPTO, "cannot seal the "
 			    "refresh token");
-			goto fail;
+			goto out;
 		}
 	}
 	rc = store_prepare(st, "INSERT OR REPLACE INTO oauth_tokens "
 	    "(profile_id, refresh_enc, scope, token_url, obtained, refreshed, "
 	    "access_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", &s, cause);
 	if (rc)
-		goto fail;
+		goto out;
 	sqlite3_bind_int64(s, 1, id);
 	if (sealed != NULL)
 		sqlite3_bind_text(s, 2, sealed, -1, SQLITE_STATIC);
@@ -155,25 +172,16 @@ store_oauth_put(struct store *st, const char *name,
 	src = sqlite3_step(s);
 	if (src != SQLITE_DONE) {
 		rc = store_db_fail(st, "write", src, cause);
-		goto fail;
+		goto out;
 	}
 	if (login) {
 		detail = xasprintf("refresh token %s; scope: %s",
 		    o->refresh_token != NULL ? "stored" : "none",
 		    o->scope != NULL ? o->scope : "(not said)");
 		rc = audit_add(st, name, id, "oauth-login", "", detail, cause);
-		if (rc)
-			goto fail;
 	}
-	rc = store_commit(st, cause);
-	if (rc)
-		goto fail;
-	goto out;
-fail:
-	store_rollback(st);
 out:
-	sqlite3_finalize(s);
-	free(uid);
+	rc = store_oauth_end(st, rc, s, uid, cause);
 	free(aad);
 	free(sealed);
 	free(detail);
@@ -196,32 +204,22 @@ store_oauth_forget(struct store *st, const char *name, bool *had,
 		return rc;
 	rc = store_oauth_profile(st, name, &id, &uid, cause);
 	if (rc)
-		goto fail;
+		goto out;
 	rc = store_prepare(st, "DELETE FROM oauth_tokens WHERE profile_id = ?",
 	    &s, cause);
 	if (rc)
-		goto fail;
+		goto out;
 	sqlite3_bind_int64(s, 1, id);
 	src = sqlite3_step(s);
 	if (src != SQLITE_DONE) {
 		rc = store_db_fail(st, "write", src, cause);
-		goto fail;
+		goto out;
 	}
 	*had = sqlite3_changes(st->db) > 0;
 	if (*had) {
 		rc = audit_add(st, name, id, "oauth-logout", "",
 		    "refresh token forgotten", cause);
-		if (rc)
-			goto fail;
 	}
-	rc = store_commit(st, cause);
-	if (rc)
-		goto fail;
-	goto out;
-fail:
-	store_rollback(st);
 out:
-	sqlite3_finalize(s);
-	free(uid);
-	return rc;
+	return store_oauth_end(st, rc, s, uid, cause);
 }

@@ -44,8 +44,10 @@ trace_free(struct trace *tr)
 
 	if (tr == NULL)
 		return;
-	for (i = 0; i < tr->ring_max; i++)
-		free(tr->ring[i].text);
+	/* Only the slots in use: touching all ring_max of them faulted in
+	 * pages a short logon never wrote. */
+	for (i = 0; i < tr->count; i++)
+		free(tr->ring[(tr->head + i) % tr->ring_max].text);
 	free(tr->ring);
 	free(tr);
 }

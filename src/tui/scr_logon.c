@@ -131,7 +131,7 @@ scr_logon_start(struct tui *t, struct scr_logon *l, bool trust)
 	trace_free(l->tr);
 	wdg_trace_clear(l->tw);
 	l->tr = trace_new(0);
-	trace_subscribe(l->tr, wdg_trace_sink, l->tw);
+	wdg_trace_attach(l->tw, l->tr);
 	l->finished = false;
 	l->cancelled = false;
 	l->started_ms = tui_now_ms();
@@ -240,7 +240,7 @@ scr_logon_draw_result(struct scr_logon *l, WINDOW *w, int y, int max,
 	free(lines);
 	free(s);
 	if (res->diag != DIAG_OK && !l->cancelled && row < max) {
-		n = tui_wrap(diag_hint_at(res->diag, res->failed_step),
+		n = tui_wrap(diag_hint_at(res->diag, res->failed_at),
 		    COLS - 4, &lines);
 		for (i = 0; i < n; i++) {
 			if (row < max)
@@ -487,7 +487,7 @@ scr_logon_save(const char *path, const struct trace *tr, const char *name,
 			fprintf(f, "message: %s\n", res->message);
 		if (res->diag != DIAG_OK)
 			fprintf(f, "hint: %s\n", diag_hint_at(res->diag,
-			    res->failed_step));
+			    res->failed_at));
 		if (res->have_tls)
 			fprintf(f, "tls: %s %s; %s; subject %s; issuer %s; "
 			    "SANs %s; valid %s to %s; SHA-256 %s\n",

@@ -230,7 +230,7 @@ scr_oauth_enter(struct tui *t, struct profile *p)
 	a->p = p;
 	a->tw = wdg_trace_new();
 	a->tr = trace_new(0);
-	trace_subscribe(a->tr, wdg_trace_sink, a->tw);
+	wdg_trace_attach(a->tw, a->tr);
 	s = tui_push(t, &scr_oauth_ops, a);
 	if (s == NULL)
 		return;

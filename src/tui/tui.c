@@ -29,6 +29,7 @@
 
 #include "popconn/tui.h"
 #include "tui_int.h"
+#include "popconn/clock.h"
 #include "popconn/logon.h"
 #include "popconn/run.h"
 
@@ -96,10 +97,7 @@ tui_signals_install(void)
 int64_t
 tui_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 /* Keep msg, with the time, for the recent-messages view (^O). */

@@ -417,8 +417,9 @@ struct wdg_trace;
 
 struct wdg_trace *wdg_trace_new(void);
 void		 wdg_trace_free(struct wdg_trace *w);
-/* A trace_sink_cb: append one event (arg is the wdg_trace). */
-void		 wdg_trace_sink(void *arg, const struct trace_event *ev);
+/* Show tr's events, from its ring (tr outlives the pane or a clear). */
+void		 wdg_trace_attach(struct wdg_trace *w, const struct trace *tr);
+/* Show nothing, and follow the end again. */
 void		 wdg_trace_clear(struct wdg_trace *w);
 /* Draw rows [y, y+h) of w, wrapping long lines; follows the end. */
 void		 wdg_trace_draw(struct wdg_trace *tw, WINDOW *w, int y, int h);

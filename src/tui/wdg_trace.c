@@ -1,29 +1,20 @@
 /*
- * wdg_trace.c - the live trace pane: a trace sink that keeps the formatted
- * events ("  0.012  S: +OK ready") and draws them with one colour per
- * direction (client, server, network, info, error), wrapping long lines.
- * The pane follows the end while the session runs, until the user scrolls
- * back; End follows again.
+ * wdg_trace.c - the live trace pane: it draws the events of a trace from
+ * the trace's own ring (src/trace: the events are kept once, there),
+ * each formatted as it is drawn ("  0.012  S: +OK ready"), with one colour
+ * per direction (client, server, network, info, error), wrapping long
+ * lines.  The pane follows the end while the session runs, until the user
+ * scrolls back; End follows again.
  *
  * The trace has already escaped and redacted every event; drawing goes
  * through tui_put all the same, so nothing unprintable reaches the screen.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "tui_int.h"
 
-#define WDG_TRACE_MAX	8192	/* lines kept; the oldest go first */
-
-struct wdg_trace_line {
-	enum trace_kind	 kind;
-	char		*text;
-};
-
 struct wdg_trace {
-	struct wdg_trace_line *v;
-	int		 n;
-	int		 cap;
+	const struct trace *tr;		/* borrowed; NULL: nothing to show */
 	bool		 follow;	/* stick to the end */
 	int		 top;		/* first row shown when not following */
 	int		 rows;		/* display rows at the last draw */
@@ -43,42 +34,29 @@ wdg_trace_new(void)
 void
 wdg_trace_clear(struct wdg_trace *w)
 {
-	int i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->v[i].text);
-	w->n = 0;
+	w->tr = NULL;
 	w->follow = true;
 	w->top = 0;
 }
 
 void
-wdg_trace_free(struct wdg_trace *w)
+wdg_trace_attach(struct wdg_trace *w, const struct trace *tr)
 {
-	if (w == NULL)
-		return;
 	wdg_trace_clear(w);
-	free(w->v);
-	free(w);
+	w->tr = tr;
 }
 
 void
-wdg_trace_sink(void *arg, const struct trace_event *ev)
+wdg_trace_free(struct wdg_trace *w)
 {
-	struct wdg_trace *w = arg;
+	free(w);
+}
 
-	if (w->n == WDG_TRACE_MAX) {
-		free(w->v[0].text);
-		memmove(w->v, w->v + 1, (size_t)(w->n - 1) * sizeof *w->v);
-		w->n--;
-	}
-	if (w->n == w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 64;
-		w->v = xreallocarray(w->v, (size_t)w->cap, sizeof *w->v);
-	}
-	w->v[w->n].kind = ev->kind;
-	w->v[w->n].text = trace_format(ev);
-	w->n++;
+/* Events to draw. */
+static size_t
+wdg_trace_count(const struct wdg_trace *w)
+{
+	return w->tr != NULL ? trace_count(w->tr) : 0;
 }
 
 /*
@@ -128,17 +106,21 @@ wdg_trace_line_rows(const char *s, int cols)
 void
 wdg_trace_draw(struct wdg_trace *tw, WINDOW *w, int y, int h)
 {
+	const struct trace_event *ev;
 	const char *s;
-	char *piece;
-	int cols = getmaxx(w) - 2, i, total = 0, row, yy, sub, lr, x, width;
+	char *piece, *text;
+	int cols = getmaxx(w) - 2, total = 0, row, yy, sub, lr, x, width;
 	int ind = wdg_trace_indent(cols);
-	size_t len;
+	size_t len, i, n = wdg_trace_count(tw);
 	attr_t a;
 
-	for (i = 0; i < h; i++)
-		tui_fill(w, y + i, 0, getmaxx(w), A_NORMAL);
-	for (i = 0; i < tw->n; i++)
-		total += wdg_trace_line_rows(tw->v[i].text, cols);
+	for (yy = 0; yy < h; yy++)
+		tui_fill(w, y + yy, 0, getmaxx(w), A_NORMAL);
+	for (i = 0; i < n; i++) {
+		text = trace_format(trace_get(tw->tr, i));
+		total += wdg_trace_line_rows(text, cols);
+		free(text);
+	}
 	tw->rows = total;
 	tw->page = h;
 	if (tw->follow || tw->top > total - h)
@@ -149,14 +131,17 @@ wdg_trace_draw(struct wdg_trace *tw, WINDOW *w, int y, int h)
 		tw->follow = true;
 	row = 0;
 	yy = y;
-	for (i = 0; i < tw->n && yy < y + h; i++) {
-		lr = wdg_trace_line_rows(tw->v[i].text, cols);
+	for (i = 0; i < n && yy < y + h; i++) {
+		ev = trace_get(tw->tr, i);
+		text = trace_format(ev);
+		lr = wdg_trace_line_rows(text, cols);
 		if (row + lr <= tw->top) {
 			row += lr;
+			free(text);
 			continue;
 		}
-		a = theme_attr(theme_trace_role(tw->v[i].kind));
-		s = tw->v[i].text;
+		a = theme_attr(theme_trace_role(ev->kind));
+		s = text;
 		for (sub = 0; sub < lr; sub++) {
 			x = 1 + (sub > 0 ? ind : 0);
 			width = cols - (sub > 0 ? ind : 0);
@@ -172,6 +157,7 @@ wdg_trace_draw(struct wdg_trace *tw, WINDOW *w, int y, int h)
 				s++;
 		}
 		row += lr;
+		free(text);
 	}
 }
 

@@ -1,13 +1,16 @@
 /*
- * fuzz_proxy.c - libFuzzer target for the proxy clients of xport_proxy.c
- * and the NTLM challenge parser (net/).
+ * fuzz_proxy.c - libFuzzer target for the proxy handshakes (proxy.c,
+ * proxy_socks.c, proxy_http.c), their transport glue (xport_proxy.c) and
+ * the NTLM challenge parser (net/).
  *
- * Each input drives two things.  First ntlm_challenge_parse gets the bytes
- * after the first one directly; when it accepts them, an AUTHENTICATE is
- * built on the parsed challenge.  Then a proxy transport runs over an
- * in-memory pipe of the unit tests (xport_mem) whose other end holds those
- * same bytes as the proxy's reply, and closes once the client waits for
- * more.  The first byte picks the configuration:
+ * Each input drives three things.  First ntlm_challenge_parse gets the
+ * bytes after the first one directly; when it accepts them, an
+ * AUTHENTICATE is built on the parsed challenge.  Then the sans-I/O
+ * handshake is fed those same bytes as the proxy's reply, and every
+ * request it asks to send is taken whole, until it is final or the bytes
+ * run out.  Last a proxy transport runs over an in-memory pipe of the unit
+ * tests (xport_mem) whose other end holds the bytes, and closes once the
+ * client waits for more.  The first byte picks the configuration:
  *	bits 0-1  type: SOCKS4, SOCKS4a, SOCKS5, HTTP CONNECT
  *	bit  2    credentials on
  *	bit  3    HTTP: an NTLM domain (with credentials)
@@ -22,8 +25,9 @@
  * trace note or the cause holds a control character or the password
  * (unless the reply itself holds it), the connect does not finish
  * although the peer closed, a failure has no class, or the tunnel hands
- * out bytes the peer never sent.  Set FUZZ_VERBOSE=1 in the environment
- * to see the trace notes.
+ * out bytes the peer never sent (the handshake's tunnel bytes must be the
+ * last ones fed).  Set FUZZ_VERBOSE=1 in the environment to see the trace
+ * notes.
  *
  * Build: cmake -DPOPCONN_FUZZ=ON with CC=clang; run for example
  *   ./fuzz_proxy -max_total_time=60 -rss_limit_mb=2048 corpus/
@@ -35,6 +39,7 @@
 #include <string.h>
 
 #include "helpers/xport_mem.h"
+#include "net/net_int.h"
 #include "popconn/ntlm.h"
 #include "popconn/xport.h"
 
@@ -131,16 +136,11 @@ fuzz_connect(struct xport *x, struct xport *mem, struct xport *peer,
 	abort();
 }
 
+/* The configuration the first byte picks. */
 static void
-fuzz_proxy(uint8_t sel, const unsigned char *d, size_t n)
+fuzz_cfg(uint8_t sel, struct xport_proxy_cfg *cfg_out)
 {
 	struct xport_proxy_cfg cfg;
-	struct xport *mem, *peer, *x;
-	unsigned char buf[512];
-	char *cause = NULL;
-	size_t got, put, total = 0;
-	enum pc_err rc;
-	int i, closed = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.type = (enum xport_proxy_type)(sel & 3);
@@ -158,7 +158,83 @@ fuzz_proxy(uint8_t sel, const unsigned char *d, size_t n)
 		if (sel & 0x08)
 			cfg.domain = "FUZZDOM";
 	}
+	*cfg_out = cfg;
+}
 
+/*
+ * The handshake alone: every request goes out whole, the reply comes in
+ * chunks of 1 or up to 7 bytes.  When the bytes run out while it needs
+ * more, it stops there (the transport would fail with "closed").
+ */
+static void
+fuzz_handshake(uint8_t sel, const unsigned char *d, size_t n)
+{
+	struct xport_proxy_cfg cfg;
+	struct proxy hs;
+	size_t fed = 0, chunk, took;
+	int i;
+
+	fuzz_cfg(sel, &cfg);
+	if (proxy_init(&hs, &cfg, NULL) != PC_OK)
+		abort();	/* every configuration is valid */
+	hs.note = fuzz_note;
+	/* No RNG for the NTLM leg: the input decides all. */
+	hs.ntlm_fixed = 1;
+	hs.ntlm_time = 1700000000;
+	proxy_start(&hs, NULL);
+	for (i = 0; i < FUZZ_STEPS; i++) {
+		switch (proxy_step(&hs)) {
+		case PROXY_SEND:
+			if (hs.out.len == 0)
+				abort();
+			proxy_sent(&hs, hs.out.len);
+			continue;
+		case PROXY_NEED:
+			if (fed == n)
+				break;
+			chunk = (sel & 0x20) ? 1 : 1 + (fed * 5 + n) % 7;
+			if (chunk > n - fed)
+				chunk = n - fed;
+			took = proxy_feed(&hs, d + fed, chunk);
+			if (took > chunk)
+				abort();
+			fed += took;
+			if (took == 0 && hs.ph != PROXY_PH_FAILED)
+				abort();	/* no room must fail */
+			continue;
+		case PROXY_DONE:
+			/* The tunnel bytes are the last ones fed. */
+			if (hs.in.len > fed || (hs.in.len > 0 &&
+			    memcmp(hs.in.data, d + fed - hs.in.len,
+			    hs.in.len) != 0))
+				abort();
+			break;
+		case PROXY_FAILED:
+			if (hs.fail == XPORT_FAIL_NONE || hs.fail_rc == PC_OK ||
+			    hs.cause == NULL)
+				abort();
+			fuzz_check_text(hs.cause);
+			break;
+		}
+		break;
+	}
+	if (i == FUZZ_STEPS)
+		abort();
+	proxy_cleanup(&hs);
+}
+
+static void
+fuzz_proxy(uint8_t sel, const unsigned char *d, size_t n)
+{
+	struct xport_proxy_cfg cfg;
+	struct xport *mem, *peer, *x;
+	unsigned char buf[512];
+	char *cause = NULL;
+	size_t got, put, total = 0;
+	enum pc_err rc;
+	int i, closed = 0;
+
+	fuzz_cfg(sel, &cfg);
 	/* The peer's whole reply waits in the pipe from the start. */
 	xport_mem_pair(&mem, &peer);
 	if (n > 0 && (xport_write(peer, d, n, &put) != PC_OK || put != n))
@@ -203,6 +279,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_pw_in_reply = memmem(data, size, FUZZ_PW, strlen(FUZZ_PW)) !=
 	    NULL;
 	fuzz_ntlm(data + 1, size - 1);
+	fuzz_handshake(data[0], data + 1, size - 1);
 	fuzz_proxy(data[0], data + 1, size - 1);
 	return 0;
 }

@@ -5,6 +5,9 @@ if(TARGET pc_net)
 		LIBS pc_net)
 	pc_unit_test(test_xport SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_xport.c
 		${CMAKE_CURRENT_LIST_DIR}/helpers/xport_mem.c LIBS pc_net)
+	# The proxy handshakes, sans I/O: no transport at all.
+	pc_unit_test(test_proxy SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_proxy.c
+		LIBS pc_net)
 	pc_unit_test(test_xport_tls
 		SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_xport_tls.c
 		${CMAKE_CURRENT_LIST_DIR}/helpers/xport_mem.c LIBS pc_net)

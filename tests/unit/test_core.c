@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "popconn/buf.h"
+#include "popconn/clock.h"
 #include "popconn/diag.h"
 #include "popconn/str.h"
 
@@ -116,18 +117,41 @@ test_core_int_and_diag(void **state)
 	for (int i = 0; i < DIAG__COUNT; i++) {
 		assert_int_equal(diag_from_key(diag_key((enum diag)i)), i);
 		assert_true(strlen(diag_hint((enum diag)i)) > 10);
-		assert_string_equal(diag_hint_at((enum diag)i, NULL),
+		assert_string_equal(diag_hint_at((enum diag)i, STEP_NONE),
 		    diag_hint((enum diag)i));
 	}
 	/* A timeout right after the credentials: say servers delay. */
-	assert_non_null(strstr(diag_hint_at(DIAG_TIMEOUT, "logon"),
+	assert_non_null(strstr(diag_hint_at(DIAG_TIMEOUT, STEP_LOGON),
 	    "Servers delay a refused logon"));
-	assert_non_null(strstr(diag_hint_at(DIAG_TIMEOUT, "logon"),
+	assert_non_null(strstr(diag_hint_at(DIAG_TIMEOUT, STEP_LOGON),
 	    "raise the timeout"));
-	assert_string_equal(diag_hint_at(DIAG_TIMEOUT, "stat"),
+	assert_string_equal(diag_hint_at(DIAG_TIMEOUT, STEP_STAT),
 	    diag_hint(DIAG_TIMEOUT));
-	assert_string_equal(diag_hint_at(DIAG_AUTH_FAILED, "logon"),
+	assert_string_equal(diag_hint_at(DIAG_AUTH_FAILED, STEP_LOGON),
 	    diag_hint(DIAG_AUTH_FAILED));
+	assert_non_null(strstr(diag_hint_at(DIAG_AUTH_FAILED,
+	    STEP_CREDENTIALS), "code page"));
+	assert_non_null(strstr(diag_hint_at(DIAG_TOKEN_FAILED, STEP_OAUTH),
+	    "authorization server"));
+	/* Step names: what output shows, one for each step but none. */
+	assert_null(step_name(STEP_NONE));
+	assert_null(step_name(STEP__COUNT));
+	assert_string_equal(step_name(STEP_CAPA2), "capa2");
+	assert_string_equal(step_name(STEP_CREDENTIALS), "credentials");
+	for (int i = 1; i < STEP__COUNT; i++) {
+		assert_non_null(step_name((enum step)i));
+		for (int j = 1; j < i; j++)
+			assert_string_not_equal(step_name((enum step)i),
+			    step_name((enum step)j));
+	}
+	/* The one monotonic clock: ms and us read the same clock. */
+	{
+		int64_t a = clock_now_us(), m = clock_now_ms();
+		int64_t b = clock_now_us();
+
+		assert_true(a > 0 && a <= b);
+		assert_true(m >= a / 1000 && m <= b / 1000);
+	}
 }
 
 /* Column output: widths by terminal columns, cut with an ellipsis. */

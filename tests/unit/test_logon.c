@@ -290,12 +290,18 @@ run_expect(struct env *e, struct logon **lgp, const struct profile *p,
 	if (r->diag != want)
 		fail_msg("diagnosis %s (%s), wanted %s", diag_key(r->diag),
 		    r->message, diag_key(want));
-	if (step == NULL)
+	if (step == NULL) {
 		assert_null(r->failed_step);
-	else {
+		assert_int_equal(r->failed_at, STEP_NONE);
+	} else {
 		assert_non_null(r->failed_step);
 		assert_string_equal(r->failed_step, step);
+		/* The step travels as the enum; the name is made from it. */
+		assert_string_equal(step_name(r->failed_at), step);
 	}
+	for (int k = 0; k < r->nsteps; k++)
+		assert_string_equal(r->steps[k].name,
+		    step_name(r->steps[k].id));
 	assert_non_null(r->message);
 	t = trace_text(e);
 	assert_null(strstr(t, PW));
@@ -397,8 +403,10 @@ test_logon_ok_ssl(void **state)
 		NULL
 	};
 	const struct logon_result *r;
+	const struct trace_event *ev;
 	struct profile *p;
 	struct logon *lg;
+	size_t i, seen;
 
 	script(e, greet_capa);
 	script(e, rest);
@@ -409,6 +417,16 @@ test_logon_ok_ssl(void **state)
 	assert_int_equal(e->port, 995);
 	assert_string_equal(r->steps[1].name, "tls");
 	assert_string_equal(r->method, "PLAIN");
+	/* The machine's state changes are state events in the trace. */
+	for (i = 0, seen = 0; i < trace_count(e->tr); i++) {
+		ev = trace_get(e->tr, i);
+		if (strcmp(ev->text, "GREETING -> CAPA") == 0 ||
+		    strcmp(ev->text, "QUIT -> DONE") == 0) {
+			assert_int_equal(ev->kind, TRACE_STATE);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
 	logon_free(lg);
 	profile_free(p);
 }
@@ -676,7 +694,7 @@ test_logon_plaintext_refused(void **state)
 }
 
 /*
- * The profile's code page (PRODUCT.md section 1): a -ERR in Windows-1251
+ * The profile's code page: a -ERR in Windows-1251
  * or KOI8-R reads as Russian in the message and the trace; a Latin-1
  * password goes out in Latin-1; a password the page cannot hold stops the
  * test before anything is connected.
@@ -1053,6 +1071,49 @@ test_logon_token_does_not_block(void **state)
 	free(cmd);
 }
 
+/*
+ * The built-in OAuth2 flows: without an access token from the caller the
+ * session ends at once with token_failed at the "oauth" step, sends
+ * nothing, and gets the hint of that step; the caller's token_failure is
+ * the message.
+ */
+static void
+test_logon_oauth_builtin_failures(void **state)
+{
+	struct env *e = *state;
+	const struct logon_result *r;
+	struct logon_opts o;
+	struct profile *p;
+	struct logon *lg;
+
+	p = prof("address=pop.example.net", "security=ssl", "auth=xoauth2",
+	    "oauth_flow=device", "oauth_client_id=app", NULL);
+	r = run_expect(e, &lg, p, DIAG_TOKEN_FAILED, "oauth");
+	assert_int_equal(r->failed_at, STEP_OAUTH);
+	assert_int_equal(e->socks, 0);
+	assert_int_equal(r->nsteps, 1);
+	assert_int_equal(r->steps[0].id, STEP_OAUTH);
+	assert_false(r->steps[0].ok);
+	assert_non_null(strstr(r->message, "no OAuth2 access token"));
+	assert_non_null(strstr(diag_hint_at(r->diag, r->failed_at),
+	    "authorization server"));
+	logon_free(lg);
+
+	memset(&o, 0, sizeof o);
+	o.xops = &e->xops;
+	o.token_failure = "invalid_grant: the refresh token has expired";
+	lg = logon_new(p, e->tr, &o);
+	assert_true(logon_done(lg));
+	r = logon_result(lg);
+	assert_int_equal(r->diag, DIAG_TOKEN_FAILED);
+	assert_int_equal(r->failed_at, STEP_OAUTH);
+	assert_string_equal(r->failed_step, "oauth");
+	assert_string_equal(r->message, o.token_failure);
+	assert_int_equal(e->socks, 0);
+	logon_free(lg);
+	profile_free(p);
+}
+
 static void
 test_logon_token_failures(void **state)
 {
@@ -1217,6 +1278,7 @@ main(void)
 		T(test_logon_token_ok),
 		T(test_logon_token_does_not_block),
 		T(test_logon_token_failures),
+		T(test_logon_oauth_builtin_failures),
 		T(test_logon_token_timeout_and_cancel),
 		T(test_logon_token_one_pollfd),
 	};

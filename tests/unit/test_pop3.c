@@ -66,14 +66,22 @@ drain(struct run *r)
 			buf_addf(&r->trace, "S: %s\n", a.text);
 			break;
 		case POP3_ACT_NOTE:
+			/* A state change comes as STATE, never as a note. */
+			assert_null(strstr(a.text, " -> "));
 			buf_addf(&r->trace, "N: %s\n", a.text);
 			break;
+		case POP3_ACT_STATE:
+			buf_addf(&r->trace, "T: %s\n", a.text);
+			break;
 		case POP3_ACT_STEP:
+			/* The step travels as the enum; text is its name. */
+			assert_non_null(step_name(a.step));
+			assert_string_equal(a.text, step_name(a.step));
 			if (a.begin)
-				buf_addf(&r->steps, "+%s ", a.text);
+				buf_addf(&r->steps, "+%s ", step_name(a.step));
 			else
-				buf_addf(&r->steps, "-%s:%s ", a.text,
-				    a.ok ? "ok" : "fail");
+				buf_addf(&r->steps, "-%s:%s ",
+				    step_name(a.step), a.ok ? "ok" : "fail");
 			break;
 		case POP3_ACT_STARTTLS:
 			r->starttls++;
@@ -255,10 +263,10 @@ assert_outcome(struct run *r, enum diag d, const char *step)
 		    diag_key(d), o->message);
 	assert_int_equal(r->done, 1);
 	if (step == NULL)
-		assert_null(o->failed_step);
+		assert_int_equal(o->failed_step, STEP_NONE);
 	else {
-		assert_non_null(o->failed_step);
-		assert_string_equal(o->failed_step, step);
+		assert_non_null(step_name(o->failed_step));
+		assert_string_equal(step_name(o->failed_step), step);
 	}
 }
 
@@ -312,8 +320,8 @@ test_pop3_user_ok(void **state)
 	assert_string_equal(r.steps.data, "+greeting -greeting:ok +capa "
 	    "-capa:ok +logon -logon:ok +stat -stat:ok +quit -quit:ok ");
 	assert_true(contains(&r.trace, "C: PASS <redacted>\n"));
-	assert_true(contains(&r.trace, "N: GREETING -> CAPA\n"));
-	assert_true(contains(&r.trace, "N: QUIT -> DONE\n"));
+	assert_true(contains(&r.trace, "T: GREETING -> CAPA\n"));
+	assert_true(contains(&r.trace, "T: QUIT -> DONE\n"));
 	assert_true(contains(&r.trace, "S: +OK 2 364\n"));
 	assert_true(contains(&r.sent, "PASS " PW "\r\n"));
 	assert_hidden(&r, PW);
@@ -979,7 +987,7 @@ test_pop3_apop_rfc1939(void **state)
 	}
 }
 
-/* Code page (PRODUCT.md section 1) */
+/* Code page */
 
 /* "jörg" / "pässwörd" in UTF-8 and in ISO-8859-1. */
 #define CP_USER		"j\xc3\xb6rg"
@@ -1605,7 +1613,7 @@ test_pop3_xoauth2_json_error(void **state)
 }
 
 /*
- * auto (PRODUCT.md section 2): a token picks OAUTHBEARER, then XOAUTH2;
+ * auto: a token picks OAUTHBEARER, then XOAUTH2;
  * over TLS PLAIN, LOGIN, USER come first (PLAIN works however the server
  * stores passwords), then SCRAM, CRAM-MD5, APOP; on a clear link
  * (allow_plaintext) the challenge-response methods come first.
@@ -2407,7 +2415,7 @@ test_pop3_pipeline_user(void **state)
 	assert_true(contains(&a.trace, "C: USER tim\nC: PASS <redacted>\n"
 	    "N: the server offers PIPELINING and is Dovecot: STAT and QUIT go "
 	    "out with the logon\nC: STAT\nC: QUIT\n"));
-	assert_true(contains(&a.trace, "N: STAT -> QUIT\n"));
+	assert_true(contains(&a.trace, "T: STAT -> QUIT\n"));
 	assert_hidden(&a, PW);
 
 	/* Byte by byte: the same trace, the same bytes. */
@@ -2572,9 +2580,9 @@ test_pop3_pipeline_logon_err(void **state)
 	    "Authentication failed.");
 	assert_string_equal(r.steps.data, "+greeting -greeting:ok +capa "
 	    "-capa:ok +logon -logon:fail +quit -quit:ok ");
-	assert_true(contains(&r.trace, "N: PASS -> DRAIN\n"));
-	assert_true(contains(&r.trace, "N: DRAIN -> QUIT\n"));
-	assert_true(contains(&r.trace, "N: QUIT -> DONE\n"));
+	assert_true(contains(&r.trace, "T: PASS -> DRAIN\n"));
+	assert_true(contains(&r.trace, "T: DRAIN -> QUIT\n"));
+	assert_true(contains(&r.trace, "T: QUIT -> DONE\n"));
 	assert_hidden(&r, PW);
 	run_end(&r);
 

@@ -445,25 +445,6 @@ test_store_list_and_pages(void **state)
 	store_group_list_cleanup(&gl);
 }
 
-static void
-test_store_last_result(void **state)
-{
-	struct test_env *e = *state;
-	struct profile *p;
-
-	test_add(e->st, "one", NULL, NULL);
-	assert_int_equal(store_set_last_result(e->st, "ONE", "auth_failed",
-	    1700000000), PC_OK);
-	p = test_get(e->st, "one");
-	assert_string_equal(p->last_result, "auth_failed");
-	assert_int_equal(p->last_tested, 1700000000);
-	assert_int_equal(p->version, 1);	/* not a change */
-	profile_free(p);
-	assert_int_equal(store_set_last_result(e->st, "two", "ok", 1),
-	    PC_E_NOTFOUND);
-	assert_int_equal(test_history_n(e->st, NULL), 1);
-}
-
 /*
  * Saved capabilities: kept per profile and endpoint, replaced by the next
  * save, forgotten on request and with the profile; never a change of the
@@ -1824,7 +1805,6 @@ main(void)
 		T(test_store_unique_name),
 		T(test_store_validation_refused),
 		T(test_store_list_and_pages),
-		T(test_store_last_result),
 		T(test_store_capa),
 		T(test_store_oauth),
 		cmocka_unit_test(test_store_memory),

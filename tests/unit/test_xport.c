@@ -25,6 +25,7 @@
 #include "popconn/ntlm.h"
 #include "popconn/str.h"
 #include "popconn/xport.h"
+#include "helpers/ntlm_chal.h"
 #include "helpers/xport_mem.h"
 
 #define SECRET	"proxypass"
@@ -1011,19 +1012,6 @@ get32(const unsigned char *p)
 static void
 test_xport_proxy_http_ntlm(void **state)
 {
-	/* A CHALLENGE: Unicode, target info "Domain"/"Server". */
-	static const unsigned char chal[] = {
-		'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 2, 0, 0, 0,
-		0, 0, 0, 0, 48, 0, 0, 0,
-		0x01, 0x02, 0x81, 0x00,
-		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-		0, 0, 0, 0, 0, 0, 0, 0,
-		36, 0, 36, 0, 48, 0, 0, 0,
-		0x02, 0x00, 0x0c, 0x00, 'D', 0, 'o', 0, 'm', 0, 'a', 0,
-		'i', 0, 'n', 0,
-		0x01, 0x00, 0x0c, 0x00, 'S', 0, 'e', 0, 'r', 0, 'v', 0,
-		'e', 0, 'r', 0,
-		0, 0, 0, 0 };
 	struct xport	*m = xport_mem_new(), *x;
 	struct notes	 n;
 	char		*b64, *reply;
@@ -1033,7 +1021,7 @@ test_xport_proxy_http_ntlm(void **state)
 		'p', 0, 'r', 0, 'o', 0, 'x', 0, 'y', 0, 'u', 0, 's', 0,
 		'e', 0, 'r', 0 };
 
-	b64 = b64_encode(chal, sizeof chal);
+	b64 = b64_encode(ntlm_test_chal, sizeof ntlm_test_chal);
 	reply = xasprintf("HTTP/1.1 407 Proxy Authentication Required\r\n"
 	    "Proxy-Authenticate: Negotiate\r\nProxy-Authenticate: NTLM %s\r\n"
 	    "Content-Length: 12\r\n\r\n<html></html", b64);
@@ -1063,7 +1051,8 @@ test_xport_proxy_http_ntlm(void **state)
 	assert_true(off + nlen <= tlen);
 	assert_int_equal(ntlm_ntowfv2("proxyuser", "CORP", SECRET, key),
 	    PC_OK);
-	ntlm_hmac_md5(key, 16, chal + 24, 8, t + off + 16, nlen - 16, proof);
+	ntlm_hmac_md5(key, 16, ntlm_test_chal + 24, 8, t + off + 16,
+	    nlen - 16, proof);
 	assert_memory_equal(proof, t + off, 16);
 	free(t);
 	free(b64);

@@ -25,9 +25,11 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
-#include "popconn/profile.h"
 #include "popconn/xport.h"
 #include "helpers/xport_mem.h"
+
+/* The set a new profile allows. */
+#define TLS_DEFAULT	(XPORT_TLS_1_2 | XPORT_TLS_1_3)
 
 static char	 dir[64];		/* temporary directory of the certs */
 static char	 fingerprint[128];	/* of server.crt, "AB:CD:..." */
@@ -289,7 +291,7 @@ test_xport_tls_ok(void **state)
 
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_null(xport_tls_info(t));
 	assert_int_equal(run(t, &s), PC_OK);
@@ -355,7 +357,7 @@ test_xport_tls_server_close(void **state)
 
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_12, XPORT_TLS_VERIFY_FULL, NULL,
+	t = client(a, "localhost", XPORT_TLS_1_2, XPORT_TLS_VERIFY_FULL, NULL,
 	    path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_OK);
 	assert_string_equal(xport_tls_info(t)->version, "TLSv1.2");
@@ -367,7 +369,7 @@ test_xport_tls_server_close(void **state)
 	/* Without close_notify: the end of the stream all the same. */
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_OK);
 	xport_close(b);
@@ -388,7 +390,7 @@ test_xport_tls_byte_by_byte(void **state)
 	xport_mem_set_again(a, 1);
 	xport_mem_set_again(b, 1);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_OK);
 	assert_true(xport_mem_agains(a) > 100);
@@ -406,7 +408,7 @@ test_xport_tls_untrusted(void **state)
 
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, NULL);
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_CERT_UNTRUSTED);
@@ -429,7 +431,7 @@ static void
 test_xport_tls_system_store(void **state)
 {
 	struct xport_tls_cfg	 cfg = {
-		.host = "localhost", .versions = PROF_TLS_DEFAULT,
+		.host = "localhost", .versions = TLS_DEFAULT,
 		.verify = XPORT_TLS_VERIFY_FULL,
 	};
 	struct xport		*a, *b, *t = NULL;
@@ -458,7 +460,7 @@ static enum pc_err
 store_logon(const char *cert, enum xport_fail *fail)
 {
 	struct xport_tls_cfg	 cfg = {
-		.host = "localhost", .versions = PROF_TLS_DEFAULT,
+		.host = "localhost", .versions = TLS_DEFAULT,
 		.verify = XPORT_TLS_VERIFY_FULL,
 	};
 	struct xport		*a, *b, *t = NULL;
@@ -547,7 +549,7 @@ test_xport_tls_context_cache(void **state)
 	for (i = 0; i < 2; i++) {
 		xport_mem_pair(&a, &b);
 		srv_init(&s, b, "server.crt", SRV_ANY);
-		t = client(a, "localhost", PROF_TLS_DEFAULT,
+		t = client(a, "localhost", TLS_DEFAULT,
 		    XPORT_TLS_VERIFY_FULL, NULL, ca);
 		assert_int_equal(run(t, &s), PC_OK);
 		xport_free(t);
@@ -557,7 +559,7 @@ test_xport_tls_context_cache(void **state)
 	replace_file(path("ca2.crt"), ca);
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, ca);
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_CERT_UNTRUSTED);
@@ -576,7 +578,7 @@ test_xport_tls_name_mismatch(void **state)
 
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "other.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_CERT_NAME);
@@ -608,7 +610,7 @@ test_xport_tls_ip_literal(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		xport_mem_pair(&a, &b);
 		srv_init(&s, b, cases[i].cert, SRV_ANY);
-		t = client(a, cases[i].host, PROF_TLS_DEFAULT,
+		t = client(a, cases[i].host, TLS_DEFAULT,
 		    XPORT_TLS_VERIFY_FULL, NULL, path("ca.crt"));
 		assert_int_equal(run(t, &s), cases[i].rc);
 		/* IP literals are never sent as SNI (RFC 6066). */
@@ -637,7 +639,7 @@ test_xport_tls_expired(void **state)
 	for (i = 0; i < 2; i++) {
 		xport_mem_pair(&a, &b);
 		srv_init(&s, b, certs[i], SRV_ANY);
-		t = client(a, "localhost", PROF_TLS_DEFAULT,
+		t = client(a, "localhost", TLS_DEFAULT,
 		    XPORT_TLS_VERIFY_FULL, NULL, path("ca.crt"));
 		assert_int_equal(run(t, &s), PC_E_TLS);
 		assert_int_equal(xport_fail(t), XPORT_FAIL_CERT_EXPIRED);
@@ -657,7 +659,7 @@ test_xport_tls_pin(void **state)
 	struct xport			*a, *b, *t = NULL;
 	struct srv			 s;
 	struct xport_tls_cfg		 cfg = {
-		.host = "localhost", .versions = PROF_TLS_DEFAULT,
+		.host = "localhost", .versions = TLS_DEFAULT,
 		.verify = XPORT_TLS_VERIFY_PIN, .no_system_ca = 1,
 	};
 	char				 pin[160], *cause = NULL;
@@ -672,7 +674,7 @@ test_xport_tls_pin(void **state)
 	pin[j] = '\0';
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_PIN,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_PIN,
 	    pin, NULL);
 	assert_int_equal(run(t, &s), PC_OK);
 	in = xport_tls_info(t);
@@ -684,7 +686,7 @@ test_xport_tls_pin(void **state)
 	/* The pin of another certificate (same key, other name). */
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "other.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_PIN,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_PIN,
 	    fingerprint, NULL);
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_CERT_PIN);
@@ -722,7 +724,7 @@ test_xport_tls_verify_off(void **state)
 
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "expired.crt", SRV_ANY);
-	t = client(a, "wrong.name", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_OFF,
+	t = client(a, "wrong.name", TLS_DEFAULT, XPORT_TLS_VERIFY_OFF,
 	    NULL, NULL);
 	assert_int_equal(run(t, &s), PC_OK);
 	in = xport_tls_info(t);
@@ -741,7 +743,7 @@ test_xport_tls_version_mismatch(void **state)
 	/* Server 1.3 only, client 1.2 only. */
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_TLS13);
-	t = client(a, "localhost", PROF_TLS_12, XPORT_TLS_VERIFY_FULL, NULL,
+	t = client(a, "localhost", XPORT_TLS_1_2, XPORT_TLS_VERIFY_FULL, NULL,
 	    path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_VERSION);
@@ -755,7 +757,7 @@ test_xport_tls_version_mismatch(void **state)
 	/* Server 1.2 only, client 1.3 only. */
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_TLS12);
-	t = client(a, "localhost", PROF_TLS_13, XPORT_TLS_VERIFY_FULL, NULL,
+	t = client(a, "localhost", XPORT_TLS_1_3, XPORT_TLS_VERIFY_FULL, NULL,
 	    path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_VERSION);
@@ -765,7 +767,7 @@ test_xport_tls_version_mismatch(void **state)
 	/* A hole: 1.1 and 1.3 allowed, the server speaks only 1.2. */
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_TLS12);
-	t = client(a, "localhost", PROF_TLS_11 | PROF_TLS_13,
+	t = client(a, "localhost", XPORT_TLS_1_1 | XPORT_TLS_1_3,
 	    XPORT_TLS_VERIFY_FULL, NULL, path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_VERSION);
@@ -775,7 +777,7 @@ test_xport_tls_version_mismatch(void **state)
 	/* The same hole against a server that can do anything: 1.3. */
 	xport_mem_pair(&a, &b);
 	srv_init(&s, b, "server.crt", SRV_ANY);
-	t = client(a, "localhost", PROF_TLS_11 | PROF_TLS_13,
+	t = client(a, "localhost", XPORT_TLS_1_1 | XPORT_TLS_1_3,
 	    XPORT_TLS_VERIFY_FULL, NULL, path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_OK);
 	assert_string_equal(xport_tls_info(t)->version, "TLSv1.3");
@@ -794,21 +796,21 @@ test_xport_tls_versions_available(void **state)
 	char			*cause = NULL;
 
 	/* environment.md 2.1: this build does 1.1-1.3, nothing older. */
-	assert_int_equal(avail, PROF_TLS_11 | PROF_TLS_12 | PROF_TLS_13);
-	assert_null(xport_tls_version_reason(PROF_TLS_12));
-	assert_non_null(strstr(xport_tls_version_reason(PROF_TLS_10),
+	assert_int_equal(avail, XPORT_TLS_1_1 | XPORT_TLS_1_2 | XPORT_TLS_1_3);
+	assert_null(xport_tls_version_reason(XPORT_TLS_1_2));
+	assert_non_null(strstr(xport_tls_version_reason(XPORT_TLS_1_0),
 	    "TLS 1.0"));
-	assert_non_null(xport_tls_version_reason(PROF_TLS_SSL3));
-	assert_non_null(xport_tls_version_reason(PROF_TLS_SSL2));
+	assert_non_null(xport_tls_version_reason(XPORT_TLS_SSL3));
+	assert_non_null(xport_tls_version_reason(XPORT_TLS_SSL2));
 
 	/* Asking for one is an error, never a silent drop. */
-	cfg.versions = PROF_TLS_10 | PROF_TLS_12;
+	cfg.versions = XPORT_TLS_1_0 | XPORT_TLS_1_2;
 	assert_int_equal(xport_tls_new(m, &cfg, &t, &cause), PC_E_INVALID);
 	assert_null(t);
 	assert_non_null(strstr(cause, "TLS 1.0 cannot be offered"));
 	free(cause);
 	cause = NULL;
-	cfg.versions = PROF_TLS_SSL2;
+	cfg.versions = XPORT_TLS_SSL2;
 	assert_int_equal(xport_tls_new(m, &cfg, &t, &cause), PC_E_INVALID);
 	assert_non_null(strstr(cause, "SSL 2.0"));
 	free(cause);
@@ -818,7 +820,7 @@ test_xport_tls_versions_available(void **state)
 	assert_non_null(strstr(cause, "no TLS version"));
 	free(cause);
 	cause = NULL;
-	cfg.versions = PROF_TLS_DEFAULT;
+	cfg.versions = TLS_DEFAULT;
 	cfg.verify = XPORT_TLS_VERIFY_FULL;
 	cfg.ca_file = "/nonexistent/ca.pem";
 	assert_int_equal(xport_tls_new(m, &cfg, &t, &cause), PC_E_INVALID);
@@ -844,7 +846,7 @@ test_xport_tls_peer_closes(void **state)
 	 */
 	for (i = 0; i < 2; i++) {
 		xport_mem_pair(&a, &b);
-		t = client(a, "localhost", i == 0 ? PROF_TLS_DEFAULT :
+		t = client(a, "localhost", i == 0 ? TLS_DEFAULT :
 		    xport_tls_versions_available(), XPORT_TLS_VERIFY_FULL,
 		    NULL, path("ca.crt"));
 		assert_int_equal(xport_connect(t), PC_E_AGAIN);
@@ -883,7 +885,7 @@ test_xport_tls_client_cert(void **state)
 	srv_init(&s, b, "server.crt", SRV_TLS12);
 	wolfSSL_set_verify(s.ssl, WOLFSSL_VERIFY_PEER |
 	    WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	/* The server fails, then closes as a real one does. */
 	for (i = 0; i < 20000 && rc == PC_E_AGAIN && !s.err; i++) {
@@ -909,7 +911,7 @@ test_xport_tls_client_cert(void **state)
 	srv_init(&s, b, "server.crt", SRV_TLS13);
 	wolfSSL_set_verify(s.ssl, WOLFSSL_VERIFY_PEER |
 	    WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_OK);
 	assert_true(s.err != 0);
@@ -934,7 +936,7 @@ test_xport_tls_no_shared_cipher(void **state)
 	srv_init(&s, b, "server.crt", SRV_TLS12);
 	assert_int_equal(wolfSSL_set_cipher_list(s.ssl,
 	    "ECDHE-ECDSA-AES128-CCM"), WOLFSSL_SUCCESS);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_int_equal(run(t, &s), PC_E_TLS);
 	assert_int_equal(xport_fail(t), XPORT_FAIL_TLS_HANDSHAKE);
@@ -952,7 +954,7 @@ test_xport_tls_plaintext_answer(void **state)
 
 	/* security=ssl against a plain POP3 port. */
 	xport_mem_pair(&a, &b);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_int_equal(xport_connect(t), PC_E_AGAIN);
 	assert_int_equal(xport_write(b, "+OK Dovecot ready.\r\n", 20, &put),
@@ -969,7 +971,7 @@ static void
 test_xport_tls_stls_injection(void **state)
 {
 	struct xport_tls_cfg	 cfg = {
-		.host = "localhost", .versions = PROF_TLS_DEFAULT,
+		.host = "localhost", .versions = TLS_DEFAULT,
 		.verify = XPORT_TLS_VERIFY_FULL, .no_system_ca = 1,
 		.stls = 1,
 	};
@@ -1009,7 +1011,7 @@ test_xport_tls_timeout(void **state)
 
 	/* The server takes the ClientHello and says nothing. */
 	xport_mem_pair(&a, &b);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	xport_set_deadline(t, t0 + 100);
 	for (;;) {
@@ -1033,7 +1035,7 @@ test_xport_tls_poll_events(void **state)
 	struct xport	*a, *b, *t;
 
 	xport_mem_pair(&a, &b);
-	t = client(a, "localhost", PROF_TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
+	t = client(a, "localhost", TLS_DEFAULT, XPORT_TLS_VERIFY_FULL,
 	    NULL, path("ca.crt"));
 	assert_int_equal(xport_connect(t), PC_E_AGAIN);
 	/* ClientHello is out: the handshake waits for the server. */
