@@ -158,6 +158,56 @@ cli_group_not_found(const char *group)
 		cli_error("group '%s' has no profiles", group);
 }
 
+void
+cli_trace_sink(void *arg, const struct trace_event *ev)
+{
+	char *line;
+
+	(void)arg;
+	line = trace_format(ev);
+	printf("%s\n", line);
+	fflush(stdout);
+	free(line);
+}
+
+json_t *
+cli_jstr(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+int
+cli_group_list(struct cli *c, const char *cmd, bool *json,
+    const char **group, struct store_list *l)
+{
+	char *cause = NULL;
+	enum pc_err rc;
+	int i, ret;
+
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--json") == 0)
+			*json = true;
+		else if (strcmp(c->argv[i], "--group") == 0 && i + 1 < c->argc)
+			*group = c->argv[++i];
+		else
+			return cli_usage(cmd);
+	}
+	ret = cli_open(c);
+	if (ret)
+		return ret;
+	rc = store_list(c->st, *group, false, l, &cause);
+	if (rc)
+		return cli_report(rc, cause);
+	/* An empty database lists nothing; a group that has no profile is
+	 * "not found", as in every command that takes --group. */
+	if (*group != NULL && l->n == 0) {
+		cli_group_not_found(*group);
+		store_list_cleanup(l);
+		return CLI_EXIT_NOTFOUND;
+	}
+	return 0;
+}
+
 /* $VAR/sub, or $HOME/fallback/sub when VAR is unset or empty. */
 static char *
 cli_xdg_path(const char *var, const char *fallback, const char *sub)

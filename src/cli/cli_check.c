@@ -1,7 +1,7 @@
 /*
  * cli_check.c - "popconn check": a Monitoring Plugins check (Nagios,
  * Icinga, Naemon, Sensu).  A real test logon of one profile, or of a
- * group's profiles concurrently in one poll() loop, judged against
+ * group's profiles concurrently (run_batch: one poll() loop), judged against
  * thresholds, printed as one status line with performance data (a group:
  * a summary line, then one line per profile), with the plugin exit codes:
  * 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "cli_int.h"
 #include "popconn/logon.h"
 #include "popconn/logon_record.h"
+#include "popconn/run.h"
 #include "popconn/str.h"
 
 #define CLI_CHECK_OK		0
@@ -208,83 +208,74 @@ cli_check_open(struct cli *c)
 	return 0;
 }
 
-struct cli_check_job {
-	struct logon	*lg;
-	struct trace	*tr;
-	int		 idx;
+/* A check's run: its profiles in list order, each judged as it ends. */
+struct cli_check_run {
+	struct cli	*c;
+	struct store_list *l;
+	const struct cli_check_opts *o;
+	struct cli_check_res *res;
+	int		 next;		/* the next profile to start */
+	int		 low;		/* the first one without a verdict */
 };
+
+static struct profile *
+cli_check_run_next(void *arg)
+{
+	struct cli_check_run *k = arg;
+
+	return k->next < k->l->n ? k->l->v[k->next++] : NULL;
+}
+
+static void
+cli_check_run_done(void *arg, const struct profile *p,
+    const struct logon_result *r, const struct trace *tr)
+{
+	struct cli_check_run *k = arg;
+	struct store_test h;
+	int i;
+
+	for (i = k->low; i < k->next && k->l->v[i] != p; i++)
+		;
+	if (i == k->next)
+		return;
+	cli_check_judge(r, k->o, &k->res[i]);
+	while (k->low < k->next && k->res[k->low].text != NULL)
+		k->low++;
+	run_record(k->c->st, p, r, "check", false, &h);
+	store_test_cleanup(&h);
+}
 
 /* Run every profile of l, at most jobs at once; judge and record each. */
 static void
 cli_check_run(struct cli *c, struct store_list *l, long jobs,
     const struct cli_check_opts *o, struct cli_check_res *res)
 {
-	struct cli_check_job *run;
-	struct pollfd *fds;
-	struct store_test h;
-	const struct logon_result *r;
-	int next = 0, done = 0, i, n, nf, timeout, t;
+	struct cli_check_run k = { c, l, o, res, 0, 0 };
+	struct run_batch_opts bo = { 0 };
+	struct run_batch *b;
+	enum pc_err rc;
+	int i, err;
 
-	run = xcalloc((size_t)jobs, sizeof *run);
-	fds = xcalloc((size_t)jobs, sizeof *fds);
-	while (done < l->n) {
-		for (i = 0; i < jobs && next < l->n; i++) {
-			if (run[i].lg != NULL)
-				continue;
-			run[i].tr = trace_new(64);
-			run[i].idx = next;
-			run[i].lg = cli_test_start(c, l->v[next], run[i].tr,
-			    NULL, false);
-			next++;
-		}
-		nf = 0;
-		timeout = -1;
-		for (i = 0; i < jobs; i++) {
-			if (run[i].lg == NULL || logon_done(run[i].lg))
-				continue;
-			n = logon_pollfds(run[i].lg, fds + nf, 1);
-			nf += n == 1;
-			t = logon_timeout_ms(run[i].lg);
-			if (timeout < 0 || t < timeout)
-				timeout = t;
-		}
-		if (nf > 0 || timeout > 0)
-			if (poll(fds, (nfds_t)nf, timeout < 0 ? 0 : timeout) <
-			    0 && errno != EINTR)
-				break;
-		for (i = 0; i < jobs; i++)
-			if (run[i].lg != NULL && !logon_done(run[i].lg))
-				logon_advance(run[i].lg, NULL, 0);
-		for (i = 0; i < jobs; i++) {
-			if (run[i].lg == NULL || !logon_done(run[i].lg))
-				continue;
-			r = logon_result(run[i].lg);
-			cli_check_judge(r, o, &res[run[i].idx]);
-			cli_hist_record(c, l->v[run[i].idx]->name, r, "check",
-			    &h);
-			store_test_cleanup(&h);
-			logon_free(run[i].lg);
-			trace_free(run[i].tr);
-			run[i].lg = NULL;
-			run[i].tr = NULL;
-			done++;
-		}
-	}
+	bo.jobs = jobs;
+	bo.trace_cap = 64;
+	bo.next = cli_check_run_next;
+	bo.done = cli_check_run_done;
+	bo.arg = &k;
+	b = run_batch_new(c->st, &bo);
+	rc = run_batch_run(b);
+	err = errno;
+	run_batch_free(b);
 	/* Only after a failed poll(): what did not finish is UNKNOWN. */
-	for (i = 0; i < jobs; i++) {
-		if (run[i].lg == NULL)
+	for (i = 0; rc && i < k.next; i++) {
+		if (res[i].text != NULL)
 			continue;
-		res[run[i].idx].state = CLI_CHECK_UNKNOWN;
-		res[run[i].idx].text = xasprintf("poll: %s", strerror(errno));
-		logon_free(run[i].lg);
-		trace_free(run[i].tr);
+		res[i].state = CLI_CHECK_UNKNOWN;
+		res[i].text = xasprintf("poll: %s", strerror(err));
 	}
-	for (i = next; i < l->n; i++) {
+	for (i = k.next; i < l->n; i++) {
 		res[i].state = CLI_CHECK_UNKNOWN;
 		res[i].text = xstrdup("not run");
 	}
-	free(fds);
-	free(run);
 }
 
 static int

@@ -99,32 +99,12 @@ cli_cmd_list(struct cli *c)
 {
 	struct store_list l = { 0 };
 	const char *group = NULL, *last;
-	char *cause = NULL;
 	bool json = false;
-	enum pc_err rc;
 	int i, ret;
 
-	for (i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--json") == 0)
-			json = true;
-		else if (strcmp(c->argv[i], "--group") == 0 && i + 1 < c->argc)
-			group = c->argv[++i];
-		else
-			return cli_usage("list");
-	}
-	ret = cli_open(c);
+	ret = cli_group_list(c, "list", &json, &group, &l);
 	if (ret)
 		return ret;
-	rc = store_list(c->st, group, false, &l, &cause);
-	if (rc)
-		return cli_report(rc, cause);
-	/* An empty database lists nothing; a group that has no profile is
-	 * "not found", as in every command that takes --group. */
-	if (group != NULL && l.n == 0) {
-		cli_group_not_found(group);
-		store_list_cleanup(&l);
-		return CLI_EXIT_NOTFOUND;
-	}
 	if (json) {
 		fputs("[", stdout);
 		for (i = 0; i < l.n; i++) {

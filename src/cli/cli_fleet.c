@@ -339,28 +339,12 @@ cli_cmd_report(struct cli *c)
 	const char *group = NULL;
 	bool json = false;
 	char *cause = NULL;
-	enum pc_err rc;
+	enum pc_err rc = PC_OK;
 	int i, ret;
 
-	for (i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--json") == 0)
-			json = true;
-		else if (strcmp(c->argv[i], "--group") == 0 && i + 1 < c->argc)
-			group = c->argv[++i];
-		else
-			return cli_usage("report");
-	}
-	ret = cli_open(c);
+	ret = cli_group_list(c, "report", &json, &group, &l);
 	if (ret)
 		return ret;
-	rc = store_list(c->st, group, false, &l, &cause);
-	if (rc)
-		return cli_report(rc, cause);
-	if (group != NULL && l.n == 0) {
-		store_list_cleanup(&l);
-		cli_group_not_found(group);
-		return CLI_EXIT_NOTFOUND;
-	}
 	memset(&f, 0, sizeof f);
 	f.now = (int64_t)time(NULL);
 	f.weak.j = json_array();

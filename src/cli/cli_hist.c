@@ -1,15 +1,14 @@
 /*
- * cli_hist.c - the test history on the command line: recording a test
- * logon's result (popconn test, test --group, check), what a result says
- * beyond itself (the certificate changed since the last test; failing
- * since when), and "popconn history --tests [NAME] [--json] [--limit N]".
+ * cli_hist.c - the test history on the command line (run_record keeps
+ * each result): what a recorded result says beyond itself (the
+ * certificate changed since the last test; failing since when), and
+ * "popconn history --tests [NAME] [--json] [--limit N]".
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli_int.h"
-#include "popconn/logon_record.h"
 #include "popconn/str.h"
 
 void
@@ -22,20 +21,6 @@ cli_hist_time(int64_t t, char *buf, size_t len, bool iso)
 	    strftime(buf, len, iso ? "%Y-%m-%dT%H:%M:%SZ" :
 	    "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(buf, len, "%lld", (long long)t);
-}
-
-bool
-cli_hist_record(struct cli *c, const char *name,
-    const struct logon_result *r, const char *source, struct store_test *t)
-{
-	logon_record_fill(t, r, source, (int64_t)time(NULL));
-	/* Like the last result, a database that cannot be written (read
-	 * only) does not fail the test: the result just is not kept. */
-	if (store_test_add(c->st, name, t, 0, NULL) != PC_OK) {
-		t->id = 0;
-		return false;
-	}
-	return true;
 }
 
 void
@@ -80,12 +65,6 @@ cli_hist_json(json_t *o, const struct store_test *t)
 }
 
 static json_t *
-cli_hist_jstr(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-static json_t *
 cli_hist_test_json(const struct store_test *t)
 {
 	char when[40];
@@ -95,16 +74,16 @@ cli_hist_test_json(const struct store_test *t)
 	json_object_set_new(o, "profile", json_string(t->profile));
 	cli_hist_time(t->when, when, sizeof when, true);
 	json_object_set_new(o, "time", json_string(when));
-	json_object_set_new(o, "source", cli_hist_jstr(t->source));
+	json_object_set_new(o, "source", cli_jstr(t->source));
 	json_object_set_new(o, "ok", json_boolean(t->diagnosis != NULL &&
 	    strcmp(t->diagnosis, "ok") == 0));
-	json_object_set_new(o, "diagnosis", cli_hist_jstr(t->diagnosis));
-	json_object_set_new(o, "failed_step", cli_hist_jstr(t->failed_step));
+	json_object_set_new(o, "diagnosis", cli_jstr(t->diagnosis));
+	json_object_set_new(o, "failed_step", cli_jstr(t->failed_step));
 	json_object_set_new(o, "elapsed_ms", json_integer(t->elapsed_ms));
-	json_object_set_new(o, "method", cli_hist_jstr(t->method));
-	json_object_set_new(o, "tls_version", cli_hist_jstr(t->tls_version));
-	json_object_set_new(o, "tls_cipher", cli_hist_jstr(t->tls_cipher));
-	json_object_set_new(o, "cert_sha256", cli_hist_jstr(t->cert_sha256));
+	json_object_set_new(o, "method", cli_jstr(t->method));
+	json_object_set_new(o, "tls_version", cli_jstr(t->tls_version));
+	json_object_set_new(o, "tls_cipher", cli_jstr(t->tls_cipher));
+	json_object_set_new(o, "cert_sha256", cli_jstr(t->cert_sha256));
 	if (t->cert_not_after != 0) {
 		cli_hist_time(t->cert_not_after, when, sizeof when, true);
 		json_object_set_new(o, "cert_not_after", json_string(when));

@@ -41,8 +41,19 @@ struct cli_cmd {
 void	 cli_error(const char *fmt, ...) PC_PRINTFLIKE(1, 2);
 int	 cli_usage(const char *cmd);
 int	 cli_exit_for(enum pc_err rc);
+/* A trace sink: each event as a line on standard output, flushed. */
+struct trace_event;
+void	 cli_trace_sink(void *arg, const struct trace_event *ev);
 /* The one line for a --group that names no profile (exit 3). */
 void	 cli_group_not_found(const char *group);
+/*
+ * The arguments [--json] [--group G] of cmd (list, report), then the
+ * store opened and its profiles (all, or G's: a G without any is not
+ * found) listed into l without secrets.  Returns 0, or the exit status
+ * after printing why (l is then empty).
+ */
+int	 cli_group_list(struct cli *c, const char *cmd, bool *json,
+	    const char **group, struct store_list *l);
 /* Open the store (once); prints the error and returns its exit status. */
 int	 cli_open(struct cli *c);
 /*
@@ -68,6 +79,8 @@ json_t	*cli_profile_json(const struct profile *p, int secrets);
 /* Print it (indent 0 = one line). */
 void	 cli_print_profile_json(FILE *f, const struct profile *p, int secrets,
 	    int indent);
+/* A JSON string of s, or null when s is NULL. */
+json_t	*cli_jstr(const char *s);
 
 /* cli_cmd.c */
 int	 cli_cmd_list(struct cli *c);
@@ -82,15 +95,8 @@ int	 cli_cmd_presets(struct cli *c);
 int	 cli_cmd_fields(struct cli *c);
 int	 cli_cmd_codepages(struct cli *c);
 
-/* cli_test.c */
+/* cli_logon.c */
 int	 cli_cmd_test(struct cli *c);
-/*
- * Start one test logon of p, as every command that tests does: the saved
- * capabilities when trust is asked for, the built-in OAuth2 token first.
- * lo may be NULL (the defaults).
- */
-struct logon	*cli_test_start(struct cli *c, const struct profile *p,
-		    struct trace *tr, const struct logon_opts *lo, bool trust);
 
 /* cli_oauth.c */
 int	 cli_cmd_oauth(struct cli *c);
@@ -103,14 +109,6 @@ int	 cli_cmd_rekey(struct cli *c);
 struct logon_result;
 /* t as text: "2026-12-07 18:00:00 UTC", or ISO 8601 "...T...Z". */
 void	 cli_hist_time(int64_t t, char *buf, size_t len, bool iso);
-/*
- * Keep a test logon's result in the history (store_test_add), filling t
- * (the caller cleans it up with store_test_cleanup).  false (t->id 0) when
- * it could not be written, which does not fail the test.
- */
-bool	 cli_hist_record(struct cli *c, const char *name,
-	    const struct logon_result *r, const char *source,
-	    struct store_test *t);
 /* The lines a recorded result adds: certificate changed, failing since. */
 void	 cli_hist_print(FILE *f, const struct store_test *t);
 /* The same as o's member "history" (null when not recorded). */
@@ -124,8 +122,10 @@ int	 cli_cmd_check(struct cli *c);
 /* cli_fleet.c */
 int	 cli_cmd_report(struct cli *c);
 
-/* cli_xfer.c */
+/* cli_export.c */
 int	 cli_cmd_export(struct cli *c);
+
+/* cli_import.c */
 int	 cli_cmd_import(struct cli *c);
 
 #endif

@@ -26,18 +26,6 @@ cli_oauth_on_signal(int sig)
 	cli_oauth_cancel = 1;
 }
 
-static void
-cli_oauth_sink(void *arg, const struct trace_event *ev)
-{
-	char *line;
-
-	(void)arg;
-	line = trace_format(ev);
-	printf("%s\n", line);
-	fflush(stdout);
-	free(line);
-}
-
 /* "2026-01-02 10:11:12" local time, in buf. */
 static const char *
 cli_oauth_time(int64_t t, char *buf, size_t len)
@@ -87,7 +75,7 @@ cli_oauth_login(struct cli *c, struct profile *p)
 		return CLI_EXIT_USAGE;
 	}
 	tr = trace_new(0);
-	trace_subscribe(tr, cli_oauth_sink, NULL);
+	trace_subscribe(tr, cli_trace_sink, NULL);
 	cli_oauth_cancel = 0;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = cli_oauth_on_signal;

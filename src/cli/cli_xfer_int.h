@@ -1,16 +1,20 @@
 /*
- * cli_xfer_int.h - the records of an import (cli_xfer_rec.c): a JSON or
- * CSV file parsed into records of key/value pairs, each with its line,
- * then built into profiles and checked.  cli_cmd_import and the fuzzer
- * (tests/fuzz/fuzz_import.c) both run exactly this code.
+ * cli_xfer_int.h - what export and import share (cli_xfer.c: the
+ * passphrase and the sealing of secrets), and the records of an import
+ * (cli_xfer_rec.c): a JSON or CSV file parsed into records of key/value
+ * pairs, each with its line, then built into profiles and checked.
+ * cli_cmd_import and the fuzzer (tests/fuzz/fuzz_import.c) both run
+ * exactly this code.
  */
 #ifndef POPCONN_CLI_XFER_INT_H
 #define POPCONN_CLI_XFER_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "popconn/err.h"
 #include "popconn/profile.h"
+#include "popconn/store.h"
 
 /* One record read from a file: its line and its key/value pairs. */
 struct xfer_rec {
@@ -37,6 +41,33 @@ struct xfer_src {
 			    char **cause);
 	void		*arg;
 };
+
+/* The export/import passphrase and the key derived from it. */
+struct xfer_key {
+	char		*passphrase;	/* secret */
+	unsigned char	 salt[16];
+	int		 iterations;
+	unsigned char	 key[SECRET_KEY_LEN];
+	int		 have_key;
+};
+
+/* cli_xfer.c */
+void	 cli_xfer_key_cleanup(struct xfer_key *k);
+/*
+ * Ask for the export passphrase once (again, to confirm, on a terminal
+ * when confirm); an empty one is refused.  PC_OK when k holds one.
+ */
+enum pc_err cli_xfer_passphrase(struct xfer_key *k, bool confirm);
+/* "pc1$ITER$SALT$SEALED" for one secret (key derived once); caller frees. */
+enum pc_err cli_xfer_seal(struct xfer_key *k, const char *secret, char **out);
+/*
+ * One sealed value in clear (*out, wiped by the caller); asks for the
+ * passphrase when k has no key for its salt yet.  *cause on failure.
+ */
+enum pc_err cli_xfer_open(struct xfer_key *k, const char *in, char **out,
+	    char **cause);
+/* The format: opt when given, else "csv" for a .csv file, else "json". */
+const char *cli_xfer_format(const char *opt, const char *file);
 
 /* cli_xfer_rec.c */
 /* The first offset at or after off that is not white space. */

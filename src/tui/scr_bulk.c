@@ -10,8 +10,8 @@
  * Test marked: runs the test logons of many profiles concurrently, at most
  * SCR_BULK_JOBS at a time, all in the one event loop, with a progress bar
  * and a result table; each result is recorded as the profile's last
- * result.  Enter on a row runs that one again in the test pane, with its
- * trace.
+ * result, with the capabilities CAPA showed (run_record).  Enter on a
+ * row runs that one again in the test pane, with its trace.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@
 
 #include "popconn/diag.h"
 #include "popconn/logon.h"
-#include "popconn/logon_record.h"
+#include "popconn/run.h"
 #include "tui_int.h"
 
 #define SCR_BULK_JOBS	8
@@ -454,6 +454,7 @@ struct scr_bulk_test_row {
 	long		 octets;
 	struct tui_job	*job;
 	struct trace	*tr;
+	struct profile	*p;		/* while it runs, for run_record */
 };
 
 struct scr_bulk_test {
@@ -518,10 +519,9 @@ scr_bulk_test_done_cb(struct tui *t, struct tui_job *j, void *arg)
 		if (!b->stopped) {
 			struct store_test h;
 
-			/* The history row, with the last result. */
-			logon_record_fill(&h, res, "tui", (int64_t)time(NULL));
-			if (store_test_add(t->st, r->name, &h, 0, NULL) ==
-			    PC_OK)
+			/* The history row, with the last result, and what
+			 * CAPA said for a repeat, as the test pane keeps. */
+			if (run_record(t->st, r->p, res, "tui", true, &h))
 				tui_changed(t);
 			store_test_cleanup(&h);
 		}
@@ -531,6 +531,8 @@ scr_bulk_test_done_cb(struct tui *t, struct tui_job *j, void *arg)
 	r->job = NULL;
 	trace_free(r->tr);
 	r->tr = NULL;
+	profile_free(r->p);
+	r->p = NULL;
 	scr_bulk_test_finish_row(t, b, r);
 	scr_bulk_test_fill(t, b);
 }
@@ -557,9 +559,9 @@ scr_bulk_test_fill(struct tui *t, struct scr_bulk_test *b)
 			continue;
 		}
 		r->tr = trace_new(256);
+		r->p = p;
 		r->job = tui_job_start(t, p, r->tr, NULL,
 		    scr_bulk_test_done_cb, b);
-		profile_free(p);
 		p = NULL;
 		r->state = SCR_BULK_T_RUN;
 		b->running++;
@@ -764,6 +766,7 @@ scr_bulk_test_free(struct tui *t, struct tui_screen *s)
 	for (i = 0; i < b->n; i++) {
 		tui_job_free(t, b->rows[i].job);
 		trace_free(b->rows[i].tr);
+		profile_free(b->rows[i].p);
 		free(b->rows[i].name);
 		free(b->rows[i].result);
 		free(b->rows[i].message);

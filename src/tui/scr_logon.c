@@ -17,7 +17,7 @@
  * The trace arrives already escaped and redacted (trace.h); the pane only
  * colours it.  When the test was started on a saved, unmodified profile,
  * its diagnosis is recorded as the profile's last result, and what CAPA
- * said over TLS is saved for a repeat (store_capa_record).  Below the
+ * said over TLS is saved for a repeat (both by run_record).  Below the
  * result, the rows the result leaves free show the profile's last
  * recorded results (store_test_list), read when the pane opens and after
  * each test, never while drawing.
@@ -34,7 +34,7 @@
 
 #include "popconn/diag.h"
 #include "popconn/logon.h"
-#include "popconn/logon_record.h"
+#include "popconn/run.h"
 #include "tui_int.h"
 
 struct scr_logon {
@@ -105,7 +105,7 @@ scr_logon_done_cb(struct tui *t, struct tui_job *j, void *arg)
 {
 	struct scr_logon *l = arg;
 	const struct logon_result *res;
-	char *endpoint;
+	struct store_test h;
 
 	l->finished = true;
 	l->ended_ms = tui_now_ms();
@@ -113,41 +113,12 @@ scr_logon_done_cb(struct tui *t, struct tui_job *j, void *arg)
 	if (res == NULL)
 		return;
 	if (l->record && !l->cancelled && l->p->name != NULL) {
-		struct store_test h;
-
-		/* The history row, with the profile's last result. */
-		logon_record_fill(&h, res, "tui", (int64_t)time(NULL));
-		if (store_test_add(t->st, l->p->name, &h, 0, NULL) == PC_OK)
+		/* The history row, with the profile's last result, and CAPA. */
+		if (run_record(t->st, l->p, res, "tui", true, &h))
 			tui_changed(t);
 		store_test_cleanup(&h);
-		endpoint = logon_endpoint(l->p);
-		(void)store_capa_record(t->st, l->p->name, endpoint, res->capa,
-		    logon_capa_stale(res), (int64_t)time(NULL), NULL);
-		free(endpoint);
 	}
 	scr_logon_hist_load(t, l);
-}
-
-/*
- * The saved capabilities for a repeat ("t"), or NULL with a trace note
- * when there are none for this endpoint (or the profile is not saved).
- */
-static char *
-scr_logon_trusted(struct tui *t, struct scr_logon *l)
-{
-	char *endpoint, *capa = NULL;
-
-	endpoint = logon_endpoint(l->p);
-	if (!l->record || l->p->name == NULL ||
-	    store_capa_get(t->st, l->p->name, endpoint, &capa, NULL, NULL) !=
-	    PC_OK) {
-		trace_emitf(l->tr, 0, TRACE_INFO, "no capabilities saved for "
-		    "%s%s: asking CAPA", endpoint, l->record ? "" :
-		    " (the profile has unsaved changes)");
-		capa = NULL;
-	}
-	free(endpoint);
-	return capa;
 }
 
 static void
@@ -165,7 +136,7 @@ scr_logon_start(struct tui *t, struct scr_logon *l, bool trust)
 	l->cancelled = false;
 	l->started_ms = tui_now_ms();
 	if (trust)
-		trusted = scr_logon_trusted(t, l);
+		trusted = run_trusted(t->st, l->p, l->tr, l->record);
 	l->job = tui_job_start(t, l->p, l->tr, trusted, scr_logon_done_cb, l);
 	free(trusted);
 }

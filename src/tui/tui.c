@@ -33,7 +33,7 @@
 #include "tui_int.h"
 #include "popconn/clock.h"
 #include "popconn/logon.h"
-#include "popconn/oauth.h"
+#include "popconn/run.h"
 
 #define TUI_MAX_POLLFDS	72
 #define TUI_TICK_MS	200	/* clock refresh while a logon runs */
@@ -412,29 +412,18 @@ tui_job_start(struct tui *t, const struct profile *p, struct trace *tr,
 {
 	struct logon_opts o;
 	struct tui_job *j;
-	char *token = NULL, *failure = NULL;
 
 	memset(&o, 0, sizeof o);
 	o.trusted_capa = trusted;
 	/*
-	 * Built-in OAuth2: the token request blocks (bounded by the
-	 * profile's timeout) before the session starts.  TODO(issue 15):
+	 * Built-in OAuth2: the token request (run_start) blocks (bounded by
+	 * the profile's timeout) before the session starts.  TODO(issue 15):
 	 * run it in the poll loop (curl multi) so Esc can stop it.
 	 */
-	if (profile_oauth_builtin(p)) {
-		int64_t t0 = oauth_now_ms();
-
-		(void)oauth_acquire(t->st, p, tr, NULL, &token, &failure);
-		o.access_token = token;
-		o.token_failure = failure;
-		o.token_ms = oauth_now_ms() - t0;
-	}
 	j = xcalloc(1, sizeof *j);
 	j->done = done;
 	j->arg = arg;
-	j->lg = logon_new(p, tr, &o);
-	xfree_secret(token);
-	free(failure);
+	j->lg = run_start(t->st, p, tr, &o);
 	j->next = t->jobs;
 	t->jobs = j;
 	t->dirty = true;

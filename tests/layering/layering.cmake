@@ -15,11 +15,13 @@ set(_pc_forbidden
 	"store:logon"		# the store and the logon driver stay apart
 	"logon:store"
 	"oauth:logon"
+	"run:cli"		# what runs around a logon serves both fronts
+	"run:tui"
 	"cli:tui"		# the two fronts stay apart
 	"tui:cli")
 set(_pc_probes)
 foreach(pair ${_pc_forbidden} "core:buf" "model:profile" "store:store"
-    "proto:pop3" "trace:trace" "net:xport" "logon:logon" "oauth:oauth"
+    "proto:pop3" "trace:trace" "net:xport" "logon:logon" "oauth:oauth" "run:run"
     "cli:cli" "tui:tui")
 	string(REPLACE ":" ";" lh ${pair})
 	list(GET lh 0 layer)

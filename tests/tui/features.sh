@@ -6,8 +6,8 @@
 # heading; kept through a reload), help (?) and leaving it, and "test marked"
 # on many profiles at once (more than the eight that run together) against
 # real Dovecot (tests/integ/servers.sh), with the result table and every
-# result recorded.  The servers part is skipped (exit 77 at the end) when
-# they cannot start.
+# result recorded, capabilities too.  The servers part is skipped (exit 77
+# at the end) when they cannot start.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tuilib.sh" "$1"
 SRV=$TUI_T/servers
@@ -162,6 +162,13 @@ tui_expect B 'm01 .*ok' "the list shows the results"
 run pc list --group many
 expect_eq "$(grep -c ' ok$' <<<"$OUT")" 11 "eleven results recorded ok (CLI)"
 expect_eq "$(grep -c ' connect_refused$' <<<"$OUT")" 1 "one recorded connect_refused (CLI)"
+# The group test also keeps what CAPA said, as the test pane does: a
+# repeat from the CLI trusts those lines and sends no CAPA.
+for n in m01 m12; do
+	run pc test "$n" --trust-capabilities --json
+	expect_out '"capabilities_trusted": true' "the group test saved $n's capabilities (a repeat trusts them)"
+	expect_no 'no capabilities saved' "$n: the repeat finds them"
+done
 tui_keys B q
 tui_expect B '\[popconn exit 0\]' "q quits with status 0"
 finish

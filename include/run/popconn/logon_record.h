@@ -1,8 +1,8 @@
 /*
  * logon_record.h - a test logon's result as a row of the test history:
- * logon_result (logon) to struct store_test (store).  Header-only, for the
- * layers that link both (cli, tui), so that neither logon nor store
- * depends on the other.  Nothing secret and no server text is copied: the
+ * logon_result (logon) to struct store_test (store).  Header-only, in the
+ * run layer (which links both) for run.c and the fronts above it, so that
+ * neither logon nor store depends on the other.  Nothing secret and no server text is copied: the
  * diagnosis key, the failed step, times, the logon method's name, TLS
  * version and cipher, the certificate's fingerprint and expiry, STAT.
  */
