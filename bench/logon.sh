@@ -12,6 +12,14 @@
 # average before and after.  POPCONN=path picks the binary (build/popconn);
 # POPCONN_BASELINE=path adds a column for another popconn binary (an older
 # build), run in the same alternation.
+#
+# Two more cases split popconn's CPU: "start-up" is `popconn --version`
+# beside `curl --version` (process start and dynamic linking, no work), and
+# "store" is `popconn show NAME` beside the same start-up (start-up plus
+# opening the store and reading one profile; its peer column is curl
+# --version again, so the ratio is only a scale).  What a test logon costs
+# beyond "store" is the TLS handshake, the dialogue and the result written
+# back.
 set -euo pipefail
 RUNS=${RUNS:-21}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,6 +67,18 @@ for sec in ssl tls; do
 		[ -z "$BASE" ] || run_cost "$BASE" test "b-$sec" --quiet >>"$W/base-$sec"
 	done
 done
+# start-up and store, alternating the same way
+run_cost "$PC" --version >/dev/null
+run_cost curl --version >/dev/null
+for f in pc-up curl-up base-up pc-st curl-st base-st; do : >"$W/$f"; done
+for _ in $(seq "$RUNS"); do
+	run_cost "$PC" --version >>"$W/pc-up"
+	run_cost curl --version >>"$W/curl-up"
+	[ -z "$BASE" ] || run_cost "$BASE" --version >>"$W/base-up"
+	run_cost "$PC" show b-ssl >>"$W/pc-st"
+	run_cost curl --version >>"$W/curl-st"
+	[ -z "$BASE" ] || run_cost "$BASE" show b-ssl >>"$W/base-st"
+done
 load1=$(loadavg)
 
 cpu_how="perf stat task-clock"
@@ -69,9 +89,13 @@ bh='' bs=''
 [ -z "$BASE" ] || bh=" baseline             |" bs="----------------------|"
 printf '| %-12s | %-8s | %-20s | %-20s | %6s |%s\n' case measure popconn curl ratio "$bh"
 printf '|%s|%s|%s|%s|%s|%s\n' -------------- ---------- ---------------------- ---------------------- -------: "$bs"
-for sec in ssl tls; do
-	label="implicit TLS"
-	[ $sec = tls ] && label=STLS
+for sec in ssl tls up st; do
+	case $sec in
+	ssl) label="implicit TLS" ;;
+	tls) label=STLS ;;
+	up) label=start-up ;;
+	st) label=store ;;
+	esac
 	for col in 1 2; do
 		what=wall
 		[ $col = 2 ] && what=CPU
@@ -83,3 +107,6 @@ for sec in ssl tls; do
 			"$(fmt_stats "$c")" "$(ratio "${p%% *}" "${c%% *}")" "$b"
 	done
 done
+bt='`'
+printf '\n*start-up: %s / %s; store: %s / %s*\n' "${bt}popconn --version$bt" \
+	"${bt}curl --version$bt" "${bt}popconn show NAME$bt" "${bt}curl --version$bt"
