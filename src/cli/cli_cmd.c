@@ -493,7 +493,7 @@ cli_cmd_history(struct cli *c)
 {
 	struct store_audit_list l = { 0 };
 	const char *name = NULL;
-	char *cause = NULL, when[32], bulk[32], *s;
+	char *cause = NULL, when[32], bulk[32];
 	long limit = 100;
 	bool json = false;
 	enum pc_err rc;
@@ -547,10 +547,7 @@ cli_cmd_history(struct cli *c)
 		arr = json_array();
 		for (i = 0; i < l.n; i++)
 			json_array_append_new(arr, cli_history_json(&l.v[i]));
-		s = json_dumps(arr, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(arr);
+		cli_json_print(arr);
 		store_audit_list_cleanup(&l);
 		return CLI_EXIT_OK;
 	}

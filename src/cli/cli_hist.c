@@ -136,7 +136,7 @@ cli_hist_cmd(struct cli *c)
 	struct store_test_list l = { 0 };
 	const char *name = NULL;
 	bool json = false;
-	char *cause = NULL, *s;
+	char *cause = NULL;
 	long limit = 100;
 	enum pc_err rc;
 	json_t *a;
@@ -169,10 +169,7 @@ cli_hist_cmd(struct cli *c)
 		a = json_array();
 		for (i = 0; i < l.n; i++)
 			json_array_append_new(a, cli_hist_test_json(&l.v[i]));
-		s = json_dumps(a, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(a);
+		cli_json_print(a);
 	} else {
 		printf("%-23s  %-20s %-6s %-22s %-9s %7s %-13s %-8s %5s\n",
 		    "TIME", "PROFILE", "SOURCE", "DIAGNOSIS", "STEP", "MS",

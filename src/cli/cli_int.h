@@ -79,6 +79,8 @@ json_t	*cli_profile_json(const struct profile *p, int secrets);
 /* Print it (indent 0 = one line). */
 void	 cli_print_profile_json(FILE *f, const struct profile *p, int secrets,
 	    int indent);
+/* Print j to stdout, indented by 2, with a newline; then release j. */
+void	 cli_json_print(json_t *j);
 /* A JSON string of s, or null when s is NULL. */
 json_t	*cli_jstr(const char *s);
 

@@ -1137,8 +1137,10 @@ pop3_on_stat(struct pop3 *p, const char *line, size_t len)
 
 /* After a failure: the reply of a command that was pipelined. */
 static void
-pop3_on_drain(struct pop3 *p)
+pop3_on_drain(struct pop3 *p, const char *line, size_t len)
 {
+	(void)line;
+	(void)len;
 	if (--p->drain > 0)
 		return;
 	pop3_state_set(p, POP3_ST_QUIT);
@@ -1156,46 +1158,34 @@ pop3_on_quit(struct pop3 *p, const char *line, size_t len)
 	pop3_finish(p);
 }
 
+/* What each state does with a complete line; INIT, TLS_WAIT, DONE get none. */
+typedef void (*pop3_line_cb)(struct pop3 *, const char *, size_t);
+
+static const pop3_line_cb pop3_line_handlers[POP3_ST__COUNT] = {
+	[POP3_ST_GREETING] = pop3_on_greeting,
+	[POP3_ST_CAPA] = pop3_on_capa,
+	[POP3_ST_STLS] = pop3_on_stls,
+	[POP3_ST_USER] = pop3_on_user,
+	[POP3_ST_PASS] = pop3_on_pass,
+	[POP3_ST_APOP] = pop3_on_apop,
+	[POP3_ST_AUTH] = pop3_on_auth,
+	[POP3_ST_STAT] = pop3_on_stat,
+	[POP3_ST_DRAIN] = pop3_on_drain,
+	[POP3_ST_QUIT] = pop3_on_quit,
+};
+
 /* One complete server line: show it, then hand it to the state. */
 static void
 pop3_on_line(struct pop3 *p, const char *line, size_t len)
 {
+	pop3_line_cb fn;
+
 	p->show = pop3_show(p, line, len);
 	pop3_push(p, POP3_ACT_RECV_LINE, xstrdup(p->show));
-	switch (p->state) {
-	case POP3_ST_GREETING:
-		pop3_on_greeting(p, line, len);
-		break;
-	case POP3_ST_CAPA:
-		pop3_on_capa(p, line, len);
-		break;
-	case POP3_ST_STLS:
-		pop3_on_stls(p, line, len);
-		break;
-	case POP3_ST_USER:
-		pop3_on_user(p, line, len);
-		break;
-	case POP3_ST_PASS:
-		pop3_on_pass(p, line, len);
-		break;
-	case POP3_ST_APOP:
-		pop3_on_apop(p, line, len);
-		break;
-	case POP3_ST_AUTH:
-		pop3_on_auth(p, line, len);
-		break;
-	case POP3_ST_STAT:
-		pop3_on_stat(p, line, len);
-		break;
-	case POP3_ST_DRAIN:
-		pop3_on_drain(p);
-		break;
-	case POP3_ST_QUIT:
-		pop3_on_quit(p, line, len);
-		break;
-	default:		/* INIT, TLS_WAIT, DONE: never get lines */
-		break;
-	}
+	fn = (unsigned)p->state < POP3_ST__COUNT ?
+	    pop3_line_handlers[p->state] : NULL;
+	if (fn != NULL)
+		fn(p, line, len);
 	free(p->show);
 	p->show = NULL;
 }
