@@ -504,21 +504,7 @@ cli_cmd_history(struct cli *c)
 	for (i = 0; i < c->argc; i++)
 		if (strcmp(c->argv[i], "--tests") == 0)
 			return cli_hist_cmd(c);
-	for (i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--limit") == 0 && i + 1 < c->argc) {
-			if (str_to_int(c->argv[++i], 1, 1000000, &limit)) {
-				cli_error("--limit: '%s' is not a number from "
-				    "1 to 1000000", c->argv[i]);
-				return CLI_EXIT_USAGE;
-			}
-		} else if (strcmp(c->argv[i], "--json") == 0)
-			json = true;
-		else if (name == NULL && c->argv[i][0] != '-')
-			name = c->argv[i];
-		else
-			return cli_usage("history");
-	}
-	ret = cli_open(c);
+	ret = cli_hist_args(c, &name, &limit, &json);
 	if (ret)
 		return ret;
 	rc = store_history(c->st, name, (int)limit, &l, &cause);

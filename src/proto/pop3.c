@@ -372,21 +372,30 @@ pop3_record(struct pop3 *p, enum diag d, char *msg)
 	pop3_step_end(p, false);
 }
 
+/*
+ * Record a failure, then end: with QUIT when the session still works and
+ * quit is true, else at once.
+ */
+static void PC_PRINTFLIKE(4, 0)
+pop3_failv(struct pop3 *p, enum diag d, bool quit, const char *fmt,
+    va_list ap)
+{
+	pop3_record(p, d, xvasprintf(fmt, ap));
+	if (quit && p->state != POP3_ST_QUIT && p->state != POP3_ST_DONE)
+		pop3_send_quit(p);
+	else
+		pop3_finish(p);
+}
+
 /* A failure on a session that still works: QUIT, then finish. */
 static void PC_PRINTFLIKE(3, 4)
 pop3_fail(struct pop3 *p, enum diag d, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	pop3_failv(p, d, true, fmt, ap);
 	va_end(ap);
-	pop3_record(p, d, msg);
-	if (p->state == POP3_ST_QUIT || p->state == POP3_ST_DONE)
-		pop3_finish(p);
-	else
-		pop3_send_quit(p);
 }
 
 /* A failure after which nothing more may be sent: finish now. */
@@ -394,13 +403,10 @@ static void PC_PRINTFLIKE(3, 4)
 pop3_abort(struct pop3 *p, enum diag d, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	pop3_failv(p, d, false, fmt, ap);
 	va_end(ap);
-	pop3_record(p, d, msg);
-	pop3_finish(p);
 }
 
 static void
