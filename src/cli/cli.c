@@ -505,6 +505,17 @@ cli_print_profile_json(FILE *f, const struct profile *p, int secrets,
 	json_decref(o);
 }
 
+void
+cli_json_print(json_t *j)
+{
+	char *s;
+
+	s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+	printf("%s\n", s);
+	free(s);
+	json_decref(j);
+}
+
 static void
 cli_cleanup(struct cli *c)
 {

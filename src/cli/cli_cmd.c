@@ -493,7 +493,7 @@ cli_cmd_history(struct cli *c)
 {
 	struct store_audit_list l = { 0 };
 	const char *name = NULL;
-	char *cause = NULL, when[32], bulk[32], *s;
+	char *cause = NULL, when[32], bulk[32];
 	long limit = 100;
 	bool json = false;
 	enum pc_err rc;
@@ -504,21 +504,7 @@ cli_cmd_history(struct cli *c)
 	for (i = 0; i < c->argc; i++)
 		if (strcmp(c->argv[i], "--tests") == 0)
 			return cli_hist_cmd(c);
-	for (i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--limit") == 0 && i + 1 < c->argc) {
-			if (str_to_int(c->argv[++i], 1, 1000000, &limit)) {
-				cli_error("--limit: '%s' is not a number from "
-				    "1 to 1000000", c->argv[i]);
-				return CLI_EXIT_USAGE;
-			}
-		} else if (strcmp(c->argv[i], "--json") == 0)
-			json = true;
-		else if (name == NULL && c->argv[i][0] != '-')
-			name = c->argv[i];
-		else
-			return cli_usage("history");
-	}
-	ret = cli_open(c);
+	ret = cli_hist_args(c, &name, &limit, &json);
 	if (ret)
 		return ret;
 	rc = store_history(c->st, name, (int)limit, &l, &cause);
@@ -547,10 +533,7 @@ cli_cmd_history(struct cli *c)
 		arr = json_array();
 		for (i = 0; i < l.n; i++)
 			json_array_append_new(arr, cli_history_json(&l.v[i]));
-		s = json_dumps(arr, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(arr);
+		cli_json_print(arr);
 		store_audit_list_cleanup(&l);
 		return CLI_EXIT_OK;
 	}

@@ -283,7 +283,6 @@ static void
 cli_fleet_print(struct cli_fleet *f, const char *group, bool json)
 {
 	json_t *o;
-	char *s;
 
 	if (json) {
 		o = json_object();
@@ -307,10 +306,7 @@ cli_fleet_print(struct cli_fleet *f, const char *group, bool json)
 		json_object_set_new(o, "never_tested", json_incref(f->never.j));
 		json_object_set_new(o, "not_tested_recently",
 		    json_incref(f->stale.j));
-		s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		cli_json_print(o);
 		return;
 	}
 	printf("Report for %s%s: %d profile%s, %d tested\n",

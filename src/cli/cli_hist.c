@@ -129,6 +129,31 @@ cli_hist_test_line(const struct store_test *t)
 	printf("\n");
 }
 
+int
+cli_hist_args(struct cli *c, const char **name, long *limit, bool *json)
+{
+	int i;
+
+	for (i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--tests") == 0)
+			continue;
+		if (strcmp(c->argv[i], "--json") == 0)
+			*json = true;
+		else if (strcmp(c->argv[i], "--limit") == 0 &&
+		    i + 1 < c->argc) {
+			if (str_to_int(c->argv[++i], 1, 1000000, limit)) {
+				cli_error("--limit: '%s' is not a number from "
+				    "1 to 1000000", c->argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+		} else if (*name == NULL && c->argv[i][0] != '-')
+			*name = c->argv[i];
+		else
+			return cli_usage("history");
+	}
+	return cli_open(c);
+}
+
 /* popconn history --tests [NAME] [--json] [--limit N] */
 int
 cli_hist_cmd(struct cli *c)
@@ -136,30 +161,13 @@ cli_hist_cmd(struct cli *c)
 	struct store_test_list l = { 0 };
 	const char *name = NULL;
 	bool json = false;
-	char *cause = NULL, *s;
+	char *cause = NULL;
 	long limit = 100;
 	enum pc_err rc;
 	json_t *a;
 	int i, ret;
 
-	for (i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--tests") == 0)
-			continue;
-		if (strcmp(c->argv[i], "--json") == 0)
-			json = true;
-		else if (strcmp(c->argv[i], "--limit") == 0 &&
-		    i + 1 < c->argc) {
-			if (str_to_int(c->argv[++i], 1, 1000000, &limit)) {
-				cli_error("--limit: '%s' is not a number from "
-				    "1 to 1000000", c->argv[i]);
-				return CLI_EXIT_USAGE;
-			}
-		} else if (name == NULL && c->argv[i][0] != '-')
-			name = c->argv[i];
-		else
-			return cli_usage("history");
-	}
-	ret = cli_open(c);
+	ret = cli_hist_args(c, &name, &limit, &json);
 	if (ret)
 		return ret;
 	rc = store_test_list(c->st, name, (int)limit, &l, &cause);
@@ -169,10 +177,7 @@ cli_hist_cmd(struct cli *c)
 		a = json_array();
 		for (i = 0; i < l.n; i++)
 			json_array_append_new(a, cli_hist_test_json(&l.v[i]));
-		s = json_dumps(a, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(a);
+		cli_json_print(a);
 	} else {
 		printf("%-23s  %-20s %-6s %-22s %-9s %7s %-13s %-8s %5s\n",
 		    "TIME", "PROFILE", "SOURCE", "DIAGNOSIS", "STEP", "MS",

@@ -79,6 +79,8 @@ json_t	*cli_profile_json(const struct profile *p, int secrets);
 /* Print it (indent 0 = one line). */
 void	 cli_print_profile_json(FILE *f, const struct profile *p, int secrets,
 	    int indent);
+/* Print j to stdout, indented by 2, with a newline; then release j. */
+void	 cli_json_print(json_t *j);
 /* A JSON string of s, or null when s is NULL. */
 json_t	*cli_jstr(const char *s);
 
@@ -113,6 +115,12 @@ void	 cli_hist_time(int64_t t, char *buf, size_t len, bool iso);
 void	 cli_hist_print(FILE *f, const struct store_test *t);
 /* The same as o's member "history" (null when not recorded). */
 void	 cli_hist_json(json_t *o, const struct store_test *t);
+/*
+ * The arguments [--tests] [NAME] [--json] [--limit N] of history, then the
+ * store opened: 0, or the exit status.
+ */
+int	 cli_hist_args(struct cli *c, const char **name, long *limit,
+	    bool *json);
 /* popconn history --tests [NAME] [--json] [--limit N] */
 int	 cli_hist_cmd(struct cli *c);
 

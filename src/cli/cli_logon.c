@@ -99,7 +99,7 @@ cli_logon_one(struct cli *c, const char *name, bool json, bool quiet,
 	const struct logon_result *r;
 	struct store_test h;
 	struct logon_opts o;
-	char *cause = NULL, *s, *capa = NULL;
+	char *cause = NULL, *capa = NULL;
 	enum pc_err rc;
 	json_t *j;
 	int ret;
@@ -125,10 +125,7 @@ cli_logon_one(struct cli *c, const char *name, bool json, bool quiet,
 	if (json) {
 		j = cli_logon_json(p->name, r, tr);
 		cli_hist_json(j, &h);
-		s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(j);
+		cli_json_print(j);
 	} else {
 		run_text_result(stdout, r);
 		cli_hist_print(stdout, &h);

@@ -125,13 +125,47 @@ codepage_flush(struct buf *b, struct buf *u)
 	buf_reset(u);
 }
 
+/*
+ * Convert what is left of the input (*ip, *il) through cd onto out.  0 when
+ * all of it went, with a stateful page's (ISO-2022-JP) return to its base
+ * added; -1 with errno (EILSEQ, or EINVAL for an incomplete end) when a
+ * byte stopped it: *ip is then that byte.  The chunk is wiped, since an
+ * encoded password passes through it.
+ */
+static int
+codepage_iconv(iconv_t cd, char **ip, size_t *il, struct buf *out)
+{
+	char tmp[512], *op;
+	size_t ol, r;
+	int err;
+
+	while (*il > 0) {
+		op = tmp;
+		ol = sizeof tmp;
+		r = iconv(cd, ip, il, &op, &ol);
+		buf_add(out, tmp, (size_t)(op - tmp));
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		err = errno;
+		explicit_bzero(tmp, sizeof tmp);
+		errno = err;
+		return -1;
+	}
+	op = tmp;
+	ol = sizeof tmp;
+	(void)iconv(cd, NULL, NULL, &op, &ol);
+	buf_add(out, tmp, (size_t)(op - tmp));
+	explicit_bzero(tmp, sizeof tmp);
+	return 0;
+}
+
 char *
 codepage_display(int number, const char *in, size_t len)
 {
 	const struct codepage *cp;
 	struct buf b, u;
-	char tmp[512], *ip, *op, *copy;
-	size_t il, ol, r;
+	char *ip, *copy;
+	size_t il;
 	iconv_t cd;
 
 	cp = codepage_by_number(number);
@@ -149,13 +183,7 @@ codepage_display(int number, const char *in, size_t len)
 	memcpy(copy, in, len);
 	ip = copy;
 	il = len;
-	while (il > 0) {
-		op = tmp;
-		ol = sizeof tmp;
-		r = iconv(cd, &ip, &il, &op, &ol);
-		buf_add(&u, tmp, (size_t)(op - tmp));
-		if (r != (size_t)-1 || errno == E2BIG)
-			continue;
+	while (codepage_iconv(cd, &ip, &il, &u) != 0) {
 		/* EILSEQ, or EINVAL (an incomplete end): one byte as \xNN. */
 		codepage_flush(&b, &u);
 		buf_addf(&b, "\\x%02X", (unsigned char)*ip);
@@ -163,11 +191,6 @@ codepage_display(int number, const char *in, size_t len)
 		il--;
 		(void)iconv(cd, NULL, NULL, NULL, NULL);
 	}
-	/* A stateful page (ISO-2022-JP) may owe a return to its base. */
-	op = tmp;
-	ol = sizeof tmp;
-	(void)iconv(cd, NULL, NULL, &op, &ol);
-	buf_add(&u, tmp, (size_t)(op - tmp));
 	codepage_flush(&b, &u);
 	iconv_close(cd);
 	free(copy);
@@ -181,8 +204,8 @@ codepage_encode(int number, const char *in, size_t len, char **out,
 {
 	const struct codepage *cp;
 	struct buf b;
-	char tmp[256], *ip, *op, *copy;
-	size_t il, ol, r;
+	char *ip, *copy;
+	size_t il;
 	iconv_t cd;
 	enum pc_err rc = PC_OK;
 
@@ -201,28 +224,14 @@ codepage_encode(int number, const char *in, size_t len, char **out,
 	memcpy(copy, in, len);
 	ip = copy;
 	il = len;
-	while (il > 0) {
-		op = tmp;
-		ol = sizeof tmp;
-		r = iconv(cd, &ip, &il, &op, &ol);
-		buf_add(&b, tmp, (size_t)(op - tmp));
-		if (r != (size_t)-1 || errno == E2BIG)
-			continue;
+	if (codepage_iconv(cd, &ip, &il, &b) != 0) {
 		*cause = xasprintf(errno == EILSEQ ? "the character at byte %zu "
 		    "cannot be written in code page %d (%s), or is not UTF-8" :
 		    "the text ends in the middle of a character (byte %zu, "
 		    "code page %d, %s)", (size_t)(ip - copy) + 1, number,
 		    cp->name);
 		rc = PC_E_INVALID;
-		break;
 	}
-	if (rc == PC_OK) {
-		op = tmp;
-		ol = sizeof tmp;
-		(void)iconv(cd, NULL, NULL, &op, &ol);
-		buf_add(&b, tmp, (size_t)(op - tmp));
-	}
-	explicit_bzero(tmp, sizeof tmp);
 	xfreezero(copy, len + 1);
 	iconv_close(cd);
 	if (rc) {

@@ -119,28 +119,53 @@ proxy_socks_s5_start(struct proxy *p)
 
 /* Parsers: PC_OK when they advanced, PC_E_AGAIN when bytes are missing. */
 
+/*
+ * The first two bytes of every SOCKS reply: PC_E_AGAIN until both are in,
+ * the failure bad when the version byte is neither v nor also; code gets
+ * the second byte as 0xNN.
+ */
+static enum pc_err
+proxy_socks_head(struct proxy *p, unsigned char v, unsigned char also,
+    const char *bad, char *code, size_t size)
+{
+	const unsigned char	*r = (const unsigned char *)p->in.data;
+
+	if (p->in.len < 2)
+		return PC_E_AGAIN;
+	if (r[0] != v && r[0] != also)
+		return proxy_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO, "%s", bad);
+	snprintf(code, size, "0x%02x", r[1]);
+	return PC_OK;
+}
+
+/* The request went through: drop its reply of n bytes. */
+static enum pc_err
+proxy_socks_granted(struct proxy *p, size_t n)
+{
+	buf_consume(&p->in, n);
+	proxy_note(p, "%s: request granted", p->label);
+	p->ph = PROXY_PH_DONE;
+	return PC_OK;
+}
+
 enum pc_err
 proxy_socks_s4_reply(struct proxy *p)
 {
 	const unsigned char	*r = (const unsigned char *)p->in.data;
 	char			 code[8];
+	enum pc_err		 rc;
 
-	if (p->in.len < 2)
-		return PC_E_AGAIN;
-	if (r[0] != 0)
-		return proxy_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO,
-		    "not a SOCKS4 reply (version byte is not 0)");
-	snprintf(code, sizeof code, "0x%02x", r[1]);
+	rc = proxy_socks_head(p, 0, 0,
+	    "not a SOCKS4 reply (version byte is not 0)", code, sizeof code);
+	if (rc)
+		return rc;
 	if (r[1] != 0x5a)
 		return proxy_fail(p, r[1] == 0x5d ?
 		    XPORT_FAIL_PROXY_AUTH : XPORT_FAIL_PROXY, PC_E_IO,
 		    "%s (reply %s)", xport_proxy_socks4_str(r[1]), code);
 	if (p->in.len < 8)
 		return PC_E_AGAIN;
-	buf_consume(&p->in, 8);
-	proxy_note(p, "%s: request granted", p->label);
-	p->ph = PROXY_PH_DONE;
-	return PC_OK;
+	return proxy_socks_granted(p, 8);
 }
 
 enum pc_err
@@ -149,13 +174,12 @@ proxy_socks_s5_method(struct proxy *p)
 	const unsigned char	*r = (const unsigned char *)p->in.data;
 	unsigned char		 ulen, plen, method;
 	char			 code[8];
+	enum pc_err		 rc;
 
-	if (p->in.len < 2)
-		return PC_E_AGAIN;
-	if (r[0] != 5)
-		return proxy_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO,
-		    "not a SOCKS5 reply (version byte is not 5)");
-	snprintf(code, sizeof code, "0x%02x", r[1]);
+	rc = proxy_socks_head(p, 5, 5,
+	    "not a SOCKS5 reply (version byte is not 5)", code, sizeof code);
+	if (rc)
+		return rc;
 	if (r[1] == 0xff && p->user == NULL)
 		return proxy_fail(p, XPORT_FAIL_PROXY_AUTH, PC_E_AUTH,
 		    "the proxy requires authentication, and no credentials "
@@ -193,12 +217,11 @@ proxy_socks_s5_auth(struct proxy *p)
 	char			 code[8], *user;
 	enum pc_err		 rc;
 
-	if (p->in.len < 2)
-		return PC_E_AGAIN;
-	if (r[0] != 1 && r[0] != 5)
-		return proxy_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO,
-		    "bad username/password reply (version byte is not 1)"
-		    "");
+	rc = proxy_socks_head(p, 1, 5,
+	    "bad username/password reply (version byte is not 1)", code,
+	    sizeof code);
+	if (rc)
+		return rc;
 	user = str_escape(p->user, strlen(p->user));
 	if (r[1] != 0) {
 		snprintf(code, sizeof code, "%u", r[1]);
@@ -221,13 +244,12 @@ proxy_socks_s5_reply(struct proxy *p)
 	const unsigned char	*r = (const unsigned char *)p->in.data;
 	size_t			 need;
 	char			 code[8];
+	enum pc_err		 rc;
 
-	if (p->in.len < 2)
-		return PC_E_AGAIN;
-	if (r[0] != 5)
-		return proxy_fail(p, XPORT_FAIL_PROXY, PC_E_PROTO,
-		    "not a SOCKS5 reply (version byte is not 5)");
-	snprintf(code, sizeof code, "0x%02x", r[1]);
+	rc = proxy_socks_head(p, 5, 5,
+	    "not a SOCKS5 reply (version byte is not 5)", code, sizeof code);
+	if (rc)
+		return rc;
 	/*
 	 * Some proxies (dante with PAM) accept any RFC 1929 credentials and
 	 * check them only against their rules, answering "not allowed by
@@ -260,8 +282,5 @@ proxy_socks_s5_reply(struct proxy *p)
 	}
 	if (p->in.len < need)
 		return PC_E_AGAIN;
-	buf_consume(&p->in, need);
-	proxy_note(p, "%s: request granted", p->label);
-	p->ph = PROXY_PH_DONE;
-	return PC_OK;
+	return proxy_socks_granted(p, need);
 }

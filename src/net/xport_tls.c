@@ -272,6 +272,23 @@ again:
 }
 
 
+/*
+ * Before a read or a write: the session must be up; what is queued goes out
+ * as far as the socket takes it (PC_E_AGAIN there is no failure).
+ */
+static enum pc_err
+xport_tls_io_begin(struct xport_tls *t)
+{
+	enum pc_err rc;
+
+	if (t->st != XPORT_TLS_READY || t->base.closed)
+		return PC_E_INVALID;
+	rc = xport_tls_push(t);
+	if (rc && rc != PC_E_AGAIN)
+		return rc;
+	return PC_OK;
+}
+
 static enum pc_err
 xport_tls_read(struct xport *x, void *buf, size_t len, size_t *got)
 {
@@ -279,10 +296,8 @@ xport_tls_read(struct xport *x, void *buf, size_t len, size_t *got)
 	enum pc_err		 rc;
 	int			 n;
 
-	if (t->st != XPORT_TLS_READY || x->closed)
-		return PC_E_INVALID;
-	rc = xport_tls_push(t);
-	if (rc && rc != PC_E_AGAIN)
+	rc = xport_tls_io_begin(t);
+	if (rc)
 		return rc;
 	t->want = 0;
 	n = wolfSSL_read(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
@@ -300,10 +315,8 @@ xport_tls_write(struct xport *x, const void *buf, size_t len, size_t *put)
 	enum pc_err		 rc;
 	int			 n;
 
-	if (t->st != XPORT_TLS_READY || x->closed)
-		return PC_E_INVALID;
-	rc = xport_tls_push(t);
-	if (rc && rc != PC_E_AGAIN)
+	rc = xport_tls_io_begin(t);
+	if (rc)
 		return rc;
 	if (t->out.len >= XPORT_TLS_OUT_SOFT) {
 		t->want = POLLOUT;

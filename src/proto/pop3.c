@@ -372,21 +372,30 @@ pop3_record(struct pop3 *p, enum diag d, char *msg)
 	pop3_step_end(p, false);
 }
 
+/*
+ * Record a failure, then end: with QUIT when the session still works and
+ * quit is true, else at once.
+ */
+static void PC_PRINTFLIKE(4, 0)
+pop3_failv(struct pop3 *p, enum diag d, bool quit, const char *fmt,
+    va_list ap)
+{
+	pop3_record(p, d, xvasprintf(fmt, ap));
+	if (quit && p->state != POP3_ST_QUIT && p->state != POP3_ST_DONE)
+		pop3_send_quit(p);
+	else
+		pop3_finish(p);
+}
+
 /* A failure on a session that still works: QUIT, then finish. */
 static void PC_PRINTFLIKE(3, 4)
 pop3_fail(struct pop3 *p, enum diag d, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	pop3_failv(p, d, true, fmt, ap);
 	va_end(ap);
-	pop3_record(p, d, msg);
-	if (p->state == POP3_ST_QUIT || p->state == POP3_ST_DONE)
-		pop3_finish(p);
-	else
-		pop3_send_quit(p);
 }
 
 /* A failure after which nothing more may be sent: finish now. */
@@ -394,13 +403,10 @@ static void PC_PRINTFLIKE(3, 4)
 pop3_abort(struct pop3 *p, enum diag d, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	pop3_failv(p, d, false, fmt, ap);
 	va_end(ap);
-	pop3_record(p, d, msg);
-	pop3_finish(p);
 }
 
 static void
@@ -1137,8 +1143,10 @@ pop3_on_stat(struct pop3 *p, const char *line, size_t len)
 
 /* After a failure: the reply of a command that was pipelined. */
 static void
-pop3_on_drain(struct pop3 *p)
+pop3_on_drain(struct pop3 *p, const char *line, size_t len)
 {
+	(void)line;
+	(void)len;
 	if (--p->drain > 0)
 		return;
 	pop3_state_set(p, POP3_ST_QUIT);
@@ -1156,46 +1164,34 @@ pop3_on_quit(struct pop3 *p, const char *line, size_t len)
 	pop3_finish(p);
 }
 
+/* What each state does with a complete line; INIT, TLS_WAIT, DONE get none. */
+typedef void (*pop3_line_cb)(struct pop3 *, const char *, size_t);
+
+static const pop3_line_cb pop3_line_handlers[POP3_ST__COUNT] = {
+	[POP3_ST_GREETING] = pop3_on_greeting,
+	[POP3_ST_CAPA] = pop3_on_capa,
+	[POP3_ST_STLS] = pop3_on_stls,
+	[POP3_ST_USER] = pop3_on_user,
+	[POP3_ST_PASS] = pop3_on_pass,
+	[POP3_ST_APOP] = pop3_on_apop,
+	[POP3_ST_AUTH] = pop3_on_auth,
+	[POP3_ST_STAT] = pop3_on_stat,
+	[POP3_ST_DRAIN] = pop3_on_drain,
+	[POP3_ST_QUIT] = pop3_on_quit,
+};
+
 /* One complete server line: show it, then hand it to the state. */
 static void
 pop3_on_line(struct pop3 *p, const char *line, size_t len)
 {
+	pop3_line_cb fn;
+
 	p->show = pop3_show(p, line, len);
 	pop3_push(p, POP3_ACT_RECV_LINE, xstrdup(p->show));
-	switch (p->state) {
-	case POP3_ST_GREETING:
-		pop3_on_greeting(p, line, len);
-		break;
-	case POP3_ST_CAPA:
-		pop3_on_capa(p, line, len);
-		break;
-	case POP3_ST_STLS:
-		pop3_on_stls(p, line, len);
-		break;
-	case POP3_ST_USER:
-		pop3_on_user(p, line, len);
-		break;
-	case POP3_ST_PASS:
-		pop3_on_pass(p, line, len);
-		break;
-	case POP3_ST_APOP:
-		pop3_on_apop(p, line, len);
-		break;
-	case POP3_ST_AUTH:
-		pop3_on_auth(p, line, len);
-		break;
-	case POP3_ST_STAT:
-		pop3_on_stat(p, line, len);
-		break;
-	case POP3_ST_DRAIN:
-		pop3_on_drain(p);
-		break;
-	case POP3_ST_QUIT:
-		pop3_on_quit(p, line, len);
-		break;
-	default:		/* INIT, TLS_WAIT, DONE: never get lines */
-		break;
-	}
+	fn = (unsigned)p->state < POP3_ST__COUNT ?
+	    pop3_line_handlers[p->state] : NULL;
+	if (fn != NULL)
+		fn(p, line, len);
 	free(p->show);
 	p->show = NULL;
 }

@@ -21,22 +21,14 @@
 #include "popconn/str.h"
 #include "pop3_int.h"
 
-static const char *const pop3_auth_sasl_names[POP3_M__COUNT] = {
-	[POP3_M_PLAIN] = "PLAIN",
-	[POP3_M_LOGIN] = "LOGIN",
-	[POP3_M_CRAM_MD5] = "CRAM-MD5",
-	[POP3_M_XOAUTH2] = "XOAUTH2",
-	[POP3_M_OAUTHBEARER] = "OAUTHBEARER",
-	[POP3_M_SCRAM_SHA1] = "SCRAM-SHA-1",
-	[POP3_M_SCRAM_SHA256] = "SCRAM-SHA-256",
-};
-
 const char *
 pop3_auth_sasl_name(enum pop3_method m)
 {
-	if ((unsigned)m >= POP3_M__COUNT)
+	/* The SASL names are the methods' own names in pop3.c's table. */
+	if (m == POP3_M_AUTO || m == POP3_M_USER || m == POP3_M_APOP ||
+	    (unsigned)m >= POP3_M__COUNT)
 		return NULL;
-	return pop3_auth_sasl_names[m];
+	return pop3_method_name(m);
 }
 
 /* The POP3_SASL_* bit of a SASL method, 0 for the others. */
