@@ -194,15 +194,8 @@ store_history(struct store *st, const char *name, int limit,
 	if (name != NULL)
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
-	for (;;) {
-		src = sqlite3_step(s);
-		if (src != SQLITE_ROW)
-			break;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			out->v = xreallocarray(out->v, (size_t)cap,
-			    sizeof *out->v);
-		}
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		out->v = store_grow(out->v, out->n, &cap, sizeof *out->v);
 		a = &out->v[out->n++];
 		a->id = sqlite3_column_int64(s, 0);
 		a->when = sqlite3_column_int64(s, 1);

@@ -1,7 +1,9 @@
 /*
  * store_db.c - the helpers every file of the store uses around SQLite: an
  * SQLite failure in words (PC_E_DB with a cause), the first cause kept
- * (store_fail), preparing a statement, transactions, and a time as text.
+ * (store_fail), preparing a statement, stepping one (to its single row, to
+ * its end, over its rows), a profile by name, transactions, and a time as
+ * text.
  * Every SQLite failure becomes PC_E_DB with a cause in words.
  */
 #include <errno.h>
@@ -111,6 +113,79 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **out,
 	if (src != SQLITE_OK)
 		return store_db_fail(st, "read", src, cause);
 	return PC_OK;
+}
+
+enum pc_err
+store_step_one(struct store *st, sqlite3_stmt *s, char **cause)
+{
+	int src;
+
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		return PC_OK;
+	if (src == SQLITE_DONE)
+		return PC_E_NOTFOUND;
+	return store_db_fail(st, "read", src, cause);
+}
+
+enum pc_err
+store_step_done(struct store *st, sqlite3_stmt *s, char **cause)
+{
+	int src;
+
+	src = sqlite3_step(s);
+	if (src != SQLITE_DONE)
+		return store_db_fail(st, "write", src, cause);
+	return PC_OK;
+}
+
+void *
+store_grow(void *v, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	return xreallocarray(v, (size_t)*cap, size);
+}
+
+enum pc_err
+store_profile_named(struct store *st, const char *sql, const char *name,
+    sqlite3_stmt **out, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_prepare(st, sql, out, cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(*out, 1, name, -1, SQLITE_STATIC);
+	rc = store_step_one(st, *out, cause);
+	if (rc == PC_E_NOTFOUND)
+		store_fail(cause, rc, "no profile named '%s'", name);
+	if (rc) {
+		sqlite3_finalize(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+enum pc_err
+store_query_int(struct store *st, const char *sql, int64_t *out,
+    char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	enum pc_err rc;
+	int src;
+
+	rc = store_prepare(st, sql, &s, cause);
+	if (rc)
+		return rc;
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else
+		rc = store_db_fail(st, "read", src, cause);
+	sqlite3_finalize(s);
+	return rc;
 }
 
 enum pc_err

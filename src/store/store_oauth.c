@@ -31,24 +31,15 @@ store_oauth_profile(struct store *st, const char *name, int64_t *id,
 {
 	sqlite3_stmt *s = NULL;
 	enum pc_err rc;
-	int src;
 
-	rc = store_prepare(st, "SELECT id, uid, name FROM profiles WHERE "
-	    "name = ?", &s, cause);
+	rc = store_profile_named(st, "SELECT id, uid, name FROM profiles WHERE "
+	    "name = ?", name, &s, cause);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		*uid = xstrdup((const char *)sqlite3_column_text(s, 1));
-	} else if (src == SQLITE_DONE)
-		rc = store_fail(cause, PC_E_NOTFOUND, "no profile named '%s'",
-		    name);
-	else
-		rc = store_db_fail(st, "read", src, cause);
+	*id = sqlite3_column_int64(s, 0);
+	*uid = xstrdup((const char *)sqlite3_column_text(s, 1));
 	sqlite3_finalize(s);
-	return rc;
+	return PC_OK;
 }
 
 static char *
@@ -110,6 +101,23 @@ out:
 	return rc;
 }
 
+/* The start of a change: a write transaction, then the profile's row id
+ * and identity (as store_oauth_profile); rolled back on failure. */
+static enum pc_err
+store_oauth_begin(struct store *st, const char *name, int64_t *id,
+    char **uid, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_begin(st, true, cause);
+	if (rc)
+		return rc;
+	rc = store_oauth_profile(st, name, id, uid, cause);
+	if (rc)
+		store_rollback(st);
+	return rc;
+}
+
 /*
  * The end of a change: commit when rc is PC_OK, else roll back; s is
  * finalised and uid freed either way.  The change's result.
@@ -135,14 +143,10 @@ store_oauth_put(struct store *st, const char *name,
 	char *uid = NULL, *aad = NULL, *sealed = NULL, *detail = NULL;
 	int64_t id;
 	enum pc_err rc;
-	int src;
 
-	rc = store_begin(st, true, cause);
+	rc = store_oauth_begin(st, name, &id, &uid, cause);
 	if (rc)
 		return rc;
-	rc = store_oauth_profile(st, name, &id, &uid, cause);
-	if (rc)
-		goto out;
 	if (o->refresh_token != NULL) {
 		aad = store_aad(uid, STORE_OAUTH_AAD_KEY);
 		rc = secret_seal(st->key, o->refresh_token, aad, &sealed);
@@ -169,11 +173,9 @@ store_oauth_put(struct store *st, const char *name,
 		sqlite3_bind_int64(s, 6, o->refreshed);
 	if (o->access_expires != 0)
 		sqlite3_bind_int64(s, 7, o->access_expires);
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "write", src, cause);
+	rc = store_step_done(st, s, cause);
+	if (rc)
 		goto out;
-	}
 	if (login) {
 		detail = xasprintf("refresh token %s; scope: %s",
 		    o->refresh_token != NULL ? "stored" : "none",
@@ -196,25 +198,19 @@ store_oauth_forget(struct store *st, const char *name, bool *had,
 	char *uid = NULL;
 	int64_t id;
 	enum pc_err rc;
-	int src;
 
 	*had = false;
-	rc = store_begin(st, true, cause);
+	rc = store_oauth_begin(st, name, &id, &uid, cause);
 	if (rc)
 		return rc;
-	rc = store_oauth_profile(st, name, &id, &uid, cause);
-	if (rc)
-		goto out;
 	rc = store_prepare(st, "DELETE FROM oauth_tokens WHERE profile_id = ?",
 	    &s, cause);
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(s, 1, id);
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "write", src, cause);
+	rc = store_step_done(st, s, cause);
+	if (rc)
 		goto out;
-	}
 	*had = sqlite3_changes(st->db) > 0;
 	if (*had) {
 		rc = audit_add(st, name, id, "oauth-logout", "",
