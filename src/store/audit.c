@@ -207,11 +207,9 @@ store_history(struct store *st, const char *name, int limit,
 		a->detail = audit_text(s, 7);
 		a->bulk_id = sqlite3_column_int64(s, 8);	/* NULL: 0 */
 	}
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_rows_end(st, s, src, cause);
+	if (rc)
 		store_audit_list_cleanup(out);
-	}
-	sqlite3_finalize(s);
 	return rc;
 }
 

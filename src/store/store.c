@@ -200,21 +200,14 @@ store_remove(struct store *st, const char *name, char **cause)
 	id = sqlite3_column_int64(s, 0);
 	real = xstrdup((const char *)sqlite3_column_text(s, 1));
 	sqlite3_finalize(s);
-	rc = store_prepare(st, "DELETE FROM profiles WHERE id = ?", &s, cause);
-	if (rc)
-		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	rc = store_step_done(st, s, cause);
+	rc = store_exec_id(st, "DELETE FROM profiles WHERE id = ?", id, cause);
 	if (rc)
 		goto out;
 	rc = audit_add(st, real, id, "rm", "", "", cause);
 	if (rc)
 		goto out;
-	sqlite3_finalize(s);
-	s = NULL;
 	rc = store_commit(st, cause);
 out:
-	sqlite3_finalize(s);
 	store_rollback(st);
 	free(real);
 	return rc;

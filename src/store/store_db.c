@@ -116,6 +116,51 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **out,
 }
 
 enum pc_err
+store_prepare_id(struct store *st, const char *sql, int64_t id,
+    sqlite3_stmt **out, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_prepare(st, sql, out, cause);
+	if (rc == PC_OK)
+		sqlite3_bind_int64(*out, 1, id);
+	return rc;
+}
+
+enum pc_err
+store_exec_id(struct store *st, const char *sql, int64_t id, char **cause)
+{
+	sqlite3_stmt *s;
+	enum pc_err rc;
+
+	rc = store_prepare_id(st, sql, id, &s, cause);
+	if (rc)
+		return rc;
+	return store_run(st, s, cause);
+}
+
+enum pc_err
+store_run(struct store *st, sqlite3_stmt *s, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_step_done(st, s, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+enum pc_err
+store_rows_end(struct store *st, sqlite3_stmt *s, int src, char **cause)
+{
+	enum pc_err rc = PC_OK;
+
+	if (src != SQLITE_DONE)
+		rc = store_db_fail(st, "read", src, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+enum pc_err
 store_step_one(struct store *st, sqlite3_stmt *s, char **cause)
 {
 	int src;

@@ -146,6 +146,18 @@ enum pc_err	 store_db_fail(struct store *st, const char *what, int src,
 		    char **cause);
 enum pc_err	 store_prepare(struct store *st, const char *sql,
 		    sqlite3_stmt **out, char **cause);
+/* store_prepare, then bind ?1 to id (a row id). */
+enum pc_err	 store_prepare_id(struct store *st, const char *sql,
+		    int64_t id, sqlite3_stmt **out, char **cause);
+/* Run sql, a write whose one parameter ?1 is id, to its end. */
+enum pc_err	 store_exec_id(struct store *st, const char *sql, int64_t id,
+		    char **cause);
+/*
+ * The end of a loop over the rows of s: s is finalised; the read failure
+ * when src (its last step) is not SQLITE_DONE.
+ */
+enum pc_err	 store_rows_end(struct store *st, sqlite3_stmt *s, int src,
+		    char **cause);
 /*
  * Step s, a read of at most one row: PC_OK when s stands on its row,
  * PC_E_NOTFOUND (no cause) when there is none, else the read failure.
@@ -155,6 +167,8 @@ enum pc_err	 store_step_one(struct store *st, sqlite3_stmt *s,
 /* Step s, a write, to its end; else the write failure. */
 enum pc_err	 store_step_done(struct store *st, sqlite3_stmt *s,
 		    char **cause);
+/* The same, then finalise s (whatever the result). */
+enum pc_err	 store_run(struct store *st, sqlite3_stmt *s, char **cause);
 /*
  * v (n elements of size bytes, room for *cap) with room for one more:
  * grown to twice its room (16 at first) when full.

@@ -59,23 +59,20 @@ store_oauth_get(struct store *st, const char *name, struct store_oauth *out,
 	char *uid = NULL, *aad = NULL;
 	int64_t id;
 	enum pc_err rc;
-	int src;
 
 	memset(out, 0, sizeof *out);
 	rc = store_oauth_profile(st, name, &id, &uid, cause);
 	if (rc)
 		return rc;
-	rc = store_prepare(st, "SELECT refresh_enc, scope, token_url, "
+	rc = store_prepare_id(st, "SELECT refresh_enc, scope, token_url, "
 	    "obtained, refreshed, access_expires FROM oauth_tokens WHERE "
-	    "profile_id = ?", &s, cause);
+	    "profile_id = ?", id, &s, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	src = sqlite3_step(s);
-	if (src == SQLITE_DONE)
-		goto out;
-	if (src != SQLITE_ROW) {
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_step_one(st, s, cause);
+	if (rc) {
+		if (rc == PC_E_NOTFOUND)
+			rc = PC_OK;	/* no token: out stays empty */
 		goto out;
 	}
 	out->scope = store_oauth_col_text(s, 1);
@@ -156,12 +153,11 @@ store_oauth_put(struct store *st, const char *name,
 			goto out;
 		}
 	}
-	rc = store_prepare(st, "INSERT OR REPLACE INTO oauth_tokens "
+	rc = store_prepare_id(st, "INSERT OR REPLACE INTO oauth_tokens "
 	    "(profile_id, refresh_enc, scope, token_url, obtained, refreshed, "
-	    "access_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", &s, cause);
+	    "access_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", id, &s, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, id);
 	if (sealed != NULL)
 		sqlite3_bind_text(s, 2, sealed, -1, SQLITE_STATIC);
 	if (o->scope != NULL)
@@ -203,12 +199,8 @@ store_oauth_forget(struct store *st, const char *name, bool *had,
 	rc = store_oauth_begin(st, name, &id, &uid, cause);
 	if (rc)
 		return rc;
-	rc = store_prepare(st, "DELETE FROM oauth_tokens WHERE profile_id = ?",
-	    &s, cause);
-	if (rc)
-		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	rc = store_step_done(st, s, cause);
+	rc = store_exec_id(st, "DELETE FROM oauth_tokens WHERE profile_id = ?",
+	    id, cause);
 	if (rc)
 		goto out;
 	*had = sqlite3_changes(st->db) > 0;

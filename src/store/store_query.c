@@ -474,11 +474,9 @@ store_groups(struct store *st, struct store_group_list *out, char **cause)
 		out->v[out->n].count = sqlite3_column_int64(s, 1);
 		out->n++;
 	}
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_rows_end(st, s, src, cause);
+	if (rc)
 		store_group_list_cleanup(out);
-	}
-	sqlite3_finalize(s);
 	return rc;
 }
 

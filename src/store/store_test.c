@@ -86,12 +86,11 @@ store_test_previous(struct store *st, int64_t pid, struct store_test *t,
 
 	t->cert_changed = false;
 	t->failing_since = ok ? 0 : t->when;
-	rc = store_prepare(st, "SELECT cert_sha256 FROM test_results WHERE "
+	rc = store_prepare_id(st, "SELECT cert_sha256 FROM test_results WHERE "
 	    "profile_id = ? AND cert_sha256 IS NOT NULL ORDER BY id DESC "
-	    "LIMIT 1", &s, cause);
+	    "LIMIT 1", pid, &s, cause);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(s, 1, pid);
 	rc = store_step_one(st, s, cause);
 	if (rc == PC_OK) {
 		free(t->cert_previous);
@@ -104,11 +103,10 @@ store_test_previous(struct store *st, int64_t pid, struct store_test *t,
 		rc = PC_OK;
 	if (rc || ok)
 		return rc;
-	rc = store_prepare(st, "SELECT failing_since FROM test_results WHERE "
-	    "profile_id = ? ORDER BY id DESC LIMIT 1", &s, cause);
+	rc = store_prepare_id(st, "SELECT failing_since FROM test_results "
+	    "WHERE profile_id = ? ORDER BY id DESC LIMIT 1", pid, &s, cause);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(s, 1, pid);
 	rc = store_step_one(st, s, cause);
 	if (rc == PC_OK && sqlite3_column_type(s, 0) != SQLITE_NULL)
 		t->failing_since = sqlite3_column_int64(s, 0);
@@ -171,8 +169,7 @@ store_test_add(struct store *st, const char *name, struct store_test *t,
 	sqlite3_bind_int(s, 14, t->cert_changed);
 	if (t->failing_since != 0)
 		sqlite3_bind_int64(s, 15, t->failing_since);
-	rc = store_step_done(st, s, cause);
-	sqlite3_finalize(s);
+	rc = store_run(st, s, cause);
 	s = NULL;
 	if (rc)
 		goto out;
@@ -185,23 +182,21 @@ store_test_add(struct store *st, const char *name, struct store_test *t,
 	sqlite3_bind_text(s, 1, t->diagnosis, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, t->when);
 	sqlite3_bind_int64(s, 3, pid);
-	rc = store_step_done(st, s, cause);
-	sqlite3_finalize(s);
+	rc = store_run(st, s, cause);
 	s = NULL;
 	if (rc)
 		goto out;
 
 	/* Keep the newest keep rows: remove those at or below the first
 	 * one past them. */
-	rc = store_prepare(st, "DELETE FROM test_results WHERE profile_id = ?1 "
-	    "AND id <= (SELECT id FROM test_results WHERE profile_id = ?1 "
-	    "ORDER BY id DESC LIMIT 1 OFFSET ?2)", &s, cause);
+	rc = store_prepare_id(st, "DELETE FROM test_results WHERE "
+	    "profile_id = ?1 AND id <= (SELECT id FROM test_results WHERE "
+	    "profile_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)", pid, &s,
+	    cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, pid);
 	sqlite3_bind_int(s, 2, keep);
-	rc = store_step_done(st, s, cause);
-	sqlite3_finalize(s);
+	rc = store_run(st, s, cause);
 	s = NULL;
 	if (rc)
 		goto out;
