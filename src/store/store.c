@@ -204,11 +204,8 @@ store_remove(struct store *st, const char *name, char **cause)
 	if (rc)
 		goto out;
 	rc = audit_add(st, real, id, "rm", "", "", cause);
-	if (rc)
-		goto out;
-	rc = store_commit(st, cause);
 out:
-	store_rollback(st);
+	rc = store_end(st, rc, cause);
 	free(real);
 	return rc;
 }

@@ -99,6 +99,18 @@ store_bulk_changes(struct store_changes *changes,
 	return changes;
 }
 
+/* Commit a change or an undo; its two statements must be done before
+ * COMMIT: they are finalised first. */
+static enum pc_err
+store_bulk_commit(struct store *st, sqlite3_stmt **a, sqlite3_stmt **b,
+    char **cause)
+{
+	sqlite3_finalize(*a);
+	sqlite3_finalize(*b);
+	*a = *b = NULL;
+	return store_commit(st, cause);
+}
+
 void
 store_changes_cleanup(struct store_changes *c)
 {
@@ -756,11 +768,7 @@ store_bulk_set(struct store *st, const char *group, const char *const *names,
 	rc = store_bulk_end_write(&b, cause);
 	if (rc)
 		goto out;
-	/* The statements must be done before COMMIT. */
-	sqlite3_finalize(b.upd);
-	sqlite3_finalize(b.und);
-	b.upd = b.und = NULL;
-	rc = store_commit(st, cause);
+	rc = store_bulk_commit(st, &b.upd, &b.und, cause);
 	if (rc == PC_OK)
 		b.ch->bulk_id = b.op;
 out:
@@ -1137,10 +1145,7 @@ store_bulk_undo(struct store *st, int64_t id, bool dry_run,
 		    "op_id = ?1", op->id, cause);
 	if (rc)
 		goto out;
-	sqlite3_finalize(u.upd);
-	sqlite3_finalize(u.cur);
-	u.upd = u.cur = NULL;
-	rc = store_commit(st, cause);
+	rc = store_bulk_commit(st, &u.upd, &u.cur, cause);
 out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(u.upd);

@@ -258,6 +258,15 @@ store_commit(struct store *st, char **cause)
 	return PC_OK;
 }
 
+enum pc_err
+store_end(struct store *st, enum pc_err rc, char **cause)
+{
+	if (rc == PC_OK)
+		return store_commit(st, cause);
+	store_rollback(st);
+	return rc;
+}
+
 void
 store_rollback(struct store *st)
 {

@@ -190,6 +190,9 @@ enum pc_err	 store_query_int(struct store *st, const char *sql,
 enum pc_err	 store_begin(struct store *st, bool write, char **cause);
 enum pc_err	 store_commit(struct store *st, char **cause);
 void		 store_rollback(struct store *st);
+/* The end of a write transaction: commit when rc is PC_OK, else roll
+ * back.  Its result. */
+enum pc_err	 store_end(struct store *st, enum pc_err rc, char **cause);
 /* "2026-01-02 10:11:12" local time.  Caller frees. */
 char		*store_time_str(int64_t t);
 

@@ -123,10 +123,7 @@ static enum pc_err
 store_oauth_end(struct store *st, enum pc_err rc, sqlite3_stmt *s, char *uid,
     char **cause)
 {
-	if (rc == PC_OK)
-		rc = store_commit(st, cause);
-	if (rc)
-		store_rollback(st);
+	rc = store_end(st, rc, cause);
 	sqlite3_finalize(s);
 	free(uid);
 	return rc;

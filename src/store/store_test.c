@@ -198,13 +198,9 @@ store_test_add(struct store *st, const char *name, struct store_test *t,
 	sqlite3_bind_int(s, 2, keep);
 	rc = store_run(st, s, cause);
 	s = NULL;
-	if (rc)
-		goto out;
-	rc = store_commit(st, cause);
 out:
 	sqlite3_finalize(s);
-	store_rollback(st);
-	return rc;
+	return store_end(st, rc, cause);
 }
 
 #define STORE_TEST_COLS "t.id, p.name, t.time, t.source, t.diagnosis, " \
