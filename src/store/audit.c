@@ -194,15 +194,8 @@ store_history(struct store *st, const char *name, int limit,
 	if (name != NULL)
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
-	for (;;) {
-		src = sqlite3_step(s);
-		if (src != SQLITE_ROW)
-			break;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			out->v = xreallocarray(out->v, (size_t)cap,
-			    sizeof *out->v);
-		}
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		out->v = store_grow(out->v, out->n, &cap, sizeof *out->v);
 		a = &out->v[out->n++];
 		a->id = sqlite3_column_int64(s, 0);
 		a->when = sqlite3_column_int64(s, 1);
@@ -214,11 +207,9 @@ store_history(struct store *st, const char *name, int limit,
 		a->detail = audit_text(s, 7);
 		a->bulk_id = sqlite3_column_int64(s, 8);	/* NULL: 0 */
 	}
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_rows_end(st, s, src, cause);
+	if (rc)
 		store_audit_list_cleanup(out);
-	}
-	sqlite3_finalize(s);
 	return rc;
 }
 

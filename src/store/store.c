@@ -39,6 +39,18 @@ store_validate(const struct profile *p, char **cause)
 	return rc;
 }
 
+/* Validate p, then begin the transaction that writes it. */
+static enum pc_err
+store_write_begin(struct store *st, const struct profile *p, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_validate(p, cause);
+	if (rc)
+		return rc;
+	return store_begin(st, true, cause);
+}
+
 enum pc_err
 store_add(struct store *st, struct profile *p, char **cause)
 {
@@ -52,10 +64,7 @@ store_add(struct store *st, struct profile *p, char **cause)
 	if (p->id != 0)
 		return store_fail(cause, PC_E_INVALID, "profile '%s' is "
 		    "already saved (use save, not add)", p->name);
-	rc = store_validate(p, cause);
-	if (rc)
-		return rc;
-	rc = store_begin(st, true, cause);
+	rc = store_write_begin(st, p, cause);
 	if (rc)
 		return rc;
 	sql = store_insert_sql(st);
@@ -123,10 +132,7 @@ store_save(struct store *st, struct profile *p, char **cause)
 	if (p->id == 0)
 		return store_fail(cause, PC_E_INVALID, "profile '%s' was never "
 		    "saved (use add)", p->name);
-	rc = store_validate(p, cause);
-	if (rc)
-		return rc;
-	rc = store_begin(st, true, cause);
+	rc = store_write_begin(st, p, cause);
 	if (rc)
 		return rc;
 	rc = store_load_one(st, &st->get_by_id, "WHERE id = ?", NULL, p->id,
@@ -180,7 +186,6 @@ store_remove(struct store *st, const char *name, char **cause)
 	sqlite3_stmt *s = NULL;
 	char *real = NULL;
 	int64_t id = 0;
-	int src;
 	enum pc_err rc;
 
 	if (cause != NULL)
@@ -188,42 +193,19 @@ store_remove(struct store *st, const char *name, char **cause)
 	rc = store_begin(st, true, cause);
 	if (rc)
 		return rc;
-	rc = store_prepare(st, "SELECT id, name FROM profiles WHERE name = ?",
-	    &s, cause);
+	rc = store_profile_named(st, "SELECT id, name FROM profiles WHERE "
+	    "name = ?", name, &s, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		real = xstrdup((const char *)sqlite3_column_text(s, 1));
-	} else if (src == SQLITE_DONE)
-		rc = store_fail(cause, PC_E_NOTFOUND, "no profile named '%s'",
-		    name);
-	else
-		rc = store_db_fail(st, "read", src, cause);
+	id = sqlite3_column_int64(s, 0);
+	real = xstrdup((const char *)sqlite3_column_text(s, 1));
 	sqlite3_finalize(s);
-	s = NULL;
+	rc = store_exec_id(st, "DELETE FROM profiles WHERE id = ?", id, cause);
 	if (rc)
 		goto out;
-	rc = store_prepare(st, "DELETE FROM profiles WHERE id = ?", &s, cause);
-	if (rc)
-		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "write", src, cause);
-		goto out;
-	}
 	rc = audit_add(st, real, id, "rm", "", "", cause);
-	if (rc)
-		goto out;
-	sqlite3_finalize(s);
-	s = NULL;
-	rc = store_commit(st, cause);
 out:
-	sqlite3_finalize(s);
-	store_rollback(st);
+	rc = store_end(st, rc, cause);
 	free(real);
 	return rc;
 }

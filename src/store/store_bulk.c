@@ -83,6 +83,34 @@ store_bulk_change(struct store_changes *ch, const char *profile,
 	c->new_value = xstrdup(new_value);
 }
 
+/*
+ * Where a change or an undo lists what it does: the caller's changes
+ * (cleared; *want says the caller wants them), else local (cleared).
+ */
+static struct store_changes *
+store_bulk_changes(struct store_changes *changes,
+    struct store_changes *local, bool *want)
+{
+	memset(local, 0, sizeof *local);
+	*want = changes != NULL;
+	if (changes == NULL)
+		changes = local;
+	memset(changes, 0, sizeof *changes);
+	return changes;
+}
+
+/* Commit a change or an undo; its two statements must be done before
+ * COMMIT: they are finalised first. */
+static enum pc_err
+store_bulk_commit(struct store *st, sqlite3_stmt **a, sqlite3_stmt **b,
+    char **cause)
+{
+	sqlite3_finalize(*a);
+	sqlite3_finalize(*b);
+	*a = *b = NULL;
+	return store_commit(st, cause);
+}
+
 void
 store_changes_cleanup(struct store_changes *c)
 {
@@ -686,15 +714,12 @@ store_bulk_set(struct store *st, const char *group, const char *const *names,
 
 	if (cause != NULL)
 		*cause = NULL;
-	memset(&local, 0, sizeof local);
 	memset(&b, 0, sizeof b);
 	b.st = st;
 	b.assign = assign;
 	b.nassign = nassign;
 	b.dry_run = dry_run;
-	b.ch = changes != NULL ? changes : &local;
-	b.want_changes = changes != NULL;
-	memset(b.ch, 0, sizeof *b.ch);
+	b.ch = store_bulk_changes(changes, &local, &b.want_changes);
 	buf_init(&b.fields, 0);
 	buf_init(&b.detail, 0);
 	if (names == NULL && group == NULL)
@@ -743,11 +768,7 @@ store_bulk_set(struct store *st, const char *group, const char *const *names,
 	rc = store_bulk_end_write(&b, cause);
 	if (rc)
 		goto out;
-	/* The statements must be done before COMMIT. */
-	sqlite3_finalize(b.upd);
-	sqlite3_finalize(b.und);
-	b.upd = b.und = NULL;
-	rc = store_commit(st, cause);
+	rc = store_bulk_commit(st, &b.upd, &b.und, cause);
 	if (rc == PC_OK)
 		b.ch->bulk_id = b.op;
 out:
@@ -1063,14 +1084,11 @@ store_bulk_undo(struct store *st, int64_t id, bool dry_run,
 
 	if (cause != NULL)
 		*cause = NULL;
-	memset(&local, 0, sizeof local);
 	memset(op, 0, sizeof *op);
 	memset(&u, 0, sizeof u);
 	u.st = st;
 	u.dry_run = dry_run;
-	u.ch = changes != NULL ? changes : &local;
-	u.want_changes = changes != NULL;
-	memset(u.ch, 0, sizeof *u.ch);
+	u.ch = store_bulk_changes(changes, &local, &u.want_changes);
 	buf_init(&u.names, 0);
 	rc = store_begin(st, !dry_run, cause);
 	if (rc)
@@ -1119,33 +1137,15 @@ store_bulk_undo(struct store *st, int64_t id, bool dry_run,
 	}
 	if (dry_run)
 		goto out;
-	rc = store_prepare(st, "UPDATE bulk_ops SET undone = 1 WHERE id = ?1",
-	    &s, cause);
+	rc = store_exec_id(st, "UPDATE bulk_ops SET undone = 1 WHERE id = ?1",
+	    op->id, cause);
+	/* Its undo rows are of no more use. */
+	if (rc == PC_OK)
+		rc = store_exec_id(st, "DELETE FROM bulk_undo WHERE "
+		    "op_id = ?1", op->id, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, op->id);
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	s = NULL;
-	/* Its undo rows are of no more use. */
-	if (src == SQLITE_DONE) {
-		rc = store_prepare(st, "DELETE FROM bulk_undo WHERE "
-		    "op_id = ?1", &s, cause);
-		if (rc)
-			goto out;
-		sqlite3_bind_int64(s, 1, op->id);
-		src = sqlite3_step(s);
-		sqlite3_finalize(s);
-		s = NULL;
-	}
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "write", src, cause);
-		goto out;
-	}
-	sqlite3_finalize(u.upd);
-	sqlite3_finalize(u.cur);
-	u.upd = u.cur = NULL;
-	rc = store_commit(st, cause);
+	rc = store_bulk_commit(st, &u.upd, &u.cur, cause);
 out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(u.upd);

@@ -15,7 +15,6 @@ store_capa_get(struct store *st, const char *name, const char *endpoint,
 {
 	sqlite3_stmt *s = NULL;
 	enum pc_err rc;
-	int src;
 
 	*capa = NULL;
 	rc = store_prepare(st, "SELECT c.lines, c.seen FROM capabilities c "
@@ -25,15 +24,12 @@ store_capa_get(struct store *st, const char *name, const char *endpoint,
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, endpoint, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
+	rc = store_step_one(st, s, cause);
+	if (rc == PC_OK) {
 		*capa = xstrdup((const char *)sqlite3_column_text(s, 0));
 		if (seen != NULL)
 			*seen = sqlite3_column_int64(s, 1);
-	} else if (src == SQLITE_DONE)
-		rc = PC_E_NOTFOUND;
-	else
-		rc = store_db_fail(st, "read", src, cause);
+	}
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * store_db.c - the helpers every file of the store uses around SQLite: an
  * SQLite failure in words (PC_E_DB with a cause), the first cause kept
- * (store_fail), preparing a statement, transactions, and a time as text.
+ * (store_fail), preparing a statement, stepping one (to its single row, to
+ * its end, over its rows), a profile by name, transactions, and a time as
+ * text.
  * Every SQLite failure becomes PC_E_DB with a cause in words.
  */
 #include <errno.h>
@@ -114,6 +116,124 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **out,
 }
 
 enum pc_err
+store_prepare_id(struct store *st, const char *sql, int64_t id,
+    sqlite3_stmt **out, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_prepare(st, sql, out, cause);
+	if (rc == PC_OK)
+		sqlite3_bind_int64(*out, 1, id);
+	return rc;
+}
+
+enum pc_err
+store_exec_id(struct store *st, const char *sql, int64_t id, char **cause)
+{
+	sqlite3_stmt *s;
+	enum pc_err rc;
+
+	rc = store_prepare_id(st, sql, id, &s, cause);
+	if (rc)
+		return rc;
+	return store_run(st, s, cause);
+}
+
+enum pc_err
+store_run(struct store *st, sqlite3_stmt *s, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_step_done(st, s, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+enum pc_err
+store_rows_end(struct store *st, sqlite3_stmt *s, int src, char **cause)
+{
+	enum pc_err rc = PC_OK;
+
+	if (src != SQLITE_DONE)
+		rc = store_db_fail(st, "read", src, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+enum pc_err
+store_step_one(struct store *st, sqlite3_stmt *s, char **cause)
+{
+	int src;
+
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		return PC_OK;
+	if (src == SQLITE_DONE)
+		return PC_E_NOTFOUND;
+	return store_db_fail(st, "read", src, cause);
+}
+
+enum pc_err
+store_step_done(struct store *st, sqlite3_stmt *s, char **cause)
+{
+	int src;
+
+	src = sqlite3_step(s);
+	if (src != SQLITE_DONE)
+		return store_db_fail(st, "write", src, cause);
+	return PC_OK;
+}
+
+void *
+store_grow(void *v, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	return xreallocarray(v, (size_t)*cap, size);
+}
+
+enum pc_err
+store_profile_named(struct store *st, const char *sql, const char *name,
+    sqlite3_stmt **out, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_prepare(st, sql, out, cause);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(*out, 1, name, -1, SQLITE_STATIC);
+	rc = store_step_one(st, *out, cause);
+	if (rc == PC_E_NOTFOUND)
+		store_fail(cause, rc, "no profile named '%s'", name);
+	if (rc) {
+		sqlite3_finalize(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+enum pc_err
+store_query_int(struct store *st, const char *sql, int64_t *out,
+    char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	enum pc_err rc;
+	int src;
+
+	rc = store_prepare(st, sql, &s, cause);
+	if (rc)
+		return rc;
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else
+		rc = store_db_fail(st, "read", src, cause);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+enum pc_err
 store_begin(struct store *st, bool write, char **cause)
 {
 	int src;
@@ -136,6 +256,15 @@ store_commit(struct store *st, char **cause)
 		return store_db_fail(st, "write", src, cause);
 	}
 	return PC_OK;
+}
+
+enum pc_err
+store_end(struct store *st, enum pc_err rc, char **cause)
+{
+	if (rc == PC_OK)
+		return store_commit(st, cause);
+	store_rollback(st);
+	return rc;
 }
 
 void

@@ -146,10 +146,53 @@ enum pc_err	 store_db_fail(struct store *st, const char *what, int src,
 		    char **cause);
 enum pc_err	 store_prepare(struct store *st, const char *sql,
 		    sqlite3_stmt **out, char **cause);
+/* store_prepare, then bind ?1 to id (a row id). */
+enum pc_err	 store_prepare_id(struct store *st, const char *sql,
+		    int64_t id, sqlite3_stmt **out, char **cause);
+/* Run sql, a write whose one parameter ?1 is id, to its end. */
+enum pc_err	 store_exec_id(struct store *st, const char *sql, int64_t id,
+		    char **cause);
+/*
+ * The end of a loop over the rows of s: s is finalised; the read failure
+ * when src (its last step) is not SQLITE_DONE.
+ */
+enum pc_err	 store_rows_end(struct store *st, sqlite3_stmt *s, int src,
+		    char **cause);
+/*
+ * Step s, a read of at most one row: PC_OK when s stands on its row,
+ * PC_E_NOTFOUND (no cause) when there is none, else the read failure.
+ */
+enum pc_err	 store_step_one(struct store *st, sqlite3_stmt *s,
+		    char **cause);
+/* Step s, a write, to its end; else the write failure. */
+enum pc_err	 store_step_done(struct store *st, sqlite3_stmt *s,
+		    char **cause);
+/* The same, then finalise s (whatever the result). */
+enum pc_err	 store_run(struct store *st, sqlite3_stmt *s, char **cause);
+/*
+ * v (n elements of size bytes, room for *cap) with room for one more:
+ * grown to twice its room (16 at first) when full.
+ */
+void		*store_grow(void *v, int n, int *cap, size_t size);
+/*
+ * Prepare sql (a SELECT from profiles with one ?, the name), bind name and
+ * step to the profile's row: *out stands on it, the caller reads its
+ * columns and finalises it.  PC_E_NOTFOUND ("no profile named '<name>'")
+ * when none; *out is NULL on any failure.
+ */
+enum pc_err	 store_profile_named(struct store *st, const char *sql,
+		    const char *name, sqlite3_stmt **out, char **cause);
+/* The integer in the first column of the one row sql (no parameters)
+ * gives; *out is untouched on failure. */
+enum pc_err	 store_query_int(struct store *st, const char *sql,
+		    int64_t *out, char **cause);
 /* BEGIN IMMEDIATE (write) or BEGIN (consistent read). */
 enum pc_err	 store_begin(struct store *st, bool write, char **cause);
 enum pc_err	 store_commit(struct store *st, char **cause);
 void		 store_rollback(struct store *st);
+/* The end of a write transaction: commit when rc is PC_OK, else roll
+ * back.  Its result. */
+enum pc_err	 store_end(struct store *st, enum pc_err rc, char **cause);
 /* "2026-01-02 10:11:12" local time.  Caller frees. */
 char		*store_time_str(int64_t t);
 

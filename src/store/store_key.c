@@ -263,25 +263,18 @@ out:
 static enum pc_err
 store_has_sealed(struct store *st, bool *out, char **cause)
 {
-	sqlite3_stmt *s = NULL;
-	int src;
+	int64_t n;
 	enum pc_err rc;
 
-	rc = store_prepare(st, "SELECT EXISTS (SELECT 1 FROM profiles WHERE "
+	rc = store_query_int(st, "SELECT EXISTS (SELECT 1 FROM profiles WHERE "
 	    "password_enc IS NOT NULL OR proxy_password_enc IS NOT NULL OR "
 	    "oauth_client_secret_enc IS NOT NULL) OR EXISTS (SELECT 1 FROM "
 	    "oauth_tokens WHERE refresh_enc IS NOT NULL) OR "
 	    "EXISTS (SELECT 1 FROM bulk_undo WHERE "
-	    "old_values LIKE '%\"v1:%' OR new_values LIKE '%\"v1:%')", &s,
+	    "old_values LIKE '%\"v1:%' OR new_values LIKE '%\"v1:%')", &n,
 	    cause);
-	if (rc)
-		return rc;
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		*out = sqlite3_column_int(s, 0) != 0;
-	else
-		rc = store_db_fail(st, "read", src, cause);
-	sqlite3_finalize(s);
+	if (rc == PC_OK)
+		*out = n != 0;
 	return rc;
 }
 

@@ -31,24 +31,15 @@ store_oauth_profile(struct store *st, const char *name, int64_t *id,
 {
 	sqlite3_stmt *s = NULL;
 	enum pc_err rc;
-	int src;
 
-	rc = store_prepare(st, "SELECT id, uid, name FROM profiles WHERE "
-	    "name = ?", &s, cause);
+	rc = store_profile_named(st, "SELECT id, uid, name FROM profiles WHERE "
+	    "name = ?", name, &s, cause);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		*uid = xstrdup((const char *)sqlite3_column_text(s, 1));
-	} else if (src == SQLITE_DONE)
-		rc = store_fail(cause, PC_E_NOTFOUND, "no profile named '%s'",
-		    name);
-	else
-		rc = store_db_fail(st, "read", src, cause);
+	*id = sqlite3_column_int64(s, 0);
+	*uid = xstrdup((const char *)sqlite3_column_text(s, 1));
 	sqlite3_finalize(s);
-	return rc;
+	return PC_OK;
 }
 
 static char *
@@ -68,23 +59,20 @@ store_oauth_get(struct store *st, const char *name, struct store_oauth *out,
 	char *uid = NULL, *aad = NULL;
 	int64_t id;
 	enum pc_err rc;
-	int src;
 
 	memset(out, 0, sizeof *out);
 	rc = store_oauth_profile(st, name, &id, &uid, cause);
 	if (rc)
 		return rc;
-	rc = store_prepare(st, "SELECT refresh_enc, scope, token_url, "
+	rc = store_prepare_id(st, "SELECT refresh_enc, scope, token_url, "
 	    "obtained, refreshed, access_expires FROM oauth_tokens WHERE "
-	    "profile_id = ?", &s, cause);
+	    "profile_id = ?", id, &s, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	src = sqlite3_step(s);
-	if (src == SQLITE_DONE)
-		goto out;
-	if (src != SQLITE_ROW) {
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_step_one(st, s, cause);
+	if (rc) {
+		if (rc == PC_E_NOTFOUND)
+			rc = PC_OK;	/* no token: out stays empty */
 		goto out;
 	}
 	out->scope = store_oauth_col_text(s, 1);
@@ -110,6 +98,23 @@ out:
 	return rc;
 }
 
+/* The start of a change: a write transaction, then the profile's row id
+ * and identity (as store_oauth_profile); rolled back on failure. */
+static enum pc_err
+store_oauth_begin(struct store *st, const char *name, int64_t *id,
+    char **uid, char **cause)
+{
+	enum pc_err rc;
+
+	rc = store_begin(st, true, cause);
+	if (rc)
+		return rc;
+	rc = store_oauth_profile(st, name, id, uid, cause);
+	if (rc)
+		store_rollback(st);
+	return rc;
+}
+
 /*
  * The end of a change: commit when rc is PC_OK, else roll back; s is
  * finalised and uid freed either way.  The change's result.
@@ -118,10 +123,7 @@ static enum pc_err
 store_oauth_end(struct store *st, enum pc_err rc, sqlite3_stmt *s, char *uid,
     char **cause)
 {
-	if (rc == PC_OK)
-		rc = store_commit(st, cause);
-	if (rc)
-		store_rollback(st);
+	rc = store_end(st, rc, cause);
 	sqlite3_finalize(s);
 	free(uid);
 	return rc;
@@ -135,14 +137,10 @@ store_oauth_put(struct store *st, const char *name,
 	char *uid = NULL, *aad = NULL, *sealed = NULL, *detail = NULL;
 	int64_t id;
 	enum pc_err rc;
-	int src;
 
-	rc = store_begin(st, true, cause);
+	rc = store_oauth_begin(st, name, &id, &uid, cause);
 	if (rc)
 		return rc;
-	rc = store_oauth_profile(st, name, &id, &uid, cause);
-	if (rc)
-		goto out;
 	if (o->refresh_token != NULL) {
 		aad = store_aad(uid, STORE_OAUTH_AAD_KEY);
 		rc = secret_seal(st->key, o->refresh_token, aad, &sealed);
@@ -152,12 +150,11 @@ store_oauth_put(struct store *st, const char *name,
 			goto out;
 		}
 	}
-	rc = store_prepare(st, "INSERT OR REPLACE INTO oauth_tokens "
+	rc = store_prepare_id(st, "INSERT OR REPLACE INTO oauth_tokens "
 	    "(profile_id, refresh_enc, scope, token_url, obtained, refreshed, "
-	    "access_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", &s, cause);
+	    "access_expires) VALUES (?, ?, ?, ?, ?, ?, ?)", id, &s, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, id);
 	if (sealed != NULL)
 		sqlite3_bind_text(s, 2, sealed, -1, SQLITE_STATIC);
 	if (o->scope != NULL)
@@ -169,11 +166,9 @@ store_oauth_put(struct store *st, const char *name,
 		sqlite3_bind_int64(s, 6, o->refreshed);
 	if (o->access_expires != 0)
 		sqlite3_bind_int64(s, 7, o->access_expires);
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "write", src, cause);
+	rc = store_step_done(st, s, cause);
+	if (rc)
 		goto out;
-	}
 	if (login) {
 		detail = xasprintf("refresh token %s; scope: %s",
 		    o->refresh_token != NULL ? "stored" : "none",
@@ -196,25 +191,15 @@ store_oauth_forget(struct store *st, const char *name, bool *had,
 	char *uid = NULL;
 	int64_t id;
 	enum pc_err rc;
-	int src;
 
 	*had = false;
-	rc = store_begin(st, true, cause);
+	rc = store_oauth_begin(st, name, &id, &uid, cause);
 	if (rc)
 		return rc;
-	rc = store_oauth_profile(st, name, &id, &uid, cause);
+	rc = store_exec_id(st, "DELETE FROM oauth_tokens WHERE profile_id = ?",
+	    id, cause);
 	if (rc)
 		goto out;
-	rc = store_prepare(st, "DELETE FROM oauth_tokens WHERE profile_id = ?",
-	    &s, cause);
-	if (rc)
-		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "write", src, cause);
-		goto out;
-	}
 	*had = sqlite3_changes(st->db) > 0;
 	if (*had) {
 		rc = audit_add(st, name, id, "oauth-logout", "",

@@ -409,28 +409,17 @@ store_position(struct store *st, const struct store_filter *f,
 	const unsigned char *g;
 	char *grp = NULL, *nm = NULL;
 	int64_t n;
-	int src;
 	enum pc_err rc;
 
 	*out = -1;
-	rc = store_prepare(st, "SELECT group_name, name FROM profiles "
-	    "WHERE name = ?", &s, cause);
+	rc = store_profile_named(st, "SELECT group_name, name FROM profiles "
+	    "WHERE name = ?", name, &s, cause);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		g = sqlite3_column_text(s, 0);
-		grp = g == NULL ? NULL : xstrdup((const char *)g);
-		nm = xstrdup((const char *)sqlite3_column_text(s, 1));
-	} else if (src == SQLITE_DONE)
-		rc = store_fail(cause, PC_E_NOTFOUND, "no profile named '%s'",
-		    name);
-	else
-		rc = store_db_fail(st, "read", src, cause);
+	g = sqlite3_column_text(s, 0);
+	grp = g == NULL ? NULL : xstrdup((const char *)g);
+	nm = xstrdup((const char *)sqlite3_column_text(s, 1));
 	sqlite3_finalize(s);
-	if (rc)
-		return rc;
 
 	/* Is it in the listing at all? */
 	rc = store_count_sql(st, "SELECT count(*) FROM profiles", f,
@@ -477,26 +466,17 @@ store_groups(struct store *st, struct store_group_list *out, char **cause)
 	    "GROUP BY group_name ORDER BY group_name", &s, cause);
 	if (rc)
 		return rc;
-	for (;;) {
-		src = sqlite3_step(s);
-		if (src != SQLITE_ROW)
-			break;
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			out->v = xreallocarray(out->v, (size_t)cap,
-			    sizeof *out->v);
-		}
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		out->v = store_grow(out->v, out->n, &cap, sizeof *out->v);
 		t = sqlite3_column_text(s, 0);
 		out->v[out->n].name = xstrdup(t == NULL ? "" :
 		    (const char *)t);
 		out->v[out->n].count = sqlite3_column_int64(s, 1);
 		out->n++;
 	}
-	if (src != SQLITE_DONE) {
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_rows_end(st, s, src, cause);
+	if (rc)
 		store_group_list_cleanup(out);
-	}
-	sqlite3_finalize(s);
 	return rc;
 }
 

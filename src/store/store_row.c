@@ -416,16 +416,11 @@ enum pc_err
 store_row_load_stmt(struct store *st, sqlite3_stmt *s, bool with_secrets,
     struct store_row *row, char **cause)
 {
-	int src;
 	enum pc_err rc;
 
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
+	rc = store_step_one(st, s, cause);
+	if (rc == PC_OK)
 		rc = store_row_load(st, s, with_secrets, row, cause);
-	else if (src == SQLITE_DONE)
-		rc = PC_E_NOTFOUND;
-	else
-		rc = store_db_fail(st, "read", src, cause);
 	sqlite3_reset(s);
 	return rc;
 }

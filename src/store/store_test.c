@@ -83,51 +83,35 @@ store_test_previous(struct store *st, int64_t pid, struct store_test *t,
 	sqlite3_stmt *s = NULL;
 	bool ok = strcmp(t->diagnosis, "ok") == 0;
 	enum pc_err rc;
-	int src;
 
 	t->cert_changed = false;
 	t->failing_since = ok ? 0 : t->when;
-	rc = store_prepare(st, "SELECT cert_sha256 FROM test_results WHERE "
+	rc = store_prepare_id(st, "SELECT cert_sha256 FROM test_results WHERE "
 	    "profile_id = ? AND cert_sha256 IS NOT NULL ORDER BY id DESC "
-	    "LIMIT 1", &s, cause);
+	    "LIMIT 1", pid, &s, cause);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(s, 1, pid);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
+	rc = store_step_one(st, s, cause);
+	if (rc == PC_OK) {
 		free(t->cert_previous);
 		t->cert_previous = store_test_col_text(s, 0);
 		t->cert_changed = t->cert_sha256 != NULL &&
 		    strcmp(t->cert_sha256, t->cert_previous) != 0;
-	} else if (src != SQLITE_DONE)
-		rc = store_db_fail(st, "read", src, cause);
+	}
 	sqlite3_finalize(s);
+	if (rc == PC_E_NOTFOUND)
+		rc = PC_OK;
 	if (rc || ok)
 		return rc;
-	rc = store_prepare(st, "SELECT failing_since FROM test_results WHERE "
-	    "profile_id = ? ORDER BY id DESC LIMIT 1", &s, cause);
+	rc = store_prepare_id(st, "SELECT failing_since FROM test_results "
+	    "WHERE profile_id = ? ORDER BY id DESC LIMIT 1", pid, &s, cause);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(s, 1, pid);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		if (sqlite3_column_type(s, 0) != SQLITE_NULL)
-			t->failing_since = sqlite3_column_int64(s, 0);
-	} else if (src != SQLITE_DONE)
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_step_one(st, s, cause);
+	if (rc == PC_OK && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		t->failing_since = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	return rc;
-}
-
-static enum pc_err
-store_test_step(struct store *st, sqlite3_stmt *s, char **cause)
-{
-	int src;
-
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE)
-		return store_db_fail(st, "write", src, cause);
-	return PC_OK;
+	return rc == PC_E_NOTFOUND ? PC_OK : rc;
 }
 
 enum pc_err
@@ -137,7 +121,6 @@ store_test_add(struct store *st, const char *name, struct store_test *t,
 	sqlite3_stmt *s = NULL;
 	int64_t pid = 0;
 	enum pc_err rc;
-	int src;
 
 	if (cause != NULL)
 		*cause = NULL;
@@ -149,23 +132,13 @@ store_test_add(struct store *st, const char *name, struct store_test *t,
 	rc = store_begin(st, true, cause);
 	if (rc)
 		return rc;
-	rc = store_prepare(st, "SELECT id FROM profiles WHERE name = ?", &s,
-	    cause);
+	rc = store_profile_named(st, "SELECT id FROM profiles WHERE name = ?",
+	    name, &s, cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		pid = sqlite3_column_int64(s, 0);
-	else if (src == SQLITE_DONE)
-		rc = store_fail(cause, PC_E_NOTFOUND, "no profile named '%s'",
-		    name);
-	else
-		rc = store_db_fail(st, "read", src, cause);
+	pid = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	s = NULL;
-	if (rc)
-		goto out;
 	rc = store_test_previous(st, pid, t, cause);
 	if (rc)
 		goto out;
@@ -196,8 +169,7 @@ store_test_add(struct store *st, const char *name, struct store_test *t,
 	sqlite3_bind_int(s, 14, t->cert_changed);
 	if (t->failing_since != 0)
 		sqlite3_bind_int64(s, 15, t->failing_since);
-	rc = store_test_step(st, s, cause);
-	sqlite3_finalize(s);
+	rc = store_run(st, s, cause);
 	s = NULL;
 	if (rc)
 		goto out;
@@ -210,31 +182,25 @@ store_test_add(struct store *st, const char *name, struct store_test *t,
 	sqlite3_bind_text(s, 1, t->diagnosis, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, t->when);
 	sqlite3_bind_int64(s, 3, pid);
-	rc = store_test_step(st, s, cause);
-	sqlite3_finalize(s);
+	rc = store_run(st, s, cause);
 	s = NULL;
 	if (rc)
 		goto out;
 
 	/* Keep the newest keep rows: remove those at or below the first
 	 * one past them. */
-	rc = store_prepare(st, "DELETE FROM test_results WHERE profile_id = ?1 "
-	    "AND id <= (SELECT id FROM test_results WHERE profile_id = ?1 "
-	    "ORDER BY id DESC LIMIT 1 OFFSET ?2)", &s, cause);
+	rc = store_prepare_id(st, "DELETE FROM test_results WHERE "
+	    "profile_id = ?1 AND id <= (SELECT id FROM test_results WHERE "
+	    "profile_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)", pid, &s,
+	    cause);
 	if (rc)
 		goto out;
-	sqlite3_bind_int64(s, 1, pid);
 	sqlite3_bind_int(s, 2, keep);
-	rc = store_test_step(st, s, cause);
-	sqlite3_finalize(s);
+	rc = store_run(st, s, cause);
 	s = NULL;
-	if (rc)
-		goto out;
-	rc = store_commit(st, cause);
 out:
 	sqlite3_finalize(s);
-	store_rollback(st);
-	return rc;
+	return store_end(st, rc, cause);
 }
 
 #define STORE_TEST_COLS "t.id, p.name, t.time, t.source, t.diagnosis, " \
@@ -273,19 +239,9 @@ store_test_exists(struct store *st, const char *name, char **cause)
 {
 	sqlite3_stmt *s = NULL;
 	enum pc_err rc;
-	int src;
 
-	rc = store_prepare(st, "SELECT 1 FROM profiles WHERE name = ?", &s,
-	    cause);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_DONE)
-		rc = store_fail(cause, PC_E_NOTFOUND, "no profile named '%s'",
-		    name);
-	else if (src != SQLITE_ROW)
-		rc = store_db_fail(st, "read", src, cause);
+	rc = store_profile_named(st, "SELECT 1 FROM profiles WHERE name = ?",
+	    name, &s, cause);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -296,8 +252,7 @@ store_test_list(struct store *st, const char *name, int limit,
 {
 	sqlite3_stmt *s = NULL;
 	enum pc_err rc;
-	size_t cap = 0;
-	int src;
+	int src, cap = 0;
 
 	if (cause != NULL)
 		*cause = NULL;
@@ -321,14 +276,8 @@ store_test_list(struct store *st, const char *name, int limit,
 	if (name != NULL)
 		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
-	for (;;) {
-		src = sqlite3_step(s);
-		if (src != SQLITE_ROW)
-			break;
-		if ((size_t)out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			out->v = xreallocarray(out->v, cap, sizeof *out->v);
-		}
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		out->v = store_grow(out->v, out->n, &cap, sizeof *out->v);
 		store_test_load(s, &out->v[out->n++]);
 	}
 	if (src != SQLITE_DONE)
@@ -344,19 +293,7 @@ out:
 enum pc_err
 store_test_count(struct store *st, int64_t *out, char **cause)
 {
-	sqlite3_stmt *s = NULL;
-	enum pc_err rc;
-	int src;
-
 	*out = 0;
-	rc = store_prepare(st, "SELECT count(*) FROM test_results", &s, cause);
-	if (rc)
-		return rc;
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		*out = sqlite3_column_int64(s, 0);
-	else
-		rc = store_db_fail(st, "read", src, cause);
-	sqlite3_finalize(s);
-	return rc;
+	return store_query_int(st, "SELECT count(*) FROM test_results", out,
+	    cause);
 }
