@@ -28,8 +28,6 @@ struct scr_list_group {
 
 /* A filter matching at most this many profiles is read in one go. */
 #define SCR_LIST_SMALL		20000
-/* A filter is first read with this limit: fewer matches need no count. */
-#define SCR_LIST_PROBE		1000
 /* The idle look-again is skipped when a reload costs more than this. */
 #define SCR_LIST_TICK_MAX_MS	250
 

@@ -146,36 +146,10 @@ scr_list_set_err(struct scr_list *l, enum pc_err rc, char *cause)
 	free(cause);
 }
 
-/* Count the groups of the profiles in l->all (listing order) into the
- * row layout. */
-static void
-scr_list_group_all(struct scr_list *l, int64_t *row, int64_t *pos)
-{
-	const char *g, *prev = NULL;
-	int64_t cnt = 0;
-	int i;
-
-	for (i = 0; i < l->all.n; i++) {
-		g = l->all.v[i]->group != NULL ? l->all.v[i]->group : "";
-		if (prev != NULL && !str_ieq(prev, g)) {
-			scr_list_group_add(l, xstrdup(prev), cnt, row, pos);
-			cnt = 0;
-		}
-		prev = g;
-		cnt++;
-	}
-	if (prev != NULL)
-		scr_list_group_add(l, xstrdup(prev), cnt, row, pos);
-}
-
 /*
  * Under a filter that matches few profiles, read them all in one query
- * and count the groups from them: scrolling then needs no query at all.
- * A first query reads at most SCR_LIST_PROBE + 1 matches: a filter that
- * matches fewer (a name, an address) is done in that one scan of the
- * table, which is what the first screen of a filter waits for; only a
- * broader one is counted (a second scan) to choose between reading all
- * and counting per group.
+ * and count the groups from them: one scan instead of one per group, and
+ * scrolling needs no query at all.
  */
 static bool
 scr_list_reload_small(struct tui *t, struct scr_list *l, int64_t *row,
@@ -183,20 +157,11 @@ scr_list_reload_small(struct tui *t, struct scr_list *l, int64_t *row,
 {
 	struct store_filter f = scr_list_filter(l, NULL);
 	char *cause = NULL;
-	int64_t n = 0;
+	const char *g, *prev = NULL;
+	int64_t n = 0, cnt = 0;
 	enum pc_err rc;
+	int i;
 
-	rc = store_list_page(t->st, &f, 0, SCR_LIST_PROBE + 1, &l->all,
-	    &cause);
-	if (rc) {
-		scr_list_set_err(l, rc, cause);
-		return true;
-	}
-	if (l->all.n <= SCR_LIST_PROBE) {
-		scr_list_group_all(l, row, pos);
-		return true;
-	}
-	store_list_cleanup(&l->all);
 	rc = store_count_filter(t->st, &f, &n, &cause);
 	if (rc) {
 		scr_list_set_err(l, rc, cause);
@@ -209,7 +174,17 @@ scr_list_reload_small(struct tui *t, struct scr_list *l, int64_t *row,
 		scr_list_set_err(l, rc, cause);
 		return true;
 	}
-	scr_list_group_all(l, row, pos);
+	for (i = 0; i < l->all.n; i++) {
+		g = l->all.v[i]->group != NULL ? l->all.v[i]->group : "";
+		if (prev != NULL && !str_ieq(prev, g)) {
+			scr_list_group_add(l, xstrdup(prev), cnt, row, pos);
+			cnt = 0;
+		}
+		prev = g;
+		cnt++;
+	}
+	if (prev != NULL)
+		scr_list_group_add(l, xstrdup(prev), cnt, row, pos);
 	return true;
 }
 
