@@ -3,7 +3,10 @@
 # memory with 10 and with 100,000 profiles (the ratio shows whether the cost
 # grows with the data), and bytes written to the terminal per cursor
 # movement in the list, beside dialog --menu (a peer ncurses list) showing
-# the same number of list rows, in the same run.  The tmux server runs with
+# the same number of list rows, in the same run; and the time from the
+# Enter that applies a filter over the 100,000 profiles to the screen of
+# its matches (measured from outside through tmux, so it includes tmux's
+# own round trip and the 5 ms polling).  The tmux server runs with
 # default-terminal xterm, so TERM in the panes really is xterm (tmux
 # replaces a TERM given on the command line); the script checks it.  The
 # first-screen and byte counts are taken REPS times (default 5), popconn
@@ -18,14 +21,18 @@ PC=${POPCONN:-$root/build/popconn}
 command -v tmux >/dev/null && command -v dialog >/dev/null || { echo "needs tmux and dialog" >&2; exit 2; }
 W=$(mktemp -d)
 S=pcbench$$
-tm() { tmux -L "$S" -f "$W/tmux.conf" "$@"; }
+# Each session on a socket of its own: a new server on the socket of one
+# just killed can meet it still exiting ("server exited unexpectedly").
+SN=0
+tm() { tmux -L "$S-$SN" -f "$W/tmux.conf" "$@"; }
+fresh() { tm kill-server 2>/dev/null || true; SN=$((SN + 1)); }
 trap 'tm kill-server 2>/dev/null || true; rm -rf "$W"' EXIT
 export XDG_CONFIG_HOME=$W/config LANG=C.UTF-8
 echo 'set -g default-terminal xterm' >"$W/tmux.conf"
 tm new-session -d -x 80 -y 24 "echo TERM=\$TERM; sleep 30"
 until tm capture-pane -p | grep -q '^TERM='; do sleep 0.05; done
 pane_term=$(tm capture-pane -p | sed -n 's/^TERM=//p')
-tm kill-server
+fresh
 [ "$pane_term" = xterm ] || { echo "TERM in the pane is $pane_term, not xterm" >&2; exit 1; }
 
 mkdb() { # N DB
@@ -38,7 +45,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # peak RSS (KiB) of popconn then.
 first_screen() {
 	local t0 t1 pid
-	tm kill-server 2>/dev/null || true
+	fresh
 	t0=$(now_ms)
 	tm new-session -d -x 80 -y 24 "env POPCONN_DB=$1 ESCDELAY=25 $PC"
 	until tm capture-pane -p | grep -q ' profiles'; do sleep 0.005; done
@@ -65,35 +72,51 @@ bytes_per() {
 	echo $(((after - before) / n))
 }
 
+# filter_ms DB TEXT: ms from sending "/TEXT" + Enter to the title that
+# names the filter's match count (drawn in the same update as its rows),
+# with the list already on screen; the peak RSS (KiB) then.
+filter_ms() {
+	local t0 t1 pid
+	start_pc "$1"
+	t0=$(now_ms)
+	tm send-keys "/$2" Enter
+	until tm capture-pane -p | grep -q "filter \"$2\": [0-9,]* of"; do sleep 0.005; done
+	t1=$(now_ms)
+	pid=$(tm list-panes -F '#{pane_pid}')
+	echo "$((t1 - t0)) $(awk '/VmHWM/ {print $2}' /proc/"$pid"/status)"
+}
+
 mkdb 10 "$W/small.db"
 mkdb "$BIG" "$W/big.db"
 
 # rows: list rows on popconn's first screen (profile names p000000...)
 start_pc() { # DB
-	tm kill-server 2>/dev/null || true
+	fresh
 	tm new-session -d -x 80 -y 24 "env POPCONN_DB=$1 ESCDELAY=25 $PC"
 	until tm capture-pane -p | grep -q ' profiles'; do sleep 0.005; done
 }
 start_dlg() { # ROWS
-	tm kill-server 2>/dev/null || true
+	fresh
 	tm new-session -d -x 80 -y "$(($1 + 9))" "sh $W/dlg.sh"
 	until tm capture-pane -p | grep -q 'item-1 '; do sleep 0.01; done
 }
 start_pc "$W/big.db"
 rows=$(tm capture-pane -p | grep -cE 'p[0-9]{6}')
-tm kill-server
+fresh
 # The peer: dialog --menu over 10,000 items (dialog reads all of them) with
 # a list as tall as popconn's, in a pane tall enough for its frame.
 seq 10000 | awk '{printf "%d item-%d ", $1, $1}' >"$W/items"
 printf '#!/bin/sh\nexec dialog --menu pick %d 76 %d $(cat %s)\n' $((rows + 7)) "$rows" "$W/items" >"$W/dlg.sh"
 start_dlg "$rows"
 dlg_rows=$(tm capture-pane -p | grep -cE '[0-9]+ +item-[0-9]+')
-tm kill-server
+fresh
 
-: >"$W/fs-small"; : >"$W/fs-big"; : >"$W/pc-down"; : >"$W/pc-pgdn"; : >"$W/dlg-down"; : >"$W/dlg-pgdn"
+: >"$W/fs-small"; : >"$W/fs-big"; : >"$W/flt-big"; : >"$W/pc-down"; : >"$W/pc-pgdn"; : >"$W/dlg-down"; : >"$W/dlg-pgdn"
 for _ in $(seq "$REPS"); do
 	first_screen "$W/small.db" >>"$W/fs-small"
 	first_screen "$W/big.db" >>"$W/fs-big"
+	filter_ms "$W/big.db" p01234 >>"$W/flt-big"
+	start_pc "$W/big.db"
 	bytes_per Down 20 >>"$W/pc-down"
 	bytes_per NPage 10 >>"$W/pc-pgdn"
 	start_dlg "$rows"
@@ -111,6 +134,9 @@ printf '\n| %-34s | %-22s | %-22s | %6s |\n' "popconn" "10 profiles" "$BIG profi
 printf '|%s|%s|%s|%s|\n' ------------------------------------ ------------------------ ------------------------ -------:
 printf '| %-34s | %-22s | %-22s | %6s |\n' "time to first screen (ms)" "$(fmt_stats "$s_ms")" "$(fmt_stats "$b_ms")" "$(ratio "${b_ms%% *}" "${s_ms%% *}")"
 printf '| %-34s | %-22s | %-22s | %6s |\n' "peak memory at first screen (MiB)" "$(fmt_stats "$s_kb")" "$(fmt_stats "$b_kb")" "$(ratio "${b_kb%% *}" "${s_kb%% *}")"
+f_ms=$(col 1 "$W/flt-big") f_kb=$(kib "$(col 2 "$W/flt-big")")
+printf '| %-34s | %-22s | %-22s | %6s |\n' "filter + Enter to its screen (ms)" "" "$(fmt_stats "$f_ms")" ""
+printf '| %-34s | %-22s | %-22s | %6s |\n' "peak memory after the filter (MiB)" "" "$(fmt_stats "$f_kb")" "$(ratio "${f_kb%% *}" "${s_kb%% *}")"
 pd=$(stats <"$W/pc-down") pp=$(stats <"$W/pc-pgdn") dd=$(stats <"$W/dlg-down") dp=$(stats <"$W/dlg-pgdn")
 printf '\n| %-34s | %-22s | %-22s | %6s |\n' "bytes to the terminal" "popconn ($rows rows)" "dialog --menu ($dlg_rows rows)" ratio
 printf '|%s|%s|%s|%s|\n' ------------------------------------ ------------------------ ------------------------ -------:

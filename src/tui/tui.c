@@ -362,6 +362,12 @@ tui_draw(struct tui *t, bool out)
 	if (top != NULL && top->ops->cursor != NULL)
 		cur = top->ops->cursor(t, top);
 	curs_set(cur ? 1 : 0);
+	/* No cursor shown: leave it where the last change left it instead
+	 * of moving it back to the top window's position, which costs a
+	 * cursor address on every update (bench/tui.sh).  The next
+	 * wnoutrefresh sets this again from its window. */
+	if (!cur)
+		leaveok(newscr, TRUE);
 	if (out)
 		doupdate();
 }
