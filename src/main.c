@@ -6,31 +6,16 @@
 #include <stddef.h>
 
 #include "popconn/cli.h"
+#include "popconn/logon.h"
 #include "popconn/profile.h"
-#include "popconn/xport.h"
 #ifdef POPCONN_HAVE_TUI
 #include "popconn/tui.h"
 #endif
 
-/* Net's XPORT_TLS_* bits the wolfSSL can offer, as the model's bits. */
-static unsigned
-main_tls_available(void)
-{
-	unsigned net = xport_tls_versions_available(), prof = 0;
-
-	prof |= (net & XPORT_TLS_SSL2) ? PROF_TLS_SSL2 : 0;
-	prof |= (net & XPORT_TLS_SSL3) ? PROF_TLS_SSL3 : 0;
-	prof |= (net & XPORT_TLS_1_0) ? PROF_TLS_10 : 0;
-	prof |= (net & XPORT_TLS_1_1) ? PROF_TLS_11 : 0;
-	prof |= (net & XPORT_TLS_1_2) ? PROF_TLS_12 : 0;
-	prof |= (net & XPORT_TLS_1_3) ? PROF_TLS_13 : 0;
-	return prof;
-}
-
 int
 main(int argc, char **argv)
 {
-	profile_set_tls_available(main_tls_available());
+	profile_set_tls_available(logon_tls_available());
 #ifdef POPCONN_HAVE_TUI
 	return cli_main(argc, argv, tui_main);
 #else

@@ -149,25 +149,33 @@ logon_tmpf(struct logon *lg, const char *fmt, ...)
 	return lg->tmp;
 }
 
-/* The profile's TLS versions (PROF_TLS_* bits) as net's XPORT_TLS_*. */
+/* The TLS versions: the profile's PROF_TLS_* bit beside net's XPORT_TLS_*. */
+static const unsigned logon_tls_map[][2] = {
+	{ PROF_TLS_SSL2, XPORT_TLS_SSL2 },
+	{ PROF_TLS_SSL3, XPORT_TLS_SSL3 },
+	{ PROF_TLS_10, XPORT_TLS_1_0 },
+	{ PROF_TLS_11, XPORT_TLS_1_1 },
+	{ PROF_TLS_12, XPORT_TLS_1_2 },
+	{ PROF_TLS_13, XPORT_TLS_1_3 },
+};
+
+/* bits of one side (from: 0 profile, 1 net) as the other side's. */
 static unsigned
-logon_tls_versions(unsigned prof)
+logon_tls_bits(unsigned bits, int from)
 {
-	static const unsigned map[][2] = {
-		{ PROF_TLS_SSL2, XPORT_TLS_SSL2 },
-		{ PROF_TLS_SSL3, XPORT_TLS_SSL3 },
-		{ PROF_TLS_10, XPORT_TLS_1_0 },
-		{ PROF_TLS_11, XPORT_TLS_1_1 },
-		{ PROF_TLS_12, XPORT_TLS_1_2 },
-		{ PROF_TLS_13, XPORT_TLS_1_3 },
-	};
 	unsigned v = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (prof & map[i][0])
-			v |= map[i][1];
+	for (i = 0; i < sizeof logon_tls_map / sizeof logon_tls_map[0]; i++)
+		if (bits & logon_tls_map[i][from])
+			v |= logon_tls_map[i][!from];
 	return v;
+}
+
+unsigned
+logon_tls_available(void)
+{
+	return logon_tls_bits(xport_tls_versions_available(), 1);
 }
 
 /* Build and start the TLS layer over what we have. */
@@ -181,7 +189,7 @@ logon_start_tls(struct logon *lg, bool stls)
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.host = lg->p->address;
-	cfg.versions = logon_tls_versions(lg->p->tls_versions);
+	cfg.versions = logon_tls_bits(lg->p->tls_versions, 0);
 	cfg.verify = lg->p->tls_verify == PROF_VERIFY_PIN ?
 	    XPORT_TLS_VERIFY_PIN : lg->p->tls_verify == PROF_VERIFY_OFF ?
 	    XPORT_TLS_VERIFY_OFF : XPORT_TLS_VERIFY_FULL;

@@ -155,6 +155,8 @@ void		 logon_free(struct logon *lg);		/* NULL allowed */
  * Fill up to max pollfd entries (4 is always enough); returns how many.
  * With fewer, logon_timeout_ms makes the caller come back soon.
  */
+/* The TLS versions this wolfSSL offers, as the profile's PROF_TLS_* bits. */
+unsigned	 logon_tls_available(void);
 int		 logon_pollfds(struct logon *lg, struct pollfd *fds, int max);
 /* Milliseconds until this session's next deadline (0..timeout). */
 int		 logon_timeout_ms(struct logon *lg);
